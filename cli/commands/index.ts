@@ -1,0 +1,4 @@
+import type { Command } from '../command.js';
+
+/** Every sub-command, in the order `fractal-atlas help` lists them. Add new commands here. */
+export const COMMANDS: readonly Command[] = [];
