@@ -1,5 +1,6 @@
-/** Shared building blocks: the error table and small helpers every module may use. */
+/** Shared building blocks: the error table, project paths and progress bars. */
 export { AtlasError, ERROR_TABLE, isAtlasError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { createProgress } from './progress.js';
 export type { Progress } from './progress.js';
+export { PROJECT_ROOT, SHARED_OBO_PATH, projectPath } from './paths.js';
