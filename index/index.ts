@@ -1,0 +1,28 @@
+/** Vector indexes: build one usearch index per prefix, open/verify them, search and annotate by kNN vote. */
+export { INDEX_FORMAT_VERSION, INDEX_MAX_K, UNASSIGNED } from './types.js';
+export type {
+  AnnotateQuery,
+  AnnotateResult,
+  AnnotateTimings,
+  AtlasIndexService,
+  BuildAtlasIndexOptions,
+  BuildAtlasIndexResult,
+  CellAnnotation,
+  ConsistentLevel,
+  DataFileEntry,
+  IndexFileEntry,
+  IndexManifest,
+  InfoResult,
+  LabelSummary,
+  LevelInfo,
+  LevelVote,
+  OpenAtlasIndexOptions,
+  Quantization,
+  SearchFilter,
+  SearchHit,
+  SearchQuery,
+  SearchQueryResult,
+  SearchResult,
+  SearchTimings,
+  Weighting,
+} from './types.js';
