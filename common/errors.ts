@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'unknown_cell_id'
   | 'not_found'
+  | 'method_not_allowed'
   | 'payload_too_large'
   | 'batch_too_large'
   | 'unsupported_media_type'
@@ -50,6 +51,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
   unauthorized: { status: 401, message: 'missing or wrong bearer token' },
   unknown_cell_id: { status: 404, message: 'unknown cell id' },
   not_found: { status: 404, message: 'no such route' },
+  method_not_allowed: { status: 405, message: 'method not allowed on this route' },
   payload_too_large: { status: 413, message: 'request body is too large' },
   batch_too_large: { status: 413, message: 'too many cells in one request' },
   unsupported_media_type: { status: 415, message: 'request body must be application/json' },
