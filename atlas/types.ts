@@ -19,7 +19,10 @@ export interface AtlasBatch {
   readonly levels: Readonly<Record<LevelColumn, EncodedColumn>>;
   /** Cell ids; row numbers as strings when the file has no `cell_id` column. */
   readonly cellIds: readonly string[];
-  /** Cell Ontology id of each row's subtype; null when the file has no `cl_id` column. */
+  /**
+   * Cell Ontology id of each row's subtype; null when the file has no `cl_id` column. The empty string
+   * means "no id" (labels resolved by a manual override); it is stored as null in the file.
+   */
   readonly clIds: EncodedColumn | null;
 }
 

@@ -1,0 +1,154 @@
+/**
+ * Reads an atlas Parquet file one row group at a time (parquet-wasm reads only that row group's byte ranges
+ * from a file Blob, so the whole file is never in memory).
+ */
+import { openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { tableFromIPC, type Data, type Table } from 'apache-arrow';
+import * as parquet from 'parquet-wasm';
+import { AtlasError } from '../common/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { MISSING_CL_ID, decodeEmbeddings, decodeStrings, expandStrings } from './arrow-columns.js';
+import { CELL_ID_COLUMN, CL_ID_COLUMN, EMBEDDING_COLUMN, validateAtlasSchema } from './schema.js';
+import type { AtlasBatch, EncodedColumn } from './types.js';
+
+/** The level columns of one row group, without embeddings (cheap: used by passes that only count labels). */
+export interface AtlasLevelBatch {
+  readonly rowOffset: number;
+  readonly numRows: number;
+  readonly levels: Readonly<Record<LevelColumn, EncodedColumn>>;
+}
+
+/** An open atlas file. Row groups are read on demand; nothing is cached. */
+export interface AtlasReader {
+  readonly path: string;
+  readonly numRows: number;
+  readonly dim: number;
+  readonly numRowGroups: number;
+  readonly hasCellIds: boolean;
+  readonly hasClIds: boolean;
+  /** Rows in each row group, in file order. */
+  readonly rowGroupSizes: readonly number[];
+  /** Global row number of each row group's first row. */
+  readonly rowGroupOffsets: readonly number[];
+  /** Reads row group `i` (0-based) with embeddings, levels, ids. */
+  readRowGroup(i: number): Promise<AtlasBatch>;
+  /** Reads only the level columns of row group `i`. */
+  readRowGroupLevels(i: number): Promise<AtlasLevelBatch>;
+  /** Every row group in order. */
+  batches(): AsyncIterable<AtlasBatch>;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Opens an atlas Parquet file and checks its schema. Throws `file_not_found` when there is no such file and
+ * `invalid_atlas` when it is not Parquet or lacks the embedding or level columns.
+ */
+export async function openAtlas(path: string): Promise<AtlasReader> {
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new AtlasError('file_not_found', `atlas file ${path} is not a regular file`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof AtlasError) throw err;
+    throw new AtlasError('file_not_found', `atlas file not found: ${path}`);
+  }
+  if (size < 12) throw new AtlasError('invalid_atlas', `${path} is not a Parquet file (${size} bytes)`);
+  let file: parquet.ParquetFile;
+  let numRowGroups: number;
+  const rowGroupSizes: number[] = [];
+  let schemaTable: Table;
+  try {
+    file = await parquet.ParquetFile.fromFile(await openAsBlob(path));
+    const meta = file.metadata();
+    numRowGroups = meta.numRowGroups();
+    for (let i = 0; i < numRowGroups; i++) rowGroupSizes.push(meta.rowGroup(i).numRows());
+    schemaTable = tableFromIPC(file.schema().intoIPCStream());
+  } catch (err) {
+    throw new AtlasError('invalid_atlas', `${path} is not a readable Parquet file: ${describe(err)}`);
+  }
+  const layout = validateAtlasSchema(schemaTable.schema, path);
+  const rowGroupOffsets: number[] = [];
+  let numRows = 0;
+  for (const n of rowGroupSizes) {
+    rowGroupOffsets.push(numRows);
+    numRows += n;
+  }
+
+  // parquet-wasm's ParquetFile is not documented as safe for overlapping async reads: serialise them.
+  let queue: Promise<unknown> = Promise.resolve();
+  const readTable = (i: number, columns?: string[]): Promise<Table> => {
+    if (!Number.isInteger(i) || i < 0 || i >= numRowGroups) {
+      return Promise.reject(new AtlasError('invalid_argument', `row group ${i} out of range [0, ${numRowGroups})`));
+    }
+    const run = async (): Promise<Table> => {
+      try {
+        const options: parquet.ReaderOptions = { rowGroups: [i], batchSize: Math.max(1, rowGroupSizes[i]!) };
+        if (columns) options.columns = columns;
+        const wasmTable = await file.read(options);
+        return tableFromIPC(wasmTable.intoIPCStream());
+      } catch (err) {
+        throw new AtlasError('invalid_atlas', `${path}: cannot read row group ${i}: ${describe(err)}`);
+      }
+    };
+    const p = queue.then(run, run);
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  const chunksOf = (table: Table, name: string): Data[] => {
+    const col = table.getChild(name);
+    if (!col) throw new AtlasError('invalid_atlas', `${path}: column "${name}" missing from a row group`);
+    return col.data as Data[];
+  };
+  const decodeLevels = (table: Table, n: number): Record<LevelColumn, EncodedColumn> => {
+    const levels = {} as Record<LevelColumn, EncodedColumn>;
+    for (const c of LEVEL_COLUMNS) levels[c] = decodeStrings(chunksOf(table, c), n, null);
+    return levels;
+  };
+
+  const readRowGroup = async (i: number): Promise<AtlasBatch> => {
+    const table = await readTable(i);
+    const n = rowGroupSizes[i]!;
+    if (table.numRows !== n) throw new AtlasError('invalid_atlas', `${path}: row group ${i} has ${table.numRows} rows, metadata says ${n}`);
+    const rowOffset = rowGroupOffsets[i]!;
+    let cellIds: string[];
+    if (layout.hasCellIds) cellIds = expandStrings(decodeStrings(chunksOf(table, CELL_ID_COLUMN), n, null));
+    else {
+      cellIds = new Array<string>(n);
+      for (let r = 0; r < n; r++) cellIds[r] = String(rowOffset + r);
+    }
+    return {
+      rowOffset,
+      numRows: n,
+      dim: layout.dim,
+      embeddings: decodeEmbeddings(chunksOf(table, EMBEDDING_COLUMN), n, layout.dim),
+      levels: decodeLevels(table, n),
+      cellIds,
+      clIds: layout.hasClIds ? decodeStrings(chunksOf(table, CL_ID_COLUMN), n, MISSING_CL_ID) : null,
+    };
+  };
+
+  return {
+    path,
+    numRows,
+    dim: layout.dim,
+    numRowGroups,
+    hasCellIds: layout.hasCellIds,
+    hasClIds: layout.hasClIds,
+    rowGroupSizes,
+    rowGroupOffsets,
+    readRowGroup,
+    async readRowGroupLevels(i) {
+      const table = await readTable(i, [...LEVEL_COLUMNS]);
+      const n = rowGroupSizes[i]!;
+      return { rowOffset: rowGroupOffsets[i]!, numRows: n, levels: decodeLevels(table, n) };
+    },
+    async *batches() {
+      for (let i = 0; i < numRowGroups; i++) yield await readRowGroup(i);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The atlas schema: which columns an atlas file has, how they are typed when written, and the check that a
+ * file read from disk is an atlas.
+ */
+import { Dictionary, Field, Int32, Schema, Utf8 } from 'apache-arrow';
+import { AtlasError } from '../common/index.js';
+import { LEVEL_COLUMNS } from '../ontology/index.js';
+import { embeddingDim, embeddingType, isStringLike } from './arrow-columns.js';
+
+/** Column names of the atlas file besides the level columns. */
+export const EMBEDDING_COLUMN = 'embedding';
+export const CELL_ID_COLUMN = 'cell_id';
+export const CL_ID_COLUMN = 'cl_id';
+
+/** What an atlas file's schema says about its content. */
+export interface AtlasLayout {
+  readonly dim: number;
+  readonly hasCellIds: boolean;
+  readonly hasClIds: boolean;
+}
+
+/** The arrow schema written for an atlas of dimension `dim`; `cl_id` only when `withClIds`. */
+export function atlasSchema(dim: number, withClIds: boolean): Schema {
+  const fields: Field[] = [new Field(EMBEDDING_COLUMN, embeddingType(dim), false)];
+  for (const col of LEVEL_COLUMNS) fields.push(new Field(col, new Dictionary(new Utf8(), new Int32()), false));
+  fields.push(new Field(CELL_ID_COLUMN, new Utf8(), false));
+  if (withClIds) fields.push(new Field(CL_ID_COLUMN, new Dictionary(new Utf8(), new Int32()), true));
+  return new Schema(fields);
+}
+
+/**
+ * Checks that a schema read from a file is an atlas: an embedding column of fixed-size float lists and the
+ * four level columns as (dictionary-encoded) strings; `cell_id` and `cl_id` are optional. Reports every
+ * missing or mistyped column in one {@link AtlasError} `invalid_atlas`.
+ */
+export function validateAtlasSchema(schema: Schema, path: string): AtlasLayout {
+  const problems: string[] = [];
+  const byName = new Map(schema.fields.map((f) => [f.name, f] as const));
+  let dim = 0;
+  const emb = byName.get(EMBEDDING_COLUMN);
+  if (!emb) problems.push(`missing column "${EMBEDDING_COLUMN}"`);
+  else {
+    const d = embeddingDim(emb.type);
+    if (typeof d === 'string') problems.push(d);
+    else dim = d;
+  }
+  const missingLevels = LEVEL_COLUMNS.filter((c) => !byName.has(c));
+  if (missingLevels.length > 0) problems.push(`missing level column${missingLevels.length > 1 ? 's' : ''} ${missingLevels.join(', ')}`);
+  for (const col of [...LEVEL_COLUMNS, CELL_ID_COLUMN, CL_ID_COLUMN]) {
+    const f = byName.get(col);
+    if (f && !isStringLike(f.type)) problems.push(`column "${col}" must be strings, got ${String(f.type)}`);
+  }
+  if (problems.length > 0) {
+    throw new AtlasError('invalid_atlas', `${path} is not an atlas file: ${problems.join('; ')}`, { problems });
+  }
+  return { dim, hasCellIds: byName.has(CELL_ID_COLUMN), hasClIds: byName.has(CL_ID_COLUMN) };
+}
