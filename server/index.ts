@@ -1,0 +1,15 @@
+/** HTTP API: the express app, its validation, error handler, auth, metrics, OpenAPI document and server lifecycle. */
+export { createApp } from './app.js';
+export type { AppOptions } from './app.js';
+export { startServer } from './start-server.js';
+export type { RunningServer, StartServerOptions } from './start-server.js';
+export { API_KEY_ENV } from './auth.js';
+export { DEFAULT_ANNOTATE_K, DEFAULT_LIMITS, DEFAULT_SEARCH_K, resolveLimits } from './limits.js';
+export type { ServerLimits } from './limits.js';
+export { SILENT_LOGGER, createStreamLogger } from './log.js';
+export type { Logger, LogFields } from './log.js';
+export { METRIC_PREFIX, createServerMetrics } from './metrics.js';
+export type { ServerMetrics } from './metrics.js';
+export { createOpenApiDocument } from './openapi.js';
+export { createRequestValidator } from './validate.js';
+export type { RequestValidator } from './validate.js';

@@ -1,0 +1,41 @@
+/**
+ * The documented limits of the HTTP API. One place: validation, the OpenAPI document and the README read
+ * these values, so they never drift apart.
+ */
+export interface ServerLimits {
+  /** Largest accepted request body, in bytes (JSON text as sent). */
+  readonly maxBodyBytes: number;
+  /** Most cells (embeddings or cell ids) in one request. */
+  readonly maxCells: number;
+  /** Largest k of `/v1/search`. */
+  readonly maxSearchK: number;
+  /** Largest k of `/v1/annotate`. */
+  readonly maxAnnotateK: number;
+  /** Most labels in one filter (include and exclude together). */
+  readonly maxFilterLabels: number;
+}
+
+/**
+ * Defaults: 64 MiB holds 10,000 cells of 128 floats written with full precision (≈ 25 MB) and leaves room for
+ * wider inputs (10,000 × 768 at ~8 characters per float ≈ 62 MB).
+ */
+export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
+  maxBodyBytes: 64 * 1024 * 1024,
+  maxCells: 10_000,
+  maxSearchK: 1_000,
+  maxAnnotateK: 200,
+  maxFilterLabels: 10_000,
+});
+
+/** Default k of each endpoint when the request gives none. */
+export const DEFAULT_SEARCH_K = 10;
+export const DEFAULT_ANNOTATE_K = 50;
+
+/** Merges user overrides over {@link DEFAULT_LIMITS}. */
+export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
+  const merged = { ...DEFAULT_LIMITS, ...overrides };
+  for (const [k, v] of Object.entries(merged)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`server limit ${k} must be a positive integer, got ${v}`);
+  }
+  return Object.freeze(merged);
+}

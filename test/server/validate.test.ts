@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isAtlasError } from '../../common/index.js';
+import { DEFAULT_LIMITS, createRequestValidator, resolveLimits } from '../../server/index.js';
+import { fakeManifest } from './fake-service.js';
+
+const manifest = fakeManifest();
+const v = createRequestValidator(manifest, DEFAULT_LIMITS);
+
+function rejects(fn: () => unknown, code: string, message: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(isAtlasError(e), `expected an AtlasError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+test('search: embeddings become one row-major Float32Array; level names map to manifest columns', () => {
+  const q = v.parseSearch({ embeddings: [[1, 2, 3, 4], [5, 6, 7, 8.5]], level: 'lineage', k: 3 });
+  assert.ok(q.embeddings instanceof Float32Array);
+  assert.deepEqual(Array.from(q.embeddings!), [1, 2, 3, 4, 5, 6, 7, 8.5]);
+  assert.equal(q.n, 2);
+  assert.equal(q.level, 'level2_lineage');
+  assert.equal(q.k, 3);
+  assert.equal(v.parseSearch({ cell_ids: ['c1'], level: 'level4_subtype' }).level, 'level4_subtype');
+});
+
+test('search: defaults (k = 10, finest prefix chosen by the service) and options pass through', () => {
+  const q = v.parseSearch({ cell_ids: ['a', 'b'], prefix: 2, max_dist: 0.3, centroid: true, summary: true });
+  assert.deepEqual(q.cellIds, ['a', 'b']);
+  assert.equal(q.n, 2);
+  assert.equal(q.k, 10);
+  assert.equal(q.prefix, 2);
+  assert.equal(q.level, undefined);
+  assert.equal(q.maxDist, 0.3);
+  assert.equal(q.centroid, true);
+  assert.equal(q.summary, true);
+});
+
+test('search: filters resolve level names and keep labels', () => {
+  const q = v.parseSearch({ cell_ids: ['a'], filter: { include: { system: ['Immune'] }, exclude: { level3_type: ['T cell'] } } });
+  assert.deepEqual(q.filter, { include: { level1_system: ['Immune'] }, exclude: { level3_type: ['T cell'] } });
+});
+
+test('embedding errors name the bad row and column', () => {
+  rejects(() => v.parseSearch({ embeddings: [[1, 2, 3, 4], [1, 2, 3]] }), 'wrong_dimension', /embeddings\[1\] has 3 values; this index takes 4-dimensional/);
+  rejects(() => v.parseSearch({ embeddings: [[1, 2, 'NaN', 4]] }), 'non_finite', /embeddings\[0\]\[2\] must be a finite number, got the string "NaN"/);
+  rejects(() => v.parseSearch({ embeddings: [[1, null, 3, 4]] }), 'non_finite', /embeddings\[0\]\[1\] .* got null/);
+  rejects(() => v.parseSearch({ embeddings: [[1, 2, 3, 1e300]] }), 'non_finite', /embeddings\[0\]\[3\] is outside the float32 range/);
+  rejects(() => v.parseSearch({ embeddings: [1, 2, 3, 4] }), 'invalid_request', /embeddings\[0\] must be an array of 4 numbers/);
+  rejects(() => v.parseSearch({ embeddings: [] }), 'invalid_request', /at least one row/);
+  rejects(() => v.parseSearch({ embeddings: 'x' }), 'invalid_request', /embeddings must be an array/);
+});
+
+test('levels: unknown names list the trained levels from the manifest', () => {
+  rejects(() => v.parseSearch({ cell_ids: ['a'], level: 'species' }), 'unknown_level', /unknown level "species"; this index serves system, lineage, type, subtype \(or "prefix": 1\.\.4\)/);
+  const twoLevels = createRequestValidator(fakeManifest({ levelColumns: ['level1_system', 'level2_lineage'] }), DEFAULT_LIMITS);
+  rejects(() => twoLevels.parseSearch({ cell_ids: ['a'], level: 'subtype' }), 'unknown_level', /serves system, lineage \(/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], prefix: 5 }), 'invalid_request', /prefix must be an integer in 1\.\.4, got number 5/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], prefix: 2, level: 'type' }), 'invalid_request', /only one of level, prefix and original/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], original: true }), 'invalid_request', /built without --with-original/);
+});
+
+test('k must be an integer within the documented limits', () => {
+  for (const k of [0, -1, 1001, 2.5, '10', null]) {
+    rejects(() => v.parseSearch({ cell_ids: ['a'], k }), 'k_out_of_range', /k must be an integer in 1\.\.1000/);
+  }
+  rejects(() => v.parseAnnotate({ embeddings: [[1, 0, 0, 0]], k: 201 }), 'k_out_of_range', /1\.\.200, got number 201/);
+  assert.equal(v.parseSearch({ cell_ids: ['a'], k: 1000 }).k, 1000);
+});
+
+test('filters: unknown levels and labels are named, with a hint for a case mismatch', () => {
+  rejects(() => v.parseSearch({ cell_ids: ['a'], filter: { include: { tissue: ['lung'] } } }), 'unknown_level', /filter\.include: unknown level "tissue"; filters accept system, lineage, type, subtype/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], filter: { exclude: { type: ['T cell', 't Cell2'] } } }), 'unknown_label', /filter\.exclude\.type\[1\]: unknown type label "t Cell2"/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], filter: { include: { system: ['immune'] } } }), 'unknown_label', /did you mean "Immune"/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], filter: { include: { system: [] } } }), 'invalid_request', /filter\.include\.system must be a non-empty array/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], filter: { only: {} } }), 'invalid_request', /filter: unknown field "only"/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], filter: { include: { system: ['Immune'], level1_system: ['Neural'] } } }), 'invalid_request', /given twice/);
+});
+
+test('request shape: one of embeddings / cell_ids, no unknown fields, typed options', () => {
+  rejects(() => v.parseSearch([]), 'invalid_request', /must be a JSON object, got an array/);
+  rejects(() => v.parseSearch({ k: 3 }), 'invalid_request', /exactly one of embeddings and cell_ids/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], embeddings: [[1, 2, 3, 4]] }), 'invalid_request', /exactly one/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], kk: 3 }), 'invalid_request', /unknown field "kk"/);
+  rejects(() => v.parseSearch({ cell_ids: [''] }), 'invalid_request', /cell_ids\[0\] must be a non-empty string/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], max_dist: 3 }), 'invalid_request', /max_dist must be a number in \[0, 2\]/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], centroid: 'yes' }), 'invalid_request', /centroid must be true or false/);
+});
+
+test('annotate: defaults, weighting and min_confidence', () => {
+  const q = v.parseAnnotate({ embeddings: [[0, 0, 1, 0]] });
+  assert.equal(q.k, 50);
+  assert.equal(q.weighting, 'uniform');
+  assert.equal(q.minConfidence, undefined);
+  const q2 = v.parseAnnotate({ embeddings: [[0, 0, 1, 0]], k: 7, weighting: 'distance', min_confidence: 0.6, out_of_reference_distance: 0.2 });
+  assert.equal(q2.weighting, 'distance');
+  assert.equal(q2.minConfidence, 0.6);
+  assert.equal(q2.outOfReferenceDistance, 0.2);
+  rejects(() => v.parseAnnotate({ embeddings: [[0, 0, 1, 0]], weighting: 'inverse' }), 'invalid_request', /weighting must be one of uniform, distance/);
+  rejects(() => v.parseAnnotate({ embeddings: [[0, 0, 1, 0]], min_confidence: 1.5 }), 'invalid_request', /min_confidence must be a number in \[0, 1\]/);
+  rejects(() => v.parseAnnotate({ cell_ids: ['a'] }), 'invalid_request', /annotate takes embeddings/);
+  rejects(() => v.parseAnnotate({}), 'invalid_request', /embeddings is required/);
+});
+
+test('batch limit: more cells than allowed is batch_too_large (413)', () => {
+  const small = createRequestValidator(manifest, resolveLimits({ maxCells: 2 }));
+  rejects(() => small.parseSearch({ embeddings: [[1, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0]] }), 'batch_too_large', /3 rows; at most 2 cells per request/);
+  rejects(() => small.parseSearch({ cell_ids: ['a', 'b', 'c'] }), 'batch_too_large', /3 ids; at most 2/);
+  assert.throws(() => resolveLimits({ maxCells: 0 }), /positive integer/);
+});
