@@ -8,3 +8,26 @@ export { MISSING_CL_ID } from './arrow-columns.js';
 export type { AtlasBatch, AtlasBatchInput, EncodedColumn } from './types.js';
 export { LEVEL_COLUMNS } from '../ontology/index.js';
 export type { LevelColumn } from '../ontology/index.js';
+export { ingestScimilarity, buildLabelLevelMap } from './ingest.js';
+export type { IngestOptions, IngestResult } from './ingest.js';
+export { openHnswlibFile, parseHnswHeader } from './hnswlib-file.js';
+export type { HnswHeader, HnswlibFile } from './hnswlib-file.js';
+export { locateScimilarityFiles, parseLabelInts, readReferenceLabels } from './scimilarity-files.js';
+export type { ScimilarityFiles, ReferenceLabels } from './scimilarity-files.js';
+export { createSummaryCounter, formatSummary } from './summary.js';
+export type { AtlasSummary, SummaryCounter } from './summary.js';
+export {
+  CELL_BLOCK,
+  DEFAULT_DEMO_PARAMS,
+  DEMO_SYSTEM_PROPORTIONS,
+  DEMO_TABLE_COLUMNS,
+  createDemoGenerator,
+  createDemoModel,
+  demoCellId,
+  formatDemoAtlasSummary,
+  loadCellTypeTable,
+  parseCellTypeTable,
+  sampleRoundRobin,
+  writeDemoAtlas,
+} from './demo/index.js';
+export type { DemoCellTruth, DemoCellType, DemoChunk, DemoGenerator, DemoModel, DemoModelParams, WriteDemoAtlasOptions, WriteDemoAtlasResult } from './demo/index.js';

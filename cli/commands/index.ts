@@ -1,5 +1,8 @@
 import type { Command } from '../command.js';
+import { evalCommand } from './eval.js';
+import { demoAtlasCommand } from './demo-atlas.js';
 import { hierarchyCommand } from './hierarchy.js';
+import { ingestCommand } from './ingest.js';
 
 /** Every sub-command, in the order `fractal-atlas help` lists them. Add new commands here. */
-export const COMMANDS: readonly Command[] = [hierarchyCommand];
+export const COMMANDS: readonly Command[] = [hierarchyCommand, ingestCommand, demoAtlasCommand, evalCommand];
