@@ -1,0 +1,120 @@
+/**
+ * The ONNX contract of a fractal adapter, TypeScript side. The Python twin is adapter/python/onnx_contract.py:
+ * change both together.
+ *
+ * - input `embedding` float32 [N, inputDim], N dynamic;
+ * - output `blocks` float32 [N, numScales·scaleDim]: the concatenated raw scale blocks (no normalisation);
+ * - output `full` float32 [N, numScales·scaleDim]: final LayerNorm, then L2-normalised;
+ * - ONNX `metadata_props` with the keys of {@link META}.
+ */
+import { AtlasError } from '../common/index.js';
+
+export const CONTRACT_VERSION = '1';
+export const INPUT_NAME = 'embedding';
+export const OUTPUT_BLOCKS = 'blocks';
+export const OUTPUT_FULL = 'full';
+
+/** metadata_props keys (values are strings; JSON where noted). */
+export const META = {
+  contract: 'fractal_atlas.contract',
+  inputDim: 'fractal_atlas.input_dim',
+  numScales: 'fractal_atlas.num_scales',
+  scaleDim: 'fractal_atlas.scale_dim',
+  /** JSON string[] of length numScales, coarse to fine. */
+  levelColumns: 'fractal_atlas.level_columns',
+  /** JSON string[][]: label code i of level l is vocabularies[l][i]. */
+  vocabularies: 'fractal_atlas.vocabularies',
+  fingerprint: 'fractal_atlas.training_fingerprint',
+  /** JSON object. */
+  recipe: 'fractal_atlas.recipe',
+  /** JSON object, optional: held-out kNN accuracies measured by the trainer. */
+  validation: 'fractal_atlas.validation',
+} as const;
+
+/** What an adapter file declares about itself. */
+export interface AdapterMetadata {
+  readonly inputDim: number;
+  readonly numScales: number;
+  readonly scaleDim: number;
+  readonly levelColumns: readonly string[];
+  readonly vocabularies: readonly (readonly string[])[];
+  readonly fingerprint: string;
+  readonly recipe: Readonly<Record<string, unknown>>;
+  readonly validation: Readonly<Record<string, unknown>> | null;
+}
+
+function bad(source: string, why: string): AtlasError {
+  return new AtlasError('invalid_model', `${source}: not a fractal adapter model (${why})`);
+}
+
+function positiveInt(props: ReadonlyMap<string, string>, key: string, source: string): number {
+  const v = props.get(key);
+  if (v === undefined) throw bad(source, `metadata ${key} is missing`);
+  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw bad(source, `metadata ${key} is ${JSON.stringify(v)}, not a positive integer`);
+  return Number(v);
+}
+
+function json(props: ReadonlyMap<string, string>, key: string, source: string): unknown {
+  const v = props.get(key);
+  if (v === undefined) throw bad(source, `metadata ${key} is missing`);
+  try {
+    return JSON.parse(v);
+  } catch {
+    throw bad(source, `metadata ${key} is not valid JSON`);
+  }
+}
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses and checks the metadata_props of an adapter file; `source` names the file in errors. */
+export function parseAdapterMetadata(props: ReadonlyMap<string, string>, source: string): AdapterMetadata {
+  const version = props.get(META.contract);
+  if (version === undefined) throw bad(source, `metadata ${META.contract} is missing`);
+  if (version !== CONTRACT_VERSION) throw bad(source, `contract version ${version}, this build reads ${CONTRACT_VERSION}`);
+  const inputDim = positiveInt(props, META.inputDim, source);
+  const numScales = positiveInt(props, META.numScales, source);
+  const scaleDim = positiveInt(props, META.scaleDim, source);
+  const levelColumns = json(props, META.levelColumns, source);
+  if (!isStringArray(levelColumns) || levelColumns.length !== numScales) throw bad(source, `${META.levelColumns} must list ${numScales} level names`);
+  const vocabularies = json(props, META.vocabularies, source);
+  if (!Array.isArray(vocabularies) || vocabularies.length !== numScales || !vocabularies.every((v) => isStringArray(v) && v.length > 0)) {
+    throw bad(source, `${META.vocabularies} must hold ${numScales} non-empty label lists`);
+  }
+  const fingerprint = props.get(META.fingerprint);
+  if (fingerprint === undefined || fingerprint === '') throw bad(source, `metadata ${META.fingerprint} is missing`);
+  const recipe = json(props, META.recipe, source);
+  if (!isObject(recipe)) throw bad(source, `${META.recipe} must be a JSON object`);
+  let validation: Record<string, unknown> | null = null;
+  if (props.has(META.validation)) {
+    const v = json(props, META.validation, source);
+    if (!isObject(v)) throw bad(source, `${META.validation} must be a JSON object`);
+    validation = v;
+  }
+  return { inputDim, numScales, scaleDim, levelColumns, vocabularies: vocabularies as string[][], fingerprint, recipe, validation };
+}
+
+/** The declared inputs/outputs of a loaded graph, as the ORT wrapper reports them. */
+export interface GraphSignature {
+  readonly inputs: readonly { readonly name: string; readonly type?: string; readonly shape?: readonly (number | string)[] }[];
+  readonly outputs: readonly { readonly name: string; readonly type?: string; readonly shape?: readonly (number | string)[] }[];
+}
+
+/** Checks names, element types and static dims of the graph against its metadata. */
+export function checkGraphSignature(sig: GraphSignature, meta: AdapterMetadata, source: string): void {
+  const names = (xs: GraphSignature['inputs']) => xs.map((x) => x.name).join(', ');
+  if (sig.inputs.length !== 1 || sig.inputs[0].name !== INPUT_NAME) throw bad(source, `inputs are [${names(sig.inputs)}], expected [${INPUT_NAME}]`);
+  const outNames = sig.outputs.map((o) => o.name);
+  if (outNames.length !== 2 || !outNames.includes(OUTPUT_BLOCKS) || !outNames.includes(OUTPUT_FULL)) {
+    throw bad(source, `outputs are [${outNames.join(', ')}], expected [${OUTPUT_BLOCKS}, ${OUTPUT_FULL}]`);
+  }
+  const check = (v: GraphSignature['inputs'][number], dim: number) => {
+    if (v.type !== undefined && v.type !== 'float32') throw bad(source, `${v.name} is ${v.type}, expected float32`);
+    if (v.shape === undefined || v.shape.length === 0) return; // shape not recorded: checked on every run instead
+    if (v.shape.length !== 2) throw bad(source, `${v.name} has rank ${v.shape.length}, expected 2`);
+    if (typeof v.shape[0] === 'number') throw bad(source, `${v.name} has a fixed batch size ${v.shape[0]}, expected a dynamic one`);
+    if (typeof v.shape[1] === 'number' && v.shape[1] !== dim) throw bad(source, `${v.name} has ${v.shape[1]} columns, metadata says ${dim}`);
+  };
+  check(sig.inputs[0], meta.inputDim);
+  for (const o of sig.outputs) check(o, meta.numScales * meta.scaleDim);
+}

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Trains a fractal adapter (FractalHeadV5) on a training bundle with the seed's recipe, then exports ONNX.
+
+    /usr/bin/python3 adapter/python/train.py --bundle DIR --num-levels 4 --scale-dim 32 --out adapter.onnx
+
+Recipe (the reference train.py): loss = L_full + 0.6·L_prefix, where
+  L_full   = InfoNCE(full, full(positive of the finest level)) + 0.5·margin + CE(head_leaf)
+             on the full path with per-block dropout (keep probabilities per number of levels);
+  L_prefix = InfoNCE(prefix_j, full(positive of level j)) + 0.5·margin (+ CE(head_top) if j = 1,
+             CE(head_leaf) if j = S), j = the batch's mode of per-cell sampled prefix lengths;
+InfoNCE τ = 0.07, in-batch margin 0.2; AdamW (lr 1e-4, wd 0.01), cosine schedule per step, grad clip 1.0;
+early stopping on the sum of the levels' 5-NN accuracies (full embedding) of held-out cells.
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from typing import Dict, List
+
+# Busy-waiting OpenMP workers crawl when the 2 cores are shared (measured ~5x slower per step): wait passively.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bundle import BundleError, read_bundle  # noqa: E402
+from export import build_metadata, export_onnx  # noqa: E402
+from fractal_head import FractalHeadV5  # noqa: E402
+
+TEMPERATURE = 0.07
+MARGIN = 0.2
+MARGIN_WEIGHT = 0.5
+CLASS_WEIGHT = 1.0
+PREFIX_WEIGHT = 0.6
+WEIGHT_DECAY = 0.01
+GRAD_CLIP = 1.0
+VAL_EVAL_CELLS = 2000  # cells scored after every epoch (as the seed)
+KNN_K = 5
+
+PREFIX_PROBS = {2: [0.6, 0.4], 3: [0.45, 0.35, 0.2], 4: [0.4, 0.3, 0.2, 0.1]}
+BLOCK_KEEP_PROBS = {2: [0.95, 0.7], 3: [0.95, 0.85, 0.7], 4: [0.95, 0.9, 0.8, 0.7]}
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def info_nce(anchor: torch.Tensor, positive: torch.Tensor) -> torch.Tensor:
+    logits = anchor @ positive.T / TEMPERATURE
+    return F.cross_entropy(logits, torch.arange(anchor.shape[0]))
+
+
+def margin_loss(emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """relu(mean negative similarity − mean positive similarity + margin), over rows that have both."""
+    sims = emb @ emb.T
+    same = labels.unsqueeze(1) == labels.unsqueeze(0)
+    eye = torch.eye(len(labels), dtype=torch.bool)
+    pos = (same & ~eye).float()
+    neg = (~same).float()
+    n_pos, n_neg = pos.sum(1), neg.sum(1)
+    valid = (n_pos > 0) & (n_neg > 0)
+    if not bool(valid.any()):
+        return emb.new_zeros(())
+    mean_pos = (sims * pos).sum(1) / n_pos.clamp(min=1)
+    mean_neg = (sims * neg).sum(1) / n_neg.clamp(min=1)
+    return F.relu(mean_neg[valid] - mean_pos[valid] + MARGIN).mean()
+
+
+class PositiveSampler:
+    """Draws, for each anchor, a uniformly random other cell with the same label at one level."""
+
+    def __init__(self, labels: np.ndarray):
+        order = np.argsort(labels, kind="stable")
+        sorted_labels = labels[order]
+        self.order = order
+        self.counts = np.bincount(labels)
+        self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
+        self.rank = np.empty(len(labels), dtype=np.int64)
+        self.rank[order] = np.arange(len(labels)) - self.starts[sorted_labels]
+        self.labels = labels
+
+    def sample(self, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        lab = self.labels[idx]
+        cnt = self.counts[lab]
+        others = np.maximum(cnt - 1, 1)
+        off = (rng.random(len(idx)) * others).astype(np.int64)
+        # skip the anchor itself when its label has another cell
+        off = np.where((cnt > 1) & (off >= self.rank[idx]), off + 1, off)
+        off = np.where(cnt > 1, off, 0)
+        return self.order[self.starts[lab] + off]
+
+
+def knn_accuracy(emb: torch.Tensor, labels: torch.Tensor, k: int = KNN_K) -> float:
+    """Leave-one-out cosine k-NN majority vote (ties → smallest label code)."""
+    e = F.normalize(emb, dim=-1)
+    sims = e @ e.T
+    sims.fill_diagonal_(-float("inf"))
+    nn_idx = sims.topk(k, dim=1).indices
+    pred = torch.mode(labels[nn_idx], dim=1).values
+    return float((pred == labels).float().mean())
+
+
+@torch.no_grad()
+def embed_eval(model: FractalHeadV5, x: torch.Tensor) -> Dict:
+    model.eval()
+    out = model(x)
+    return {"blocks": out["blocks"], "full": out["full_embedding"]}
+
+
+def score_levels(emb: torch.Tensor, labels: torch.Tensor) -> List[float]:
+    return [knn_accuracy(emb, labels[:, l]) for l in range(labels.shape[1])]
+
+
+def held_out_table(model: FractalHeadV5, x: torch.Tensor, labels: torch.Tensor, columns: List[str]) -> Dict:
+    """Raw input vs full vs every prefix, per level; steerability as in the seed's paper:
+    (coarsest@prefix1 − coarsest@full) + (finest@full − finest@prefix1)."""
+    out = embed_eval(model, x)
+    rows = {"raw": score_levels(x, labels), "full": score_levels(out["full"], labels)}
+    for j in range(1, model.num_scales + 1):
+        rows[f"prefix{j}"] = score_levels(model.get_prefix_embedding(out["blocks"], j), labels)
+    p1, full = rows["prefix1"], rows["full"]
+    steer = (p1[0] - full[0]) + (full[-1] - p1[-1])
+    return {"cells": int(x.shape[0]), "k": KNN_K, "levels": columns,
+            "accuracy": {k: [round(v, 4) for v in vals] for k, vals in rows.items()},
+            "steerability": round(steer, 4)}
+
+
+def format_accs(columns: List[str], accs: List[float]) -> str:
+    return " ".join(f"{c}={a:.4f}" for c, a in zip(columns, accs))
+
+
+def train(args) -> int:
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    random.seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    t_start = time.time()
+    bundle = read_bundle(args.bundle, args.max_samples)
+    S = args.num_levels
+    if len(bundle.level_columns) < S:
+        raise BundleError(f"the bundle has {len(bundle.level_columns)} levels, --num-levels {S} needs {S}")
+    cols = bundle.level_columns[:S]
+    vocabs = bundle.vocabularies[:S]
+    emb = bundle.embeddings
+    labels = bundle.labels[:, :S]
+    n, dim = emb.shape
+    if dim % 8 != 0:
+        raise BundleError(f"input dim {dim} is not divisible by the 8 attention heads")
+
+    perm = np.random.RandomState(args.seed).permutation(n)
+    n_val = int(n * args.val_ratio)
+    val_idx, train_idx = perm[:n_val], perm[n_val:]
+    if len(train_idx) < args.batch_size or n_val < KNN_K + 1:
+        raise BundleError(f"{n} cells are too few for batch size {args.batch_size} and val ratio {args.val_ratio}")
+    x_train = torch.from_numpy(emb[train_idx])
+    y_train = labels[train_idx]
+    x_val = torch.from_numpy(emb[val_idx])
+    y_val = torch.from_numpy(labels[val_idx])
+    samplers = [PositiveSampler(y_train[:, l]) for l in range(S)]
+    y_train_t = torch.from_numpy(y_train)
+
+    model = FractalHeadV5(dim, S, args.scale_dim, len(vocabs[0]), len(vocabs[-1]), num_heads=8, dropout=0.1)
+    prefix_probs = torch.tensor(PREFIX_PROBS[S])
+    keep_probs = torch.tensor(BLOCK_KEEP_PROBS[S])
+    steps_per_epoch = len(train_idx) // args.batch_size
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=WEIGHT_DECAY)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs * steps_per_epoch)
+    log(f"train: {n} cells ({len(train_idx)} train, {n_val} held out), input {dim}, "
+        f"{S} levels {cols}, {S}×{args.scale_dim} output, {sum(p.numel() for p in model.parameters()):,} "
+        f"parameters, {steps_per_epoch} steps/epoch, {args.threads} threads")
+    log(f"train: classes per level {[len(v) for v in vocabs]}")
+
+    x_eval, y_eval = x_val[:VAL_EVAL_CELLS], y_val[:VAL_EVAL_CELLS]
+    raw_acc = score_levels(x_eval, y_eval)
+    log(f"raw input   held-out 5-NN: {format_accs(cols, raw_acc)}")
+
+    best_score, best_state, best_epoch, no_improve, history = -math.inf, None, 0, 0, []
+    arange_s = torch.arange(S)
+    for epoch in range(1, args.epochs + 1):
+        t0 = time.time()
+        model.train()
+        order = rng.permutation(len(train_idx))
+        total, steps, skipped = 0.0, 0, 0
+        for b in range(steps_per_epoch):
+            idx = order[b * args.batch_size:(b + 1) * args.batch_size]
+            anchor = x_train[idx]
+            ylab = y_train_t[idx]
+            bs = len(idx)
+
+            # full path: the finest level's positive, per-block dropout
+            pos_leaf = x_train[samplers[S - 1].sample(idx, rng)]
+            full_mask = (torch.rand(bs, S) <= keep_probs).float()
+            full = model(anchor, block_dropout_mask=full_mask)["full_embedding"]
+            pos_full = model(pos_leaf)["full_embedding"]
+            leaf = ylab[:, S - 1]
+            loss_full = (info_nce(full, pos_full) + MARGIN_WEIGHT * margin_loss(full, leaf)
+                         + CLASS_WEIGHT * F.cross_entropy(model.classify_leaf(full), leaf))
+
+            # prefix path: per-cell prefix lengths mask later blocks; the batch mode picks the level
+            lengths = torch.multinomial(prefix_probs.expand(bs, -1), 1).squeeze(-1) + 1
+            prefix_mask = (arange_s.unsqueeze(0) < lengths.unsqueeze(1)).float()
+            j = int(lengths.mode().values)
+            blocks = model(anchor, block_dropout_mask=prefix_mask)["blocks"]
+            prefix = model.get_prefix_embedding(blocks, j)
+            pos_lvl = model(x_train[samplers[j - 1].sample(idx, rng)])["full_embedding"]
+            lvl = ylab[:, j - 1]
+            loss_prefix = info_nce(prefix, pos_lvl) + MARGIN_WEIGHT * margin_loss(prefix, lvl)
+            if j == 1:
+                loss_prefix = loss_prefix + CLASS_WEIGHT * F.cross_entropy(model.classify_top(prefix), lvl)
+            elif j == S:
+                loss_prefix = loss_prefix + CLASS_WEIGHT * F.cross_entropy(model.classify_leaf(prefix), lvl)
+
+            loss = loss_full + PREFIX_WEIGHT * loss_prefix
+            opt.zero_grad()
+            if torch.isnan(loss):
+                skipped += 1
+                continue
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
+            opt.step()
+            sched.step()
+            total += float(loss)
+            steps += 1
+
+        accs = score_levels(embed_eval(model, x_eval)["full"], y_eval)
+        score = sum(accs)
+        history.append({"epoch": epoch, "loss": total / max(steps, 1), "val": accs, "seconds": time.time() - t0})
+        log(f"epoch {epoch}/{args.epochs} loss={total / max(steps, 1):.4f} held-out 5-NN: "
+            f"{format_accs(cols, accs)} ({time.time() - t0:.1f}s{f', {skipped} NaN steps skipped' if skipped else ''})")
+        if score > best_score:
+            best_score, best_epoch, no_improve = score, epoch, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            no_improve += 1
+            if no_improve >= args.patience:
+                log(f"early stopping after epoch {epoch} (best epoch {best_epoch})")
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    train_seconds = time.time() - t_start
+
+    table = held_out_table(model, x_val[:args.eval_cells], y_val[:args.eval_cells], cols)
+    log(f"held-out 5-NN on {table['cells']} cells (best epoch {best_epoch}):")
+    for name, accs in table["accuracy"].items():
+        log(f"  {name:<8} {format_accs(cols, accs)}")
+    log(f"  steerability {table['steerability']:+.4f}")
+
+    recipe = {
+        "trainer": "adapter/python/train.py", "architecture": "FractalHeadV5",
+        "num_levels": S, "scale_dim": args.scale_dim, "num_heads": 8, "dropout": 0.1,
+        "temperature": TEMPERATURE, "margin": MARGIN, "margin_weight": MARGIN_WEIGHT,
+        "class_weight": CLASS_WEIGHT, "prefix_weight": PREFIX_WEIGHT,
+        "prefix_probs": PREFIX_PROBS[S], "block_keep_probs": BLOCK_KEEP_PROBS[S],
+        "optimizer": "AdamW", "lr": args.lr, "weight_decay": WEIGHT_DECAY, "schedule": "cosine per step",
+        "grad_clip": GRAD_CLIP, "epochs": args.epochs, "epochs_run": len(history), "best_epoch": best_epoch,
+        "batch_size": args.batch_size, "max_samples": args.max_samples, "val_ratio": args.val_ratio,
+        "patience": args.patience, "seed": args.seed, "threads": args.threads,
+        "train_cells": int(len(train_idx)), "val_cells": int(n_val), "train_seconds": round(train_seconds, 1),
+        "torch": torch.__version__, "source": bundle.source,
+    }
+    if args.checkpoint:
+        # the reference layout, plus extra keys that export.py also understands
+        torch.save({
+            "model_state_dict": model.state_dict(),
+            "config": {"input_dim": dim, "num_scales": S, "scale_dim": args.scale_dim,
+                       "num_l0_classes": len(vocabs[0]), "num_l1_classes": len(vocabs[-1]), "num_levels": S},
+            "level_names": vocabs,
+            "level_columns": cols, "fingerprint": bundle.fingerprint, "recipe": recipe, "validation": table,
+        }, args.checkpoint)
+        log(f"saved checkpoint {args.checkpoint}")
+    meta = build_metadata(model, cols, vocabs, bundle.fingerprint, recipe, table)
+    export_onnx(model, args.out, meta)
+    log(f"exported {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB) after {train_seconds:.0f}s of training")
+    if args.metrics_out:
+        with open(args.metrics_out, "w", encoding="utf-8") as f:
+            json.dump({"recipe": recipe, "history": history, "held_out": table}, f, indent=2)
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description="Train a fractal adapter on a fractal-atlas training bundle")
+    p.add_argument("--bundle", required=True, help="folder written by `fractal-atlas export-training-set`")
+    p.add_argument("--out", required=True, help="ONNX file to write")
+    p.add_argument("--num-levels", type=int, default=2, choices=[2, 3, 4])
+    p.add_argument("--scale-dim", type=int, default=64)
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--max-samples", type=int, default=100_000)
+    p.add_argument("--val-ratio", type=float, default=0.15)
+    p.add_argument("--patience", type=int, default=5)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    p.add_argument("--eval-cells", type=int, default=5000, help="held-out cells in the final table")
+    p.add_argument("--checkpoint", default=None, help="also save a reference-layout .pt checkpoint")
+    p.add_argument("--metrics-out", default=None, help="write recipe, history and held-out table as JSON")
+    args = p.parse_args(argv)
+    for name in ("scale_dim", "epochs", "batch_size", "threads", "eval_cells"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be ≥ 1")
+    if not (0 < args.val_ratio < 1) or not (args.lr > 0) or args.patience < 1 or args.max_samples < 0:
+        p.error("--val-ratio must be in (0, 1), --lr > 0, --patience ≥ 1, --max-samples ≥ 0")
+    try:
+        return train(args)
+    except BundleError as e:
+        print(f"train: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
