@@ -217,8 +217,9 @@ export interface LevelVote {
   readonly vsAll: number;
   readonly vs2nd_weighted: number;
   readonly vsAll_weighted: number;
-  readonly min_dist: number;
-  readonly max_dist: number;
+  /** Nearest / farthest neighbour distance; null when the level had no neighbours (e.g. empty filter). */
+  readonly min_dist: number | null;
+  readonly max_dist: number | null;
   /** Prefix searched for this level. */
   readonly prefix: number;
 }
@@ -236,8 +237,8 @@ export interface CellAnnotation {
   readonly levels: Partial<Record<LevelColumn, LevelVote>>;
   /** Levels chosen top-down among the children of the level above; never contradict each other. */
   readonly consistent: Partial<Record<LevelColumn, ConsistentLevel>>;
-  /** Distance of the nearest neighbour at the finest prefix. */
-  readonly nearest_distance: number;
+  /** Distance of the nearest neighbour at the finest served prefix; null when there was none (empty filter). */
+  readonly nearest_distance: number | null;
   /** nearest_distance > the out-of-reference distance (independent of label confidence). */
   readonly out_of_reference: boolean;
 }

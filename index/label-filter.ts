@@ -1,0 +1,93 @@
+/**
+ * Include / exclude filters over the label codes of the reference. A filter is compiled once against the
+ * manifest vocabularies (unknown levels and labels are errors), then applied as a row mask.
+ */
+import { AtlasError } from '../common/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { levelPosition, resolveLevel } from './level-names.js';
+import type { SearchFilter } from './types.js';
+
+/** Per level (position in LEVEL_COLUMNS), the codes a row must (include) or must not (exclude) have. */
+export interface CompiledFilter {
+  readonly include: readonly { readonly level: number; readonly codes: readonly number[] }[];
+  readonly exclude: readonly { readonly level: number; readonly codes: readonly number[] }[];
+  /** Canonical text of the filter: equal filters have equal keys (mask caches use it). */
+  readonly key: string;
+}
+
+/** The label code columns of the reference, one per level column (Uint16 codes, as stored in labels.bin). */
+export type LabelCodes = readonly Uint16Array[];
+
+function compileSide(side: Readonly<Record<string, readonly string[]>> | undefined, vocabularies: Readonly<Record<LevelColumn, readonly string[]>>, what: string) {
+  if (side === undefined || side === null) return [];
+  if (typeof side !== 'object' || Array.isArray(side)) throw new AtlasError('invalid_request', `filter.${what} must be an object {level: [labels]}`);
+  const out: { level: number; codes: number[] }[] = [];
+  for (const [name, labels] of Object.entries(side)) {
+    const column = resolveLevel(name, LEVEL_COLUMNS, `filter level`);
+    if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) {
+      throw new AtlasError('invalid_request', `filter.${what}.${name} must be an array of label strings`);
+    }
+    const vocab = vocabularies[column];
+    const codes = new Set<number>();
+    for (const label of labels as string[]) {
+      const code = vocab.indexOf(label);
+      if (code < 0) throw new AtlasError('unknown_label', `unknown ${column} label ${JSON.stringify(label)} in filter.${what}`);
+      codes.add(code);
+    }
+    out.push({ level: levelPosition(column), codes: [...codes].sort((a, b) => a - b) });
+  }
+  return out.sort((a, b) => a.level - b.level);
+}
+
+/** Compiles a filter, or returns null when it filters nothing. Throws unknown_level / unknown_label. */
+export function compileFilter(filter: SearchFilter | undefined | null, vocabularies: Readonly<Record<LevelColumn, readonly string[]>>): CompiledFilter | null {
+  if (filter === undefined || filter === null) return null;
+  if (typeof filter !== 'object' || Array.isArray(filter)) throw new AtlasError('invalid_request', 'filter must be an object with include and/or exclude');
+  for (const key of Object.keys(filter)) {
+    if (key !== 'include' && key !== 'exclude') throw new AtlasError('invalid_request', `filter has unknown key ${JSON.stringify(key)}; use include and/or exclude`);
+  }
+  const include = compileSide(filter.include, vocabularies, 'include');
+  const exclude = compileSide(filter.exclude, vocabularies, 'exclude');
+  if (include.length === 0 && exclude.length === 0) return null;
+  return { include, exclude, key: JSON.stringify([include, exclude]) };
+}
+
+/** True when reference row `row` passes the filter. */
+export function rowMatches(labels: LabelCodes, filter: CompiledFilter, row: number): boolean {
+  for (const inc of filter.include) {
+    if (!inc.codes.includes(labels[inc.level]![row]!)) return false;
+  }
+  for (const exc of filter.exclude) {
+    if (exc.codes.includes(labels[exc.level]![row]!)) return false;
+  }
+  return true;
+}
+
+/** One byte per reference row (1 = passes) and the number of passing rows. */
+export interface RowMask {
+  readonly mask: Uint8Array;
+  readonly count: number;
+}
+
+/** Builds the row mask of a filter over every reference row. */
+export function buildRowMask(labels: LabelCodes, filter: CompiledFilter, numRows: number): RowMask {
+  // Per level, a lookup table code → verdict keeps the scan to a few array reads per row.
+  const tables = (side: CompiledFilter['include']) =>
+    side.map((s) => {
+      const max = Math.max(...s.codes, 0);
+      const t = new Uint8Array(Math.max(max + 1, 1));
+      for (const c of s.codes) t[c] = 1;
+      return { col: labels[s.level]!, t };
+    });
+  const inc = tables(filter.include);
+  const exc = tables(filter.exclude);
+  const mask = new Uint8Array(numRows);
+  let count = 0;
+  rows: for (let r = 0; r < numRows; r++) {
+    for (const { col, t } of inc) if (t[col[r]!] !== 1) continue rows;
+    for (const { col, t } of exc) if (t[col[r]!] === 1) continue rows;
+    mask[r] = 1;
+    count++;
+  }
+  return { mask, count };
+}
