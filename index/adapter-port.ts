@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { createIdentityAdapter as createAdapterIdentity } from '../adapter/index.js';
 import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
 
@@ -28,6 +29,7 @@ export interface EmbeddingAdapter {
 
 /** The identity adapter over `inputDim`-d embeddings: S = 1, d = inputDim, every level served by prefix 1. */
 export function createIdentityAdapter(inputDim: number): EmbeddingAdapter {
+  const identity = createAdapterIdentity(inputDim);
   const levelPrefix: Partial<Record<LevelColumn, number>> = {};
   for (const c of LEVEL_COLUMNS) levelPrefix[c] = 1;
   return {
@@ -39,10 +41,9 @@ export function createIdentityAdapter(inputDim: number): EmbeddingAdapter {
     levelPrefix,
     metadata: { kind: 'identity' },
     async embed(x: Float32Array, n: number) {
-      if (x.length !== n * inputDim) throw new AtlasError('wrong_dimension', `expected ${n} × ${inputDim} values, got ${x.length}`);
-      return x;
+      return (await identity.embed(x, n)).blocks;
     },
-    async close() {},
+    close: () => identity.close(),
   };
 }
 

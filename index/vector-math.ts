@@ -1,20 +1,12 @@
 /** Small dense-vector helpers over row-major Float32Arrays (no native calls). */
+import { l2NormalizeRows } from '../adapter/index.js';
 
 /**
  * Prefix j of each row: the first `dims` values of `rowDim`-wide rows, L2-normalised per row. An all-zero
  * prefix stays zero (cosine distance to it is then 1 for every reference vector).
  */
 export function normalizedPrefix(rows: Float32Array, n: number, rowDim: number, dims: number): Float32Array {
-  const out = new Float32Array(n * dims);
-  for (let i = 0; i < n; i++) {
-    const base = i * rowDim;
-    let sum = 0;
-    for (let c = 0; c < dims; c++) sum += rows[base + c]! * rows[base + c]!;
-    const inv = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-    const o = i * dims;
-    for (let c = 0; c < dims; c++) out[o + c] = rows[base + c]! * inv;
-  }
-  return out;
+  return l2NormalizeRows(rows, n, rowDim, dims);
 }
 
 /** The normalised mean of n rows (SCimilarity's centroid query), as one row. */
