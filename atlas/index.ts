@@ -31,3 +31,6 @@ export {
   writeDemoAtlas,
 } from './demo/index.js';
 export type { DemoCellTruth, DemoCellType, DemoChunk, DemoGenerator, DemoModel, DemoModelParams, WriteDemoAtlasOptions, WriteDemoAtlasResult } from './demo/index.js';
+export { stratifyAtlas } from './stratify.js';
+export type { StratifyOptions, StratifyResult } from './stratify.js';
+export { createRng, inversePermutation, roundRobinOrder } from './stratify-order.js';
