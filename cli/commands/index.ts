@@ -3,6 +3,7 @@ import { evalCommand } from './eval.js';
 import { demoAtlasCommand } from './demo-atlas.js';
 import { hierarchyCommand } from './hierarchy.js';
 import { ingestCommand } from './ingest.js';
+import { stratifyCommand } from './stratify.js';
 
 /** Every sub-command, in the order `fractal-atlas help` lists them. Add new commands here. */
-export const COMMANDS: readonly Command[] = [hierarchyCommand, ingestCommand, demoAtlasCommand, evalCommand];
+export const COMMANDS: readonly Command[] = [hierarchyCommand, ingestCommand, stratifyCommand, demoAtlasCommand, evalCommand];
