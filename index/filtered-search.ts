@@ -45,8 +45,23 @@ function emptyNeighbours(n: number, k: number): Neighbours {
   return { n, k, rows: new Int32Array(n * k).fill(-1), distances: new Float32Array(n * k).fill(Infinity) };
 }
 
+/** Thresholds of the filtered search (tests lower them to reach every path on a small index). */
+export interface FilteredSearchLimits {
+  readonly exactSubsetRows: number;
+  readonly oversampleMaxK: number;
+}
+
+const DEFAULT_LIMITS: FilteredSearchLimits = { exactSubsetRows: EXACT_SUBSET_ROWS, oversampleMaxK: OVERSAMPLE_MAX_K };
+
 /** k nearest matching reference rows of each query (queries: n × space.dims, normalised). */
-export function searchFiltered(space: SearchSpace, queries: Float32Array, k: number, mask: RowMask | null, threads: number): Neighbours {
+export function searchFiltered(
+  space: SearchSpace,
+  queries: Float32Array,
+  k: number,
+  mask: RowMask | null,
+  threads: number,
+  limits: FilteredSearchLimits = DEFAULT_LIMITS,
+): Neighbours {
   const n = queries.length / space.dims;
   const N = space.vectors.numRows;
   if (!mask || mask.count === N) {
@@ -54,7 +69,7 @@ export function searchFiltered(space: SearchSpace, queries: Float32Array, k: num
     return res.k === k ? res : widen(res, k);
   }
   if (mask.count === 0) return emptyNeighbours(n, k);
-  if (mask.count <= EXACT_SUBSET_ROWS) return exactSubset(space, queries, k, mask, threads);
+  if (mask.count <= limits.exactSubsetRows) return exactSubset(space, queries, k, mask, threads);
   const out = emptyNeighbours(n, k);
   const filled = new Int32Array(n);
   let pending = Array.from({ length: n }, (_, q) => q);
@@ -78,7 +93,7 @@ export function searchFiltered(space: SearchSpace, queries: Float32Array, k: num
     });
     pending = still;
     if (pending.length === 0) return out;
-    if (kk >= N || kk * 4 > OVERSAMPLE_MAX_K) break;
+    if (kk >= N || kk * 4 > limits.oversampleMaxK) break;
     kk = Math.min(N, kk * 4);
   }
   const rest = exactSubset(space, gather(queries, pending, space.dims), k, mask, threads);
