@@ -1,0 +1,56 @@
+/** Shared helpers of the adapter tests: the torch probe, temp dirs and a tiny protobuf encoder for fakes. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pythonPath } from '../../adapter/index.js';
+
+/** The compiled CLI entry, wherever this test was compiled to. */
+export const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
+
+/** `false` when PyTorch imports, else the reason a Python-backed test is skipped (node:test `skip`). */
+export const TORCH_SKIP: string | false = (() => {
+  const py = pythonPath();
+  const r = spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  return r.status === 0 ? false : `PyTorch is not importable by ${py} (apt-get install -y python3-torch python3-numpy)`;
+})();
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `fa-${prefix}-`));
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+
+function lenField(field: number, payload: Uint8Array): number[] {
+  return [...varint(field * 8 + 2), ...varint(payload.length), ...payload];
+}
+
+/**
+ * A minimal ModelProto: ir_version (1), an empty graph (7) and metadata_props (14). Enough for the metadata
+ * reader; a fake session stands in for onnxruntime.
+ */
+export function fakeModelBytes(props: Record<string, string>): Uint8Array {
+  const enc = new TextEncoder();
+  const bytes: number[] = [...varint(1 * 8 + 0), 8, ...lenField(7, new Uint8Array(0))];
+  for (const [k, v] of Object.entries(props)) {
+    bytes.push(...lenField(14, new Uint8Array([...lenField(1, enc.encode(k)), ...lenField(2, enc.encode(v))])));
+  }
+  return new Uint8Array(bytes);
+}
+
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
