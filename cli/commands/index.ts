@@ -1,9 +1,11 @@
 import type { Command } from '../command.js';
 import { evalCommand } from './eval.js';
+import { exportTrainingSetCommand } from './export-training-set.js';
+import { trainCommand } from './train.js';
 import { demoAtlasCommand } from './demo-atlas.js';
 import { hierarchyCommand } from './hierarchy.js';
 import { ingestCommand } from './ingest.js';
 import { stratifyCommand } from './stratify.js';
 
 /** Every sub-command, in the order `fractal-atlas help` lists them. Add new commands here. */
-export const COMMANDS: readonly Command[] = [hierarchyCommand, ingestCommand, stratifyCommand, demoAtlasCommand, evalCommand];
+export const COMMANDS: readonly Command[] = [hierarchyCommand, ingestCommand, stratifyCommand, demoAtlasCommand, exportTrainingSetCommand, trainCommand, evalCommand];
