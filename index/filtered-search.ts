@@ -73,7 +73,7 @@ export function searchFiltered(
   const out = emptyNeighbours(n, k);
   const filled = new Int32Array(n);
   let pending = Array.from({ length: n }, (_, q) => q);
-  let kk = Math.min(N, Math.ceil((2 * k * N) / mask.count) + 32);
+  let kk = Math.min(N, Math.max(k, Math.min(limits.oversampleMaxK, Math.ceil((2 * k * N) / mask.count) + 32)));
   for (;;) {
     const sub = gather(queries, pending, space.dims);
     const res = space.index.search(sub, kk, threads);

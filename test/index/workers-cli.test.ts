@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { isAtlasError } from '../../common/index.js';
+import { IDENTITY_ADAPTER, openAtlasIndex, type AtlasIndexService } from '../../index/index.js';
+import { DIM, embeddingOf, rng, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
+
+const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
+
+let atlas: SyntheticAtlas;
+let out: string;
+let pooled: AtlasIndexService;
+
+before(async () => {
+  atlas = await writeSyntheticAtlas(60, 256);
+  out = join(atlas.dir, 'idx');
+  const r = spawnSync(process.execPath, [CLI_ENTRY, 'build', '--reference', atlas.path, '--adapter', IDENTITY_ADAPTER, '--out', out, '--connectivity', '8', '--with-original', '--threads', '2'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /built .*: 960 cells, 1 prefix indexes \(dims 16\) \+ original \(16\)/);
+  pooled = await openAtlasIndex(out, { adapterPath: IDENTITY_ADAPTER, workers: 2 });
+});
+
+after(async () => {
+  await pooled?.close();
+  await atlas?.cleanup();
+});
+
+test('build CLI: bad options exit non-zero with one readable line', () => {
+  const missing = spawnSync(process.execPath, [CLI_ENTRY, 'build', '--reference', atlas.path, '--out', join(atlas.dir, 'x')], { encoding: 'utf8' });
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr.trim(), 'fractal-atlas: build: --adapter is required');
+  const quant = spawnSync(process.execPath, [CLI_ENTRY, 'build', '--reference', atlas.path, '--adapter', 'identity', '--out', join(atlas.dir, 'x'), '--quantization', 'f8'], { encoding: 'utf8' });
+  assert.equal(quant.status, 2);
+  assert.match(quant.stderr, /^fractal-atlas: --quantization must be f32, f16 or i8/);
+  const exists = spawnSync(process.execPath, [CLI_ENTRY, 'build', '--reference', atlas.path, '--adapter', 'identity', '--out', out], { encoding: 'utf8' });
+  assert.notEqual(exists.status, 0);
+  assert.match(exists.stderr, /already exists; pass --overwrite/);
+  const noAtlas = spawnSync(process.execPath, [CLI_ENTRY, 'build', '--reference', join(atlas.dir, 'none.parquet'), '--adapter', 'identity', '--out', join(atlas.dir, 'y')], { encoding: 'utf8' });
+  assert.equal(noAtlas.status, 1);
+  assert.equal(noAtlas.stderr.trim().split('\n').length, 1);
+});
+
+test('worker pool: self-query, cell-id lookup, errors carry their codes across threads', async () => {
+  assert.equal(pooled.ready(), true);
+  assert.equal(pooled.info().workers, 2);
+  const r = await pooled.search({ embeddings: atlas.embeddings.slice(7 * DIM, 8 * DIM), n: 1, level: 'subtype', k: 3 });
+  assert.equal(r.results[0]!.hits[0]!.cell_id, 'cell-7');
+  const c = await pooled.search({ cellIds: ['cell-900', 'cell-5'], n: 2, k: 1, original: true });
+  assert.deepEqual(c.results.map((x) => x.hits[0]!.cell_id), ['cell-900', 'cell-5']);
+  await assert.rejects(pooled.search({ cellIds: ['cell-99999'], n: 1, k: 1 }), (e) => isAtlasError(e, 'unknown_cell_id'));
+});
+
+test('worker pool: a large annotate runs off the main thread and matches the in-process engine', async () => {
+  const n = 3000;
+  const r = rng(4);
+  const x = new Float32Array(n * DIM);
+  for (let i = 0; i < n; i++) x.set(embeddingOf(i % 16, r), i * DIM);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const res = await pooled.annotate({ embeddings: x.slice(), n, k: 30, weighting: 'uniform' });
+  clearInterval(timer);
+  assert.equal(res.cells.length, n);
+  assert.ok(ticks > 0, 'the main thread never ran a timer during the annotate');
+  const local = await openAtlasIndex(out, { adapterPath: IDENTITY_ADAPTER, workers: 0 });
+  try {
+    const ref = await local.annotate({ embeddings: x.slice(0, 300 * DIM), n: 300, k: 30, weighting: 'uniform' });
+    assert.deepEqual(res.cells.slice(0, 300), ref.cells);
+  } finally {
+    await local.close();
+  }
+});
+
+test('many concurrent searches are all answered, in order per request', async () => {
+  const jobs = Array.from({ length: 40 }, (_, i) => pooled.search({ cellIds: [`cell-${i}`], n: 1, k: 1 }));
+  const all = await Promise.all(jobs);
+  all.forEach((r, i) => assert.equal(r.results[0]!.hits[0]!.cell_id, `cell-${i}`));
+});
