@@ -1,0 +1,168 @@
+/**
+ * Draws demo cells from a {@link DemoModel} in chunks. Cells come in fixed blocks of {@link CELL_BLOCK} cells,
+ * block j drawing from its own random stream (seed, 1 + j) in a fixed order per cell, so every cell depends
+ * only on (table, seed, params) and its position: never on the chunk size, and any block can be generated
+ * on its own (room for parallel generation).
+ */
+import { AtlasError } from '../../common/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import type { AtlasBatchInput, EncodedColumn } from '../types.js';
+import type { DemoModel } from './model.js';
+import { createRng } from './prng.js';
+
+/** What generation knows about each cell beyond its label (for calibration and tests, not written). */
+export interface DemoCellTruth {
+  /** The subtype whose biology the cell carries (its label differs when `noisy`). */
+  readonly subtype: Int32Array;
+  readonly batch: Int32Array;
+  /** Partner subtype of a between-sibling cell, −1 otherwise; `blend` is the partner's weight. */
+  readonly partner: Int32Array;
+  readonly blend: Float32Array;
+  /** 1 where the label is another subtype's. */
+  readonly noisy: Uint8Array;
+}
+
+/** One generated chunk: an atlas batch (global dictionaries) plus the generation truth. */
+export interface DemoChunk {
+  readonly batch: AtlasBatchInput & { readonly cellIds: readonly string[]; readonly clIds: EncodedColumn };
+  readonly truth: DemoCellTruth;
+}
+
+/** A stateful cell stream over a model. */
+export interface DemoGenerator {
+  /** Cells generated so far. */
+  readonly generated: number;
+  /** Generates the next `count` cells. */
+  next(count: number): DemoChunk;
+}
+
+/** Cells per independent random stream. */
+export const CELL_BLOCK = 4096;
+
+/** Cell id of the i-th cell (0-based): `demo-000001` for the first. */
+export function demoCellId(index: number): string {
+  return `demo-${String(index + 1).padStart(6, '0')}`;
+}
+
+function search(cdf: Float64Array, u: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cdf[mid] > u) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Creates a cell stream; cells use their own random streams (1, 2, …), separate from the model's (0). */
+export function createDemoGenerator(model: DemoModel): DemoGenerator {
+  let rng = createRng(model.seed, 1);
+  const { dim, params, means, batchOffsets, nuisanceOwner, nuisanceLoading, warpIn, warpV, warpOut, warpU } = model;
+  const S = model.types.length;
+  const R = params.nuisanceRank;
+  const H = params.warpUnits;
+  const fanIn = params.warpFanIn;
+  const fanOut = params.warpFanOut;
+  const coefs = new Float64Array(R);
+  const noiseSd = params.noiseScale / Math.sqrt(dim);
+  const cellNuisanceSd = params.cellNuisanceScale / Math.sqrt(Math.max(1, R));
+  const x = new Float64Array(dim);
+  const noise = new Float64Array(dim);
+  const hidden = new Float64Array(H);
+  let generated = 0;
+
+  const next = (count: number): DemoChunk => {
+    if (!Number.isInteger(count) || count < 0) throw new AtlasError('invalid_argument', `chunk size must be a non-negative integer, got ${count}`);
+    const embeddings = new Float32Array(count * dim);
+    const labelSubtype = new Int32Array(count);
+    const truth: DemoCellTruth = {
+      subtype: new Int32Array(count),
+      batch: new Int32Array(count),
+      partner: new Int32Array(count).fill(-1),
+      blend: new Float32Array(count),
+      noisy: new Uint8Array(count),
+    };
+    const cellIds: string[] = new Array(count);
+    for (let c = 0; c < count; c++) {
+      const cellIndex = generated + c;
+      if (cellIndex % CELL_BLOCK === 0) rng = createRng(model.seed, 1 + cellIndex / CELL_BLOCK);
+      // Fixed draw order per cell: subtype, batch, mixing, label noise, nuisance coefficients, noise.
+      const s = search(model.subtypeCdf, rng.uniform());
+      const b = search(model.batchCdf, rng.uniform());
+      let partner = -1;
+      let t = 0;
+      const uMix = rng.uniform();
+      const uSide = rng.uniform();
+      const uPick = rng.uniform();
+      const uBlend = rng.uniform();
+      if (uMix < params.mixFraction) {
+        const same = model.partnersSameLineage[s];
+        const other = model.partnersOtherLineage[s];
+        const list = (uSide < params.mixCrossLineage && other.length > 0) || same.length === 0 ? other : same;
+        if (list.length > 0) {
+          partner = list[Math.floor(uPick * list.length)];
+          t = params.mixMin + (params.mixMax - params.mixMin) * uBlend;
+        }
+      }
+      const uNoise = rng.uniform();
+      const uLabel = rng.uniform();
+      let label = s;
+      if (uNoise < params.labelNoise) {
+        // A wrong label drawn with the population's proportions (system shares stay the seed's); the
+        // own subtype's share of the draw is redirected to its successor so the label is always wrong.
+        label = search(model.subtypeCdf, uLabel);
+        if (label === s) label = (s + 1) % S;
+        truth.noisy[c] = 1;
+      }
+      const ms = s * dim;
+      const mp = partner * dim;
+      const bo = b * dim;
+      for (let d = 0; d < dim; d++) {
+        const mean = partner >= 0 ? (1 - t) * means[ms + d] + t * means[mp + d] : means[ms + d];
+        x[d] = mean + batchOffsets[bo + d];
+      }
+      for (let r = 0; r < R; r++) coefs[r] = cellNuisanceSd * rng.gaussian();
+      rng.fillGaussian(noise, 0, dim, noiseSd);
+      for (let d = 0; d < dim; d++) {
+        const r = nuisanceOwner[d];
+        x[d] += noise[d] + (r >= 0 ? coefs[r] * nuisanceLoading[d] : 0);
+      }
+      // Fixed nonlinear warp x + U·tanh(V·x) (sparse U, V): bends biology and nuisance together.
+      for (let h = 0; h < H; h++) {
+        let acc = 0;
+        const o = h * fanIn;
+        for (let j = 0; j < fanIn; j++) acc += warpV[o + j] * x[warpIn[o + j]];
+        hidden[h] = Math.tanh(acc);
+      }
+      const eo = c * dim;
+      for (let d = 0; d < dim; d++) {
+        let acc = x[d];
+        const o = d * fanOut;
+        for (let j = 0; j < fanOut; j++) acc += warpU[o + j] * hidden[warpOut[o + j]];
+        embeddings[eo + d] = acc;
+      }
+      labelSubtype[c] = label;
+      truth.subtype[c] = s;
+      truth.batch[c] = b;
+      truth.partner[c] = partner;
+      truth.blend[c] = t;
+      cellIds[c] = demoCellId(cellIndex);
+    }
+    generated += count;
+    const levels = {} as Record<LevelColumn, EncodedColumn>;
+    for (const col of LEVEL_COLUMNS) {
+      const map = model.subtypeCodes[col];
+      levels[col] = { codes: Int32Array.from(labelSubtype, (l) => map[l]), dictionary: model.dictionaries[col] };
+    }
+    const clIds: EncodedColumn = { codes: Int32Array.from(labelSubtype, (l) => model.subtypeClCodes[l]), dictionary: model.clIdDictionary };
+    return { batch: { numRows: count, dim, embeddings, levels, cellIds, clIds }, truth };
+  };
+
+  return {
+    get generated() {
+      return generated;
+    },
+    next,
+  };
+}
