@@ -5,8 +5,10 @@ import { trainCommand } from './train.js';
 import { demoAtlasCommand } from './demo-atlas.js';
 import { hierarchyCommand } from './hierarchy.js';
 import { ingestCommand } from './ingest.js';
+import { serveCommand } from './serve.js';
+import { startCommand } from './start.js';
 import { stratifyCommand } from './stratify.js';
 import { buildCommand } from './build.js';
 
 /** Every sub-command, in the order `fractal-atlas help` lists them. Add new commands here. */
-export const COMMANDS: readonly Command[] = [hierarchyCommand, ingestCommand, stratifyCommand, demoAtlasCommand, exportTrainingSetCommand, trainCommand, evalCommand, buildCommand];
+export const COMMANDS: readonly Command[] = [hierarchyCommand, ingestCommand, stratifyCommand, demoAtlasCommand, exportTrainingSetCommand, trainCommand, evalCommand, buildCommand, serveCommand, startCommand];

@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AtlasError, createProgress, isAtlasError, projectPath } from '../../common/index.js';
+import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
+import { buildAtlasIndex } from '../../index/index.js';
+import { type Command } from '../command.js';
+import { SERVE_NETWORK_OPTIONS, SERVE_NETWORK_USAGE, printServing, readNetworkOptions, serveIndex } from './serve.js';
+
+/** The embedded default: what `npm start` generates, builds and serves. */
+export const DEMO = {
+  /** Committed demo adapter (issue 3), trained on the stratified demo atlas below. */
+  adapter: 'models/demo-adapter.onnx',
+  /** Committed cell-type table the demo atlas is generated from. */
+  types: 'data/demo-cell-types.tsv',
+  /** Gitignored cache. */
+  cacheDir: 'data/generated',
+  atlasFile: 'demo-atlas.parquet',
+  indexDir: 'demo-index',
+  cells: 100_000,
+  seed: 42,
+} as const;
+
+/** Paths of the demo cache under a cache folder. */
+export function demoPaths(cacheDir: string) {
+  return { atlas: join(cacheDir, DEMO.atlasFile), index: join(cacheDir, DEMO.indexDir) };
+}
+
+function log(line: string): void {
+  process.stderr.write(`fractal-atlas start: ${line}\n`);
+}
+
+/**
+ * Makes sure the demo atlas (stratified) and its index exist under `cacheDir`, generating and building what
+ * is absent. An index built with another adapter file is rebuilt. Returns the index folder.
+ */
+export async function ensureDemoIndex(cacheDir: string, adapterPath: string): Promise<{ indexDir: string; atlasPath: string }> {
+  const paths = demoPaths(cacheDir);
+  await mkdir(cacheDir, { recursive: true });
+  if (!existsSync(paths.atlas)) {
+    const raw = `${paths.atlas}.unstratified.parquet`;
+    log(`generating the demo atlas (${DEMO.cells.toLocaleString('en-US')} cells, seed ${DEMO.seed}) → ${paths.atlas}`);
+    const types = await loadCellTypeTable(projectPath(DEMO.types));
+    const progress = createProgress('demo-atlas', DEMO.cells);
+    try {
+      await writeDemoAtlas(raw, { types, cells: DEMO.cells, seed: DEMO.seed, onProgress: (n) => progress.increment(n) });
+    } finally {
+      progress.stop();
+    }
+    log('stratifying (round-robin by subtype)');
+    await stratifyAtlas({ input: raw, out: paths.atlas, seed: DEMO.seed, progress: true });
+    await rm(raw, { force: true });
+  }
+  const manifest = join(paths.index, 'manifest.json');
+  if (existsSync(manifest)) return { indexDir: paths.index, atlasPath: paths.atlas };
+  log(`building the indexes with ${adapterPath} → ${paths.index}`);
+  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true });
+  log(`built ${result.manifest.numCells.toLocaleString('en-US')} cells × ${result.manifest.prefixes.length} prefixes in ${result.seconds.toFixed(1)} s`);
+  return { indexDir: paths.index, atlasPath: paths.atlas };
+}
+
+/** `fractal-atlas start`: the embedded default behind `npm start`. */
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'generate + build the demo atlas if absent, then serve it (what `npm start` runs)',
+  usage: [
+    'usage: fractal-atlas start [--port N] [--host H] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N]',
+    '',
+    `Generates the demo atlas (${DEMO.cells.toLocaleString('en-US')} cells) and builds its indexes with the committed`,
+    `${DEMO.adapter} when they are absent (cached under ${DEMO.cacheDir}/), then serves it like \`serve\`.`,
+    'A second start reuses the cache and is ready in seconds.',
+    '',
+    '  --port N           TCP port (default $PORT, else 8080)',
+    ...SERVE_NETWORK_USAGE.filter((l) => !l.trimStart().startsWith('--port')),
+  ].join('\n'),
+  options: { ...SERVE_NETWORK_OPTIONS },
+  async run(values, positionals) {
+    if (positionals.length > 0) throw new AtlasError('invalid_argument', `start: unexpected argument ${JSON.stringify(positionals[0])}`);
+    const envPort = process.env.PORT;
+    const net = readNetworkOptions({ ...values, port: values.port ?? (envPort !== undefined && envPort !== '' ? envPort : undefined) }, 8080);
+    const adapterPath = projectPath(DEMO.adapter);
+    if (!existsSync(adapterPath)) {
+      throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
+    }
+    const cacheDir = projectPath(DEMO.cacheDir);
+    let { indexDir } = await ensureDemoIndex(cacheDir, adapterPath);
+    const serve = () =>
+      serveIndex({
+        indexDir,
+        adapterPath,
+        ...net,
+        onListening: (server) => printServing(server, net.apiKey, `{"cell_ids": ["${demoCellId(0)}"], "level": "type", "k": 5}`),
+      });
+    try {
+      await serve();
+    } catch (err) {
+      // A cached index from an older demo adapter: rebuild once rather than make the user delete the cache.
+      if (!isAtlasError(err, 'index_mismatch')) throw err;
+      log(`cached index does not match (${err.message}); rebuilding`);
+      await rm(demoPaths(cacheDir).index, { recursive: true, force: true });
+      ({ indexDir } = await ensureDemoIndex(cacheDir, adapterPath));
+      await serve();
+    }
+  },
+};
