@@ -1,0 +1,182 @@
+/**
+ * Engine benchmark at one reference size: for every prefix length, build time, ef tuned per engine until
+ * recall@k ≥ target against an exact scan, then single-query and batch queries/s at that ef; exact scan as the
+ * floor; usearch quantizations (f32/f16/i8) with bytes per cell of all prefix indexes together.
+ */
+import { performance } from 'node:perf_hooks';
+import { recallAtK } from '../eval/index.js';
+import { buildHnswlib, buildUsearch, exactTopK, type BenchIndex, type HnswParams, type Quantization } from './engines.js';
+import { l2NormalizeRows } from '../adapter/index.js';
+import type { BenchCells } from './data.js';
+
+/** Options of {@link runEngineBench}. */
+export interface EngineBenchOptions {
+  /** Reference cells followed by the query cells (the last `o.numQueries` rows). */
+  readonly cells: BenchCells;
+  readonly prefixDims: readonly number[];
+  readonly numQueries: number;
+  readonly k: number;
+  readonly targetRecall: number;
+  readonly params: HnswParams;
+  /** Threads for the multi-threaded batch figure and the exact ground truth. */
+  readonly threads: number;
+  readonly quantizations: readonly Quantization[];
+  /** Also build and search hnswlib-node (the slow part at 1M). */
+  readonly hnswlib: boolean;
+  readonly log: (line: string) => void;
+}
+
+/** Search figures of one engine/quantization at one prefix, at the tuned ef. */
+export interface SearchFigures {
+  readonly engine: string;
+  readonly quantization: Quantization | 'f32';
+  readonly prefixDim: number;
+  readonly buildSeconds: number;
+  readonly buildThreads: number;
+  readonly serializedBytes: number;
+  /** ef the figures were taken at: the smallest that reached the target recall, else where recall plateaued. */
+  readonly ef: number;
+  /** Whether the target recall was reached (quantized indexes can plateau below it). */
+  readonly reachedTarget: boolean;
+  readonly recall: number;
+  readonly singleQps: number;
+  readonly batchQps1Thread: number;
+  readonly batchQpsThreads: number | null;
+  /** Every ef tried and its recall. */
+  readonly efCurve: readonly { ef: number; recall: number }[];
+}
+
+/** Exact scan figures at one prefix (the floor). */
+export interface ExactFigures {
+  readonly prefixDim: number;
+  readonly singleQps: number;
+  readonly batchQpsThreads: number;
+}
+
+/** Everything measured at one size. */
+export interface EngineBenchResult {
+  readonly n: number;
+  readonly numQueries: number;
+  readonly k: number;
+  readonly targetRecall: number;
+  readonly params: HnswParams;
+  readonly threads: number;
+  readonly exact: readonly ExactFigures[];
+  readonly search: readonly SearchFigures[];
+  /** Serialised bytes of all prefix indexes together, divided by n, per engine/quantization. */
+  readonly bytesPerCell: Readonly<Record<string, number>>;
+  /** Build seconds of all prefix indexes together, per engine/quantization. */
+  readonly buildSecondsAll: Readonly<Record<string, number>>;
+}
+
+const EF_LADDER = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024];
+
+function seconds(start: number): number {
+  return (performance.now() - start) / 1000;
+}
+
+/** Queries/s of one-at-a-time search over `queries`, run for at least `minSeconds` (whole passes). */
+function measureSingle(search: (q: Float32Array) => unknown, queries: Float32Array, dim: number, minSeconds = 0.5): number {
+  const q = queries.length / dim;
+  const rows = Array.from({ length: q }, (_, i) => queries.subarray(i * dim, (i + 1) * dim));
+  for (let i = 0; i < Math.min(q, 50); i++) search(rows[i]);
+  let done = 0;
+  const t0 = performance.now();
+  do {
+    for (const r of rows) search(r);
+    done += q;
+  } while (seconds(t0) < minSeconds);
+  return done / seconds(t0);
+}
+
+function measureBatch(run: () => unknown, q: number, minSeconds = 0.5): number {
+  run();
+  let done = 0;
+  const t0 = performance.now();
+  do {
+    run();
+    done += q;
+  } while (seconds(t0) < minSeconds);
+  return done / seconds(t0);
+}
+
+/**
+ * Walks up the ef ladder until recall@k reaches the target. Quantized vectors cap the recall below 1 (their
+ * distances differ from the exact f32 ones), so the walk also stops once two steps in a row gain < 0.002,
+ * and the figures are then taken at the plateau's start rather than at a useless huge ef.
+ */
+function tuneEf(index: BenchIndex, queries: Float32Array, truth: Int32Array, k: number, target: number, threads: number) {
+  const curve: { ef: number; recall: number }[] = [];
+  for (const ef of EF_LADDER) {
+    if (ef < k) continue;
+    index.setEf(ef);
+    const recall = recallAtK(index.searchBatch(queries, k, threads), truth, k);
+    curve.push({ ef, recall });
+    if (recall >= target) return { ef, recall, reached: true, curve };
+    const m = curve.length;
+    if (m >= 3 && curve[m - 1].recall - curve[m - 3].recall < 0.002) {
+      index.setEf(curve[m - 3].ef);
+      return { ef: curve[m - 3].ef, recall: curve[m - 3].recall, reached: false, curve };
+    }
+  }
+  const last = curve[curve.length - 1];
+  return { ef: last.ef, recall: last.recall, reached: false, curve };
+}
+
+/** Runs the engine benchmark at one size and returns every figure. */
+export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
+  const fullDim = o.cells.dim;
+  const n = o.cells.n - o.numQueries;
+  if (n < o.k) throw new Error(`need more than ${o.numQueries + o.k} cells, got ${o.cells.n}`);
+  const baseFull = o.cells.embeddings.subarray(0, n * fullDim);
+  const queryFull = o.cells.embeddings.subarray(n * fullDim);
+  const exact: ExactFigures[] = [];
+  const search: SearchFigures[] = [];
+  const bytes: Record<string, number> = {};
+  const builds: Record<string, number> = {};
+  const add = (rec: Record<string, number>, key: string, v: number) => (rec[key] = (rec[key] ?? 0) + v);
+  for (const d of o.prefixDims) {
+    // Prefix d of the demo embedding, unit-normalised the way the adapter cuts prefixes.
+    const base = l2NormalizeRows(baseFull, n, fullDim, d);
+    const queries = l2NormalizeRows(queryFull, o.numQueries, fullDim, d);
+    const truth = exactTopK(base, queries, d, o.k, o.threads);
+    const sample = queries.subarray(0, Math.min(o.numQueries, 100) * d);
+    const exactSingle = measureSingle((q) => exactTopK(base, q, d, o.k, 1), sample, d, 0.3);
+    const exactBatch = measureBatch(() => exactTopK(base, sample, d, o.k, o.threads), sample.length / d, 0.3);
+    exact.push({ prefixDim: d, singleQps: exactSingle, batchQpsThreads: exactBatch });
+    o.log(`  n=${n} d=${d}: exact scan ${exactSingle.toFixed(0)} q/s single, ${exactBatch.toFixed(0)} q/s batch×${o.threads}`);
+    let t0: number;
+    const variants: { name: string; quant: Quantization; build: () => BenchIndex; threads: number }[] = [];
+    for (const quant of o.quantizations) {
+      variants.push({ name: `usearch-${quant}`, quant, threads: 1, build: () => buildUsearch(base, d, o.params, quant, 1) });
+    }
+    if (o.hnswlib) variants.push({ name: 'hnswlib-f32', quant: 'f32', threads: 1, build: () => buildHnswlib(base, d, o.params) });
+    for (const v of variants) {
+      t0 = performance.now();
+      const index = v.build();
+      const buildSeconds = seconds(t0);
+      const serializedBytes = index.serializedBytes();
+      const tuned = tuneEf(index, queries, truth, o.k, o.targetRecall, o.threads);
+      const singleQps = measureSingle((q) => index.searchOne(q, o.k), queries, d);
+      const batchQps1Thread = measureBatch(() => index.searchBatch(queries, o.k, 1), o.numQueries);
+      const batchQpsThreads = index.engine === 'usearch' ? measureBatch(() => index.searchBatch(queries, o.k, o.threads), o.numQueries) : null;
+      index.dispose();
+      add(bytes, v.name, serializedBytes / n);
+      add(builds, v.name, buildSeconds);
+      const [engine] = v.name.split('-');
+      search.push({
+        engine, quantization: v.quant, prefixDim: d, buildSeconds, buildThreads: v.threads, serializedBytes,
+        ef: tuned.ef, reachedTarget: tuned.reached, recall: tuned.recall, singleQps, batchQps1Thread, batchQpsThreads, efCurve: tuned.curve,
+      });
+      o.log(
+        `  n=${n} d=${d} ${v.name}: build ${buildSeconds.toFixed(1)} s, ${(serializedBytes / n).toFixed(0)} B/cell, ` +
+          `ef=${tuned.ef}${tuned.reached ? '' : ' (plateau)'} recall ${tuned.recall.toFixed(3)}, ${singleQps.toFixed(0)} q/s single, ${batchQps1Thread.toFixed(0)} q/s batch×1` +
+          (batchQpsThreads === null ? '' : `, ${batchQpsThreads.toFixed(0)} q/s batch×${o.threads}`),
+      );
+    }
+  }
+  return {
+    n, numQueries: o.numQueries, k: o.k, targetRecall: o.targetRecall, params: o.params, threads: o.threads,
+    exact, search, bytesPerCell: bytes, buildSecondsAll: builds,
+  };
+}

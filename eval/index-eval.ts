@@ -1,0 +1,202 @@
+/**
+ * Index-backed evaluation: query cells searched against a built index (`fractal-atlas build`), per prefix
+ * index and the original-embedding index, majority vote of the k nearest, accuracy and macro-F1 per level.
+ * Cells come from a held-out file (then `/v1/annotate`'s own vote is scored too) or from the reference
+ * itself, leaving each cell's own hit out (the seed's leave-one-out).
+ */
+import { AtlasError } from '../common/index.js';
+import { openAtlas } from '../atlas/index.js';
+import { openAtlasIndex, readManifest, type AtlasIndexService, type OpenAtlasIndexOptions, type SearchHit } from '../index/index.js';
+import { shortLevelName, type LevelColumn } from '../ontology/index.js';
+import { scoreCodes } from './knn-accuracy.js';
+import { sampleAtlas, type AtlasSample } from './sample.js';
+
+/** Options of {@link runIndexEvaluation}. */
+export interface IndexEvaluationOptions {
+  readonly indexDir: string;
+  /** Atlas the index was built from: query cells are sampled from it, leave-one-out. */
+  readonly referencePath?: string;
+  /** Held-out atlas file to sample query cells from instead (not leave-one-out). */
+  readonly queriesPath?: string;
+  /** Adapter the index was built with (default "identity" when the manifest says so). */
+  readonly adapterPath?: string;
+  readonly samples?: number;
+  readonly k?: number;
+  readonly seed?: number;
+  readonly log?: (line: string) => void;
+  /** Opens the index service (default: index/'s openAtlasIndex, in-process). */
+  readonly openService?: (dir: string, options: OpenAtlasIndexOptions) => Promise<AtlasIndexService>;
+}
+
+/** Scores of one level. */
+export interface IndexLevelScore {
+  readonly level: string;
+  readonly accuracy: number;
+  readonly macroF1: number;
+}
+
+/** One scored way of searching the index. */
+export interface IndexEvalRow {
+  /** `original`, `prefix<j>`, `served` or `annotate`. */
+  readonly key: string;
+  readonly name: string;
+  readonly dims: number;
+  /** Prefix searched; 0 for the original index; null for rows that mix prefixes per level. */
+  readonly prefix: number | null;
+  readonly levels: readonly IndexLevelScore[];
+}
+
+/** Everything `fractal-atlas eval --index --json` prints. */
+export interface IndexEvaluationReport {
+  readonly index: { readonly dir: string; readonly cells: number; readonly quantization: string; readonly numScales: number; readonly scaleDim: number; readonly withOriginal: boolean };
+  readonly queries: { readonly file: string; readonly n: number; readonly seed: number; readonly leaveOneOut: boolean };
+  readonly k: number;
+  readonly levelColumns: readonly string[];
+  readonly rows: readonly IndexEvalRow[];
+  readonly seconds: number;
+}
+
+/** The label most of `labels` carry (nearest first); a tie goes to the label of the nearest among them. */
+export function majorityLabel(labels: readonly string[]): string {
+  if (labels.length === 0) throw new AtlasError('invalid_argument', 'majority of no labels');
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let best = labels[0];
+  let bestCount = 0;
+  for (const l of labels) {
+    const c = counts.get(l)!;
+    if (c > bestCount) {
+      best = l;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+/**
+ * The k hits that count for one query: nearest first, the query's own reference cell dropped (once) when
+ * `selfId` is given, at most k.
+ */
+export function selectHits(hits: readonly SearchHit[], k: number, selfId: string | null): SearchHit[] {
+  const out: SearchHit[] = [];
+  let skipped = false;
+  for (const h of hits) {
+    if (!skipped && selfId !== null && h.cell_id === selfId) {
+      skipped = true;
+      continue;
+    }
+    if (out.length === k) break;
+    out.push(h);
+  }
+  return out;
+}
+
+/** Label codes of one level: truth from the sample; predictions coded into the same table. */
+class Coder {
+  private readonly map = new Map<string, number>();
+  constructor(dictionary: readonly string[]) {
+    dictionary.forEach((l, i) => this.map.set(l, i));
+  }
+  code(label: string): number {
+    let c = this.map.get(label);
+    if (c === undefined) {
+      c = this.map.size;
+      this.map.set(label, c);
+    }
+    return c;
+  }
+}
+
+const CHUNK = 256;
+
+function scoreLevels(columns: readonly LevelColumn[], sample: AtlasSample, predicted: readonly Int32Array[]): IndexLevelScore[] {
+  return columns.map((c, i) => {
+    const s = scoreCodes(sample.codes[c], predicted[i]);
+    return { level: shortLevelName(c), accuracy: s.accuracy, macroF1: s.macroF1 };
+  });
+}
+
+/** Samples query cells, searches every prefix index (and the original one), votes and scores. */
+export async function runIndexEvaluation(options: IndexEvaluationOptions): Promise<IndexEvaluationReport> {
+  const t0 = performance.now();
+  const log = options.log ?? (() => {});
+  const k = options.k ?? 5;
+  const seed = options.seed ?? 0;
+  const source = options.queriesPath ?? options.referencePath;
+  if (source === undefined) throw new AtlasError('invalid_argument', 'eval --index needs --reference (the indexed atlas, leave-one-out) or --queries (held-out cells)');
+  const leaveOneOut = options.queriesPath === undefined;
+  const manifest = await readManifest(options.indexDir);
+  const adapterPath = options.adapterPath ?? (manifest.adapter.identity ? 'identity' : undefined);
+  if (adapterPath === undefined) {
+    throw new AtlasError('invalid_argument', `eval --index: the index was built with adapter ${manifest.adapter.file}; give it with --adapter`);
+  }
+  const reader = await openAtlas(source);
+  if (reader.dim !== manifest.inputDim) {
+    throw new AtlasError('index_mismatch', `${source} has ${reader.dim}-d embeddings, the index takes ${manifest.inputDim}-d`);
+  }
+  const sample = await sampleAtlas(reader, options.samples ?? 5000, seed);
+  if (sample.n === 0) throw new AtlasError('invalid_atlas', `${source} has no cells`);
+  if (!sample.cellIds.every((id) => id !== undefined)) throw new AtlasError('invalid_atlas', `${source}: missing cell ids`);
+  const open = options.openService ?? openAtlasIndex;
+  log(`eval: opening index ${options.indexDir} (${manifest.numCells} cells)`);
+  const service = await open(options.indexDir, { adapterPath, workers: 0, threadsPerWorker: 1 });
+  try {
+    const columns = service.manifest.levelColumns;
+    const coders = columns.map((c) => new Coder(sample.dictionaries[c]));
+    const searchK = leaveOneOut ? k + 1 : k;
+    const dim = sample.dim;
+    const runSearch = async (target: { prefix?: number; original?: boolean }): Promise<Int32Array[]> => {
+      const predicted = columns.map(() => new Int32Array(sample.n));
+      for (let s = 0; s < sample.n; s += CHUNK) {
+        const n = Math.min(CHUNK, sample.n - s);
+        const res = await service.search({ embeddings: sample.embeddings.subarray(s * dim, (s + n) * dim), n, k: searchK, ...target });
+        res.results.forEach((r, q) => {
+          const hits = selectHits(r.hits, k, leaveOneOut ? sample.cellIds[s + q] : null);
+          columns.forEach((c, i) => {
+            predicted[i][s + q] = hits.length === 0 ? -1 : coders[i].code(majorityLabel(hits.map((h) => h[c])));
+          });
+        });
+      }
+      return predicted;
+    };
+    const rows: IndexEvalRow[] = [];
+    if (service.manifest.original) {
+      log('eval: searching the original-embedding index');
+      rows.push({ key: 'original', name: 'Original (index)', dims: service.manifest.original.dims, prefix: 0, levels: scoreLevels(columns, sample, await runSearch({ original: true })) });
+    }
+    for (const entry of service.manifest.prefixes) {
+      log(`eval: searching prefix ${entry.prefix} (${entry.dims} dims)`);
+      const name = entry.prefix === service.manifest.numScales ? `Fractal (full, prefix ${entry.prefix})` : `Fractal (prefix ${entry.prefix})`;
+      rows.push({ key: `prefix${entry.prefix}`, name, dims: entry.dims, prefix: entry.prefix, levels: scoreLevels(columns, sample, await runSearch({ prefix: entry.prefix })) });
+    }
+    // What annotate serves: each level scored at the prefix the manifest assigns to it.
+    const served = columns.map((c, i) => {
+      const j = service.manifest.levelPrefix[c];
+      const row = rows.find((r) => r.prefix === j);
+      if (!row) throw new AtlasError('index_mismatch', `manifest maps ${c} to prefix ${j}, which the index lacks`);
+      return row.levels[i];
+    });
+    rows.push({ key: 'served', name: 'Served (level → its prefix)', dims: 0, prefix: null, levels: served });
+    if (!leaveOneOut) {
+      log('eval: annotating through the service');
+      const predicted = columns.map(() => new Int32Array(sample.n));
+      for (let s = 0; s < sample.n; s += CHUNK) {
+        const n = Math.min(CHUNK, sample.n - s);
+        const res = await service.annotate({ embeddings: sample.embeddings.subarray(s * dim, (s + n) * dim), n, k, weighting: 'uniform' });
+        res.cells.forEach((cell, q) => columns.forEach((c, i) => (predicted[i][s + q] = coders[i].code(cell.levels[c]?.label ?? ''))));
+      }
+      rows.push({ key: 'annotate', name: 'Annotate (service vote)', dims: 0, prefix: null, levels: scoreLevels(columns, sample, predicted) });
+    }
+    const m = service.manifest;
+    return {
+      index: { dir: options.indexDir, cells: m.numCells, quantization: m.quantization, numScales: m.numScales, scaleDim: m.scaleDim, withOriginal: m.original !== null },
+      queries: { file: source, n: sample.n, seed, leaveOneOut },
+      k,
+      levelColumns: columns,
+      rows,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    await service.close();
+  }
+}
