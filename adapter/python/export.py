@@ -12,6 +12,7 @@ import io
 import json
 import os
 import sys
+import warnings
 from typing import Dict, List, Optional
 
 import torch
@@ -70,12 +71,15 @@ def export_onnx(head: FractalHeadV5, out_path: str, metadata: Dict[str, str]) ->
     buf = io.BytesIO()
     axes = {0: C.BATCH_AXIS}
     # Grad stays enabled so nn.MultiheadAttention takes its regular (exportable) path, not the fused fast path.
-    torch.onnx.export(
-        module, (dummy,), buf,
-        input_names=[C.INPUT_NAME], output_names=[C.OUTPUT_BLOCKS, C.OUTPUT_FULL],
-        dynamic_axes={C.INPUT_NAME: axes, C.OUTPUT_BLOCKS: axes, C.OUTPUT_FULL: axes},
-        opset_version=C.OPSET, do_constant_folding=True,
-    )
+    with warnings.catch_warnings():
+        # torch 1.13 warns about shape inference of constants; the contract dims are checked on load instead
+        warnings.simplefilter("ignore", UserWarning)
+        torch.onnx.export(
+            module, (dummy,), buf,
+            input_names=[C.INPUT_NAME], output_names=[C.OUTPUT_BLOCKS, C.OUTPUT_FULL],
+            dynamic_axes={C.INPUT_NAME: axes, C.OUTPUT_BLOCKS: axes, C.OUTPUT_FULL: axes},
+            opset_version=C.OPSET, do_constant_folding=True,
+        )
     data = append_metadata_props(buf.getvalue(), metadata)
     tmp = out_path + ".tmp"
     with open(tmp, "wb") as f:
@@ -117,16 +121,13 @@ def main(argv=None) -> int:
     except (OSError, ValueError, RuntimeError, KeyError) as e:
         print(f"export: {e}", file=sys.stderr)
         return 1
-    config = ckpt["config"]
-    cols = json.loads(args.level_columns) if args.level_columns else C.LEVEL_COLUMNS[: head.num_scales]
+    # Checkpoints from train.py carry these extra keys; the reference's have only the three standard ones.
     vocabs = [list(map(str, v)) for v in ckpt["level_names"]]
-    recipe = {"source": "reference checkpoint", "config": config}
-    for k in ("recipe", "fingerprint", "validation"):
-        if k in ckpt and k != "fingerprint":
-            recipe[k] = ckpt[k]
+    recipe = ckpt.get("recipe") or {"source": "reference checkpoint", "config": ckpt["config"]}
     fingerprint = args.fingerprint or ckpt.get("fingerprint") or f"checkpoint-sha256:{_sha256(args.checkpoint)}"
     try:
-        meta = build_metadata(head, cols, vocabs, fingerprint, ckpt.get("recipe", recipe), ckpt.get("validation"))
+        cols = json.loads(args.level_columns) if args.level_columns else ckpt.get("level_columns", C.LEVEL_COLUMNS[: head.num_scales])
+        meta = build_metadata(head, cols, vocabs, fingerprint, recipe, ckpt.get("validation"))
     except ValueError as e:
         print(f"export: {e}", file=sys.stderr)
         return 1
