@@ -26,7 +26,7 @@ export function demoPaths(cacheDir: string) {
   return { atlas: join(cacheDir, DEMO.atlasFile), index: join(cacheDir, DEMO.indexDir) };
 }
 
-function log(line: string): void {
+function logLine(line: string): void {
   process.stderr.write(`fractal-atlas start: ${line}\n`);
 }
 
@@ -34,27 +34,34 @@ function log(line: string): void {
  * Makes sure the demo atlas (stratified) and its index exist under `cacheDir`, generating and building what
  * is absent. An index built with another adapter file is rebuilt. Returns the index folder.
  */
-export async function ensureDemoIndex(cacheDir: string, adapterPath: string): Promise<{ indexDir: string; atlasPath: string }> {
+export async function ensureDemoIndex(
+  cacheDir: string,
+  adapterPath: string,
+  options: { readonly cells?: number; readonly seed?: number; readonly threads?: number; readonly log?: (line: string) => void } = {},
+): Promise<{ indexDir: string; atlasPath: string }> {
+  const log = options.log ?? logLine;
+  const cells = options.cells ?? DEMO.cells;
+  const seed = options.seed ?? DEMO.seed;
   const paths = demoPaths(cacheDir);
   await mkdir(cacheDir, { recursive: true });
   if (!existsSync(paths.atlas)) {
     const raw = `${paths.atlas}.unstratified.parquet`;
-    log(`generating the demo atlas (${DEMO.cells.toLocaleString('en-US')} cells, seed ${DEMO.seed}) → ${paths.atlas}`);
+    log(`generating the demo atlas (${cells.toLocaleString('en-US')} cells, seed ${seed}) → ${paths.atlas}`);
     const types = await loadCellTypeTable(projectPath(DEMO.types));
-    const progress = createProgress('demo-atlas', DEMO.cells);
+    const progress = createProgress('demo-atlas', cells);
     try {
-      await writeDemoAtlas(raw, { types, cells: DEMO.cells, seed: DEMO.seed, onProgress: (n) => progress.increment(n) });
+      await writeDemoAtlas(raw, { types, cells, seed, onProgress: (n) => progress.increment(n) });
     } finally {
       progress.stop();
     }
     log('stratifying (round-robin by subtype)');
-    await stratifyAtlas({ input: raw, out: paths.atlas, seed: DEMO.seed, progress: true });
+    await stratifyAtlas({ input: raw, out: paths.atlas, seed, progress: true });
     await rm(raw, { force: true });
   }
   const manifest = join(paths.index, 'manifest.json');
   if (existsSync(manifest)) return { indexDir: paths.index, atlasPath: paths.atlas };
   log(`building the indexes with ${adapterPath} → ${paths.index}`);
-  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true });
+  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true, threads: options.threads });
   log(`built ${result.manifest.numCells.toLocaleString('en-US')} cells × ${result.manifest.prefixes.length} prefixes in ${result.seconds.toFixed(1)} s`);
   return { indexDir: paths.index, atlasPath: paths.atlas };
 }
@@ -96,7 +103,7 @@ export const startCommand: Command = {
     } catch (err) {
       // A cached index from an older demo adapter: rebuild once rather than make the user delete the cache.
       if (!isAtlasError(err, 'index_mismatch')) throw err;
-      log(`cached index does not match (${err.message}); rebuilding`);
+      logLine(`cached index does not match (${err.message}); rebuilding`);
       await rm(demoPaths(cacheDir).index, { recursive: true, force: true });
       ({ indexDir } = await ensureDemoIndex(cacheDir, adapterPath));
       await serve();
