@@ -14,7 +14,7 @@ test('neighbours are ranked by cosine, leave-one-out, lower index first on ties'
   assert.deepEqual(rows, [[1, 2], [0, 2], [1, 0], [4, 5], [3, 5], [4, 3]]);
   for (let i = 0; i < 6; i++) assert.ok(![...t.indices.subarray(i * 2, i * 2 + 2)].includes(i));
   // Exact ties: four identical vectors; row 3's neighbours must be 0, 1, 2 in index order.
-  const same = new Float32Array([1, 1, 2, 2, 3, 3, 4, 4]);
+  const same = new Float32Array([0.6, 0.8, 0.6, 0.8, 0.6, 0.8, 0.6, 0.8]);
   assert.deepEqual([...findCosineNeighbors(same, 2, 3).indices.subarray(9, 12)], [0, 1, 2]);
   assert.ok(Math.abs(findCosineNeighbors(same, 2, 3).similarities[0] - 1) < 1e-6);
 });
@@ -61,7 +61,7 @@ test('levels are scored independently with the same neighbours', () => {
 });
 
 test('bad input gets clear errors', () => {
-  assert.throws(() => evaluateKnnAccuracy({ embeddings: POINTS, dim: 4, levels: [[0, 0, 0, 1, 1, 1]] }), (e) => isAtlasError(e, 'wrong_dimension'));
+  assert.throws(() => evaluateKnnAccuracy({ embeddings: POINTS, dim: 5, levels: [[0, 0, 0, 1, 1, 1]] }), (e) => isAtlasError(e, 'wrong_dimension'));
   assert.throws(() => evaluateKnnAccuracy({ embeddings: POINTS, dim: 2, levels: [[0, 0, 1]] }), (e) => isAtlasError(e, 'invalid_argument'));
   assert.throws(() => evaluateKnnAccuracy({ embeddings: POINTS, dim: 2, levels: [[0, 0, 0, 1, 1, 1]], k: 6 }), (e) => isAtlasError(e, 'k_out_of_range'));
   assert.throws(() => evaluateKnnAccuracy({ embeddings: POINTS, dim: 2, levels: [[0, 0, 0, 1, 1, 1]], k: 1.5 }), (e) => isAtlasError(e, 'k_out_of_range'));
