@@ -15,6 +15,7 @@ import {
   makeData,
   vectorFromArray,
 } from 'apache-arrow';
+import { TextDecoder } from 'node:util';
 import { AtlasError } from '../common/index.js';
 import type { EncodedColumn } from './types.js';
 
@@ -39,6 +40,11 @@ export function embeddingDim(type: DataType): number | string {
 
 /** Copies the embedding chunks of one column into one row-major Float32Array (float64/16 converted). */
 export function decodeEmbeddings(chunks: readonly Data[], numRows: number, dim: number): Float32Array {
+  // One float32 chunk without nulls (what the writer produces): a view on the IPC buffer, no copy.
+  if (chunks.length === 1 && chunks[0]!.nullCount === 0 && chunks[0]!.length === numRows) {
+    const child = chunks[0]!.children[0]!;
+    if (child.nullCount === 0 && child.values instanceof Float32Array) return child.values.subarray(child.offset, child.offset + numRows * dim);
+  }
   const out = new Float32Array(numRows * dim);
   let row = 0;
   for (const data of chunks) {
@@ -114,7 +120,38 @@ export function decodeStrings(chunks: readonly Data[], numRows: number, nullValu
   return { codes, dictionary };
 }
 
-/** Expands an encoded column to one string per row (used for `cell_id`, which is plain utf8 in the file). */
+/** Decodes a plain string column (e.g. `cell_id`) to one string per row, without interning. */
+export function decodeStringList(chunks: readonly Data[], numRows: number): string[] {
+  if (chunks.some((d) => d.type.typeId === Type.Dictionary || d.nullCount > 0)) return expandStrings(decodeStrings(chunks, numRows, null));
+  const out = new Array<string>(numRows);
+  const decoder = new TextDecoder();
+  let row = 0;
+  for (const data of chunks) {
+    const offsets = data.valueOffsets as Int32Array | BigInt64Array;
+    const bytes = data.values as Uint8Array;
+    for (let i = 0; i < data.length; i++) {
+      const a = Number(offsets[data.offset + i]);
+      const b = Number(offsets[data.offset + i + 1]);
+      out[row + i] = b - a < 24 ? latin1OrDecode(bytes, a, b, decoder) : decoder.decode(bytes.subarray(a, b));
+    }
+    row += data.length;
+  }
+  if (row !== numRows) throw new AtlasError('invalid_atlas', `string column has ${row} rows, expected ${numRows}`);
+  return out;
+}
+
+/** Short ASCII strings decode faster by hand than through TextDecoder. */
+function latin1OrDecode(bytes: Uint8Array, a: number, b: number, decoder: TextDecoder): string {
+  let s = '';
+  for (let k = a; k < b; k++) {
+    const c = bytes[k]!;
+    if (c >= 0x80) return decoder.decode(bytes.subarray(a, b));
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** Expands an encoded column to one string per row. */
 export function expandStrings(col: EncodedColumn): string[] {
   const out = new Array<string>(col.codes.length);
   for (let i = 0; i < col.codes.length; i++) out[i] = col.dictionary[col.codes[i]!]!;
@@ -136,8 +173,7 @@ export function encodeEmbeddings(values: Float32Array, numRows: number, dim: num
  * Builds a `dictionary<int32, utf8>` column. Rows whose value equals `nullValue` are written as null
  * (used for `cl_id`, where labels without an ontology id have none).
  */
-export function encodeDictionary(col: EncodedColumn, nullValue: string | null = null): Data<Dictionary<Utf8, Int32>> {
-  const type = new Dictionary(new Utf8(), new Int32());
+export function encodeDictionary(col: EncodedColumn, type: Dictionary<Utf8, Int32>, nullValue: string | null = null): Data<Dictionary<Utf8, Int32>> {
   const dictionary = vectorFromArray([...col.dictionary], new Utf8());
   const n = col.codes.length;
   const nullEntry = nullValue === null ? -1 : col.dictionary.indexOf(nullValue);

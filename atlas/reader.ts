@@ -8,7 +8,7 @@ import { tableFromIPC, type Data, type Table } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
-import { MISSING_CL_ID, decodeEmbeddings, decodeStrings, expandStrings } from './arrow-columns.js';
+import { MISSING_CL_ID, decodeEmbeddings, decodeStringList, decodeStrings } from './arrow-columns.js';
 import { CELL_ID_COLUMN, CL_ID_COLUMN, EMBEDDING_COLUMN, validateAtlasSchema } from './schema.js';
 import type { AtlasBatch, EncodedColumn } from './types.js';
 
@@ -116,7 +116,7 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
     if (table.numRows !== n) throw new AtlasError('invalid_atlas', `${path}: row group ${i} has ${table.numRows} rows, metadata says ${n}`);
     const rowOffset = rowGroupOffsets[i]!;
     let cellIds: string[];
-    if (layout.hasCellIds) cellIds = expandStrings(decodeStrings(chunksOf(table, CELL_ID_COLUMN), n, null));
+    if (layout.hasCellIds) cellIds = decodeStringList(chunksOf(table, CELL_ID_COLUMN), n);
     else {
       cellIds = new Array<string>(n);
       for (let r = 0; r < n; r++) cellIds[r] = String(rowOffset + r);

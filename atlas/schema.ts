@@ -19,12 +19,21 @@ export interface AtlasLayout {
   readonly hasClIds: boolean;
 }
 
+/**
+ * A dictionary<int32, utf8> type with a fixed dictionary id. arrow-js numbers dictionaries from a
+ * process-wide counter otherwise, and the id ends up in the file's embedded Arrow schema: fixed ids keep
+ * the same data → the same bytes.
+ */
+export function dictionaryType(id: number): Dictionary<Utf8, Int32> {
+  return new Dictionary(new Utf8(), new Int32(), id);
+}
+
 /** The arrow schema written for an atlas of dimension `dim`; `cl_id` only when `withClIds`. */
 export function atlasSchema(dim: number, withClIds: boolean): Schema {
   const fields: Field[] = [new Field(EMBEDDING_COLUMN, embeddingType(dim), false)];
-  for (const col of LEVEL_COLUMNS) fields.push(new Field(col, new Dictionary(new Utf8(), new Int32()), false));
+  LEVEL_COLUMNS.forEach((col, k) => fields.push(new Field(col, dictionaryType(k), false)));
   fields.push(new Field(CELL_ID_COLUMN, new Utf8(), false));
-  if (withClIds) fields.push(new Field(CL_ID_COLUMN, new Dictionary(new Utf8(), new Int32()), true));
+  if (withClIds) fields.push(new Field(CL_ID_COLUMN, dictionaryType(LEVEL_COLUMNS.length), true));
   return new Schema(fields);
 }
 
