@@ -48,6 +48,8 @@ test('embedding errors name the bad row and column', () => {
   rejects(() => v.parseSearch({ embeddings: [[1, 2, 'NaN', 4]] }), 'non_finite', /embeddings\[0\]\[2\] must be a finite number, got the string "NaN"/);
   rejects(() => v.parseSearch({ embeddings: [[1, null, 3, 4]] }), 'non_finite', /embeddings\[0\]\[1\] .* got null/);
   rejects(() => v.parseSearch({ embeddings: [[1, 2, 3, 1e300]] }), 'non_finite', /embeddings\[0\]\[3\] is outside the float32 range/);
+  // 1e999 is valid JSON that parses to Infinity.
+  rejects(() => v.parseSearch(JSON.parse('{"embeddings": [[1e999, 0, 0, 0]]}')), 'non_finite', /embeddings\[0\]\[0\] must be a finite number, got number Infinity/);
   rejects(() => v.parseSearch({ embeddings: [1, 2, 3, 4] }), 'invalid_request', /embeddings\[0\] must be an array of 4 numbers/);
   rejects(() => v.parseSearch({ embeddings: [] }), 'invalid_request', /at least one row/);
   rejects(() => v.parseSearch({ embeddings: 'x' }), 'invalid_request', /embeddings must be an array/);
