@@ -95,9 +95,18 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       throw new AtlasError('wrong_dimension', `the adapter takes ${adapter.inputDim}-d embeddings, the atlas has ${atlas.dim}-d`);
     }
     await mkdir(tmp, { recursive: false });
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (name: string) => {
+      const now = performance.now();
+      phases[name] = Math.round(now - mark) / 1000;
+      mark = now;
+    };
     const [atlasSha, adapterSha] = await Promise.all([sha256File(options.referencePath), sha256File(adapterPath)]);
     throwIfAborted(options.signal);
+    lap('hash');
     const pass1 = await embedAtlas(atlas, adapter, tmp, !!options.withOriginal && !adapter.identity, options.signal);
+    lap('embed');
     const N = atlas.numRows;
     const S = adapter.numScales;
     const d = adapter.scaleDim;
@@ -106,14 +115,17 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     for (let j = 1; j <= S; j++) {
       const params: IndexParams = { dims: j * d, ...p };
       const index = await buildPrefixIndex(join(tmp, INDEX_FILES.vectors), N, S * d, params, `prefix ${j}/${S}`, p.threads, options.signal);
+      lap(`index${j}`);
       if (j === S) outOfReferenceDistance = calibrateOutOfReference(index, join(tmp, INDEX_FILES.vectors), N, S * d, j * d, p.threads);
       index.save(join(tmp, INDEX_FILES.prefix(j)));
+      lap(j === S ? `save${j}+calibrate` : `save${j}`);
       prefixes.push({ prefix: j, file: INDEX_FILES.prefix(j), dims: j * d, vectors: N, bytes: (await stat(join(tmp, INDEX_FILES.prefix(j)))).size });
     }
     let original: IndexFileEntry | null = null;
     if (options.withOriginal) {
       const source = adapter.identity ? INDEX_FILES.vectors : INDEX_FILES.originalVectors;
       const index = await buildPrefixIndex(join(tmp, source), N, atlas.dim, { dims: atlas.dim, ...p }, 'original', p.threads, options.signal);
+      lap('indexOriginal');
       index.save(join(tmp, INDEX_FILES.original));
       original = { prefix: 0, file: INDEX_FILES.original, dims: atlas.dim, vectors: N, bytes: (await stat(join(tmp, INDEX_FILES.original))).size };
     }
@@ -158,7 +170,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     await writeFile(join(tmp, INDEX_FILES.manifest), JSON.stringify(manifest, null, 1));
     await publish(tmp, outDir);
     const totalVectors = N * (S + (original ? 1 : 0));
-    return { outDir, manifest, seconds, vectorsPerSecond: totalVectors / seconds };
+    return { outDir, manifest, seconds, vectorsPerSecond: totalVectors / seconds, phases };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;

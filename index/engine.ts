@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
 import { openEmbeddingAdapter, type EmbeddingAdapter } from './adapter-port.js';
 import { CellIdReader } from './cell-id-store.js';
-import { MaskCache, searchFiltered, type SearchSpace } from './filtered-search.js';
+import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
 import { callConsistentLevels } from './hierarchy-call.js';
 import type { CompiledFilter } from './label-filter.js';
 import { NO_CL_ID, viewLabelTable, type LabelTable } from './label-store.js';
@@ -87,11 +87,11 @@ export class SearchEngine {
     const vectors = new VectorFile(join(dir, INDEX_FILES.vectors), width, m.numCells);
     const spaces = new Map<number, SearchSpace>();
     for (const p of m.prefixes) {
-      spaces.set(p.prefix, { index: VectorIndex.view(join(dir, p.file), { dims: p.dims, ...params }, m.numCells), vectors, dims: p.dims });
+      spaces.set(p.prefix, { index: VectorIndex.view(join(dir, p.file), { dims: p.dims, ...params }, m.numCells), vectors, dims: p.dims, subsets: new SubsetCache() });
     }
     if (m.original) {
       const source = m.files.originalVectors ? new VectorFile(join(dir, m.files.originalVectors.file), m.inputDim, m.numCells) : vectors;
-      spaces.set(0, { index: VectorIndex.view(join(dir, m.original.file), { dims: m.inputDim, ...params }, m.numCells), vectors: source, dims: m.inputDim });
+      spaces.set(0, { index: VectorIndex.view(join(dir, m.original.file), { dims: m.inputDim, ...params }, m.numCells), vectors: source, dims: m.inputDim, subsets: new SubsetCache() });
     }
     const cellIds = new CellIdReader(
       { ids: join(dir, INDEX_FILES.cellIds), offsets: join(dir, INDEX_FILES.cellIdOffsets), hash: join(dir, INDEX_FILES.cellIdHash) },

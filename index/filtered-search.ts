@@ -22,18 +22,20 @@ export interface SearchSpace {
   readonly vectors: VectorFile;
   /** Leading dims of each vectors-file row that form this space (normalised before use). */
   readonly dims: number;
+  /** Vectors of small filtered subsets of this space, kept between requests. */
+  readonly subsets?: SubsetCache;
 }
 
 /** Row masks of recent filters (filters repeat across the chunks of one request). */
 export class MaskCache {
-  private readonly cache = new Map<string, RowMask>();
+  private readonly cache = new Map<string, RowMask & { readonly key: string }>();
   constructor(private readonly labels: LabelCodes, private readonly numRows: number, private readonly capacity = 4) {}
-  get(filter: CompiledFilter): RowMask {
+  get(filter: CompiledFilter): RowMask & { readonly key: string } {
     let m = this.cache.get(filter.key);
     if (m) {
       this.cache.delete(filter.key);
     } else {
-      m = buildRowMask(this.labels, filter, this.numRows);
+      m = { ...buildRowMask(this.labels, filter, this.numRows), key: filter.key };
       if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
     }
     this.cache.set(filter.key, m);
@@ -120,12 +122,62 @@ function gather(queries: Float32Array, which: readonly number[], dims: number): 
   return out;
 }
 
-/** Exact search over the rows of a mask, streamed in chunks, merged into the k best per query. */
-export function exactSubset(space: SearchSpace, queries: Float32Array, k: number, mask: RowMask, threads: number): Neighbours {
-  const n = queries.length / space.dims;
-  const best = emptyNeighbours(n, k);
+/** Normalised vectors of one small subset in one space, kept between requests. */
+interface SubsetVectors {
+  readonly rows: Int32Array;
+  readonly data: Float32Array;
+}
+
+/**
+ * Subsets of the exact path of one space, by filter, up to SUBSET_CACHE_BYTES: a filter repeated across
+ * requests then costs one brute-force scan, not a re-read of its vectors.
+ */
+const SUBSET_CACHE_BYTES = 64 << 20;
+
+export class SubsetCache {
+  private readonly map = new Map<string, SubsetVectors>();
+  private bytes = 0;
+
+  get(space: SearchSpace, mask: RowMask & { readonly key?: string }): SubsetVectors | null {
+    if (!mask.key) return null;
+    const hit = this.map.get(mask.key);
+    if (hit) {
+      this.map.delete(mask.key);
+      this.map.set(mask.key, hit);
+      return hit;
+    }
+    const bytes = mask.count * space.dims * 4;
+    if (bytes > SUBSET_CACHE_BYTES / 4) return null;
+    const rows = maskRows(mask);
+    const data = normalizedPrefix(space.vectors.readRows(rows), rows.length, space.vectors.rowDim, space.dims);
+    while (this.bytes + bytes > SUBSET_CACHE_BYTES && this.map.size > 0) {
+      const [oldKey, old] = this.map.entries().next().value!;
+      this.map.delete(oldKey);
+      this.bytes -= old.data.byteLength;
+    }
+    this.map.set(mask.key, { rows, data });
+    this.bytes += bytes;
+    return { rows, data };
+  }
+}
+
+function maskRows(mask: RowMask): Int32Array {
   const rows = new Int32Array(mask.count);
   for (let r = 0, c = 0; r < mask.mask.length; r++) if (mask.mask[r] === 1) rows[c++] = r;
+  return rows;
+}
+
+/** Exact search over the rows of a mask, streamed in chunks, merged into the k best per query. */
+export function exactSubset(space: SearchSpace, queries: Float32Array, k: number, mask: RowMask & { readonly key?: string }, threads: number): Neighbours {
+  const n = queries.length / space.dims;
+  const cached = space.subsets?.get(space, mask) ?? null;
+  if (cached) {
+    const res = exactNeighbours(cached.data, queries, space.dims, k, threads);
+    for (let i = 0; i < res.rows.length; i++) if (res.rows[i]! >= 0) res.rows[i] = cached.rows[res.rows[i]!]!;
+    return res;
+  }
+  const best = emptyNeighbours(n, k);
+  const rows = maskRows(mask);
   for (let start = 0; start < rows.length; start += EXACT_CHUNK_ROWS) {
     const chunkRows = rows.subarray(start, Math.min(rows.length, start + EXACT_CHUNK_ROWS));
     const raw = space.vectors.readRows(chunkRows);

@@ -17,7 +17,7 @@ import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.
 import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, IndexManifest, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult } from './types.js';
 
 /** Cells per annotate job: small enough that the main thread stays responsive between chunks. */
-export const ANNOTATE_CHUNK = 256;
+export const ANNOTATE_CHUNK = 128;
 /** Queries per search job. */
 export const SEARCH_CHUNK = 512;
 

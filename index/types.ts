@@ -345,6 +345,8 @@ export interface BuildAtlasIndexResult {
   readonly outDir: string;
   readonly manifest: IndexManifest;
   readonly seconds: number;
-  /** Vectors added per second over all prefix indexes. */
+  /** Vectors added per second over all prefix indexes (whole build time). */
   readonly vectorsPerSecond: number;
+  /** Seconds per phase: hashing inputs, pass 1 (adapter + labels + ids), each index add, calibration. */
+  readonly phases: Readonly<Record<string, number>>;
 }

@@ -24,7 +24,7 @@ export interface Tally {
  * neighbour i, distances[i] its distance). Negative codes (no neighbour) are skipped.
  */
 export function tallyVotes(codes: ArrayLike<number>, distances: ArrayLike<number>, offset = 0, count = codes.length - offset): Tally {
-  const index = new Map<number, number>();
+  // Distinct labels are at most k (tens): a linear scan beats a Map here.
   const out = { codes: [] as number[], hits: [] as number[], weighted: [] as number[] };
   let n = 0;
   let minDist = Infinity;
@@ -33,10 +33,9 @@ export function tallyVotes(codes: ArrayLike<number>, distances: ArrayLike<number
     const code = codes[i]!;
     if (code < 0) continue;
     const d = distances[i]!;
-    let slot = index.get(code);
-    if (slot === undefined) {
+    let slot = out.codes.indexOf(code);
+    if (slot < 0) {
       slot = out.codes.length;
-      index.set(code, slot);
       out.codes.push(code);
       out.hits.push(0);
       out.weighted.push(0);

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { exactSubset, searchFiltered, type SearchSpace } from '../../index/filtered-search.js';
+import { SubsetCache, exactSubset, searchFiltered, type SearchSpace } from '../../index/filtered-search.js';
 import { VectorIndex } from '../../index/usearch-io.js';
 import { VectorFile } from '../../index/vector-file.js';
 import { normalizedPrefix } from '../../index/vector-math.js';
@@ -104,4 +104,17 @@ test('an empty filter gives no hits; k above the subset size gives the whole sub
   assert.ok(none.rows.every((r) => r === -1));
   const few = searchFiltered(space, q, 10, maskOf((r) => r < 4), 1);
   assert.deepEqual(Array.from(few.rows.subarray(0, 10)).filter((r) => r >= 0).sort(), [0, 1, 2, 3]);
+});
+
+test('a cached subset gives the same exact results as the streamed scan, and is reused', () => {
+  const keep = (r: number) => r % 13 === 0;
+  const cache = new SubsetCache();
+  const cachedSpace: SearchSpace = { ...space, subsets: cache };
+  const mask = { ...maskOf(keep), key: 'r%13' };
+  const q = queries();
+  const a = searchFiltered(cachedSpace, q, 12, mask, 1);
+  const b = searchFiltered(space, q, 12, maskOf(keep), 1);
+  assert.deepEqual(Array.from(a.rows), Array.from(b.rows));
+  assert.equal(cache.get(cachedSpace, mask), cache.get(cachedSpace, mask));
+  for (let i = 0; i < 5; i++) assert.deepEqual(Array.from(a.rows.subarray(i * 12, (i + 1) * 12)), truth(q.subarray(i * DIMS, (i + 1) * DIMS), 12, keep));
 });
