@@ -97,9 +97,16 @@ export function createDemoGenerator(model: DemoModel): DemoGenerator {
       const uPick = rng.uniform();
       const uBlend = rng.uniform();
       if (uMix < params.mixFraction) {
+        // uSide picks the partner pool: another lineage (mixCrossLineage), else a sibling of the same type
+        // (mixSameType), else any subtype of the same lineage; empty pools fall through to the next one.
+        const sameType = model.partnersSameType[s];
         const same = model.partnersSameLineage[s];
         const other = model.partnersOtherLineage[s];
-        const list = (uSide < params.mixCrossLineage && other.length > 0) || same.length === 0 ? other : same;
+        const cross = params.mixCrossLineage;
+        let list: Int32Array;
+        if (uSide < cross && other.length > 0) list = other;
+        else if (uSide < cross + (1 - cross) * params.mixSameType && sameType.length > 0) list = sameType;
+        else list = same.length > 0 ? same : other;
         if (list.length > 0) {
           partner = list[Math.floor(uPick * list.length)];
           t = params.mixMin + (params.mixMax - params.mixMin) * uBlend;

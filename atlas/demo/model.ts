@@ -43,6 +43,8 @@ export interface DemoModelParams {
   readonly mixMax: number;
   /** Of the mixed cells, the fraction whose partner is in another lineage of the same system. */
   readonly mixCrossLineage: number;
+  /** Of the other mixed cells, the fraction whose partner is a sibling subtype of the same type (if any). */
+  readonly mixSameType: number;
   /** Fraction of cells whose label is another subtype's (drawn with the population's proportions). */
   readonly labelNoise: number;
   /**
@@ -63,19 +65,20 @@ export interface DemoModelParams {
 export const DEFAULT_DEMO_PARAMS: DemoModelParams = {
   dim: 128,
   systemScale: 1.6,
-  lineageScale: 0.7,
+  lineageScale: 0.65,
   typeScale: 0.6,
-  subtypeScale: 1.2,
+  subtypeScale: 1.05,
   noiseScale: 1.0,
   nuisanceRank: 8,
   numBatches: 24,
-  batchScale: 1.25,
-  cellNuisanceScale: 0.9,
-  mixFraction: 0.22,
+  batchScale: 1.17,
+  cellNuisanceScale: 0.85,
+  mixFraction: 0.26,
   mixMin: 0.2,
   mixMax: 0.8,
-  mixCrossLineage: 0.07,
-  labelNoise: 0.085,
+  mixCrossLineage: 0.03,
+  mixSameType: 0.3,
+  labelNoise: 0.078,
   warpUnits: 16,
   warpFanIn: 16,
   warpFanOut: 2,
@@ -100,7 +103,8 @@ export interface DemoModel {
   readonly means: Float32Array;
   /** Cumulative abundance of subtypes (sums to 1). */
   readonly subtypeCdf: Float64Array;
-  /** Partners for between-sibling cells: same lineage, and same system other lineage. */
+  /** Partners for between-sibling cells: same type, same lineage, and same system other lineage. */
+  readonly partnersSameType: readonly Int32Array[];
   readonly partnersSameLineage: readonly Int32Array[];
   readonly partnersOtherLineage: readonly Int32Array[];
   /**
@@ -176,7 +180,7 @@ function validateParams(p: DemoModelParams): void {
   if (p.dim < 2) throw new AtlasError('invalid_argument', `demo model: dim must be ≥ 2, got ${p.dim}`);
   if (p.numBatches < 1) throw new AtlasError('invalid_argument', 'demo model: numBatches must be ≥ 1');
   if (p.nuisanceRank >= p.dim) throw new AtlasError('invalid_argument', `demo model: nuisanceRank must be < dim (${p.dim})`);
-  for (const key of ['mixFraction', 'mixMin', 'mixMax', 'mixCrossLineage', 'labelNoise'] as const) {
+  for (const key of ['mixFraction', 'mixMin', 'mixMax', 'mixCrossLineage', 'mixSameType', 'labelNoise'] as const) {
     if (p[key] > 1) throw new AtlasError('invalid_argument', `demo model: ${key} must be in [0, 1], got ${p[key]}`);
   }
   if (p.warpFanIn > p.dim) throw new AtlasError('invalid_argument', `demo model: warpFanIn must be ≤ dim (${p.dim})`);
@@ -278,10 +282,14 @@ export function createDemoModel(types: readonly DemoCellType[], seed: number, ov
     members.forEach((s, j) => (weights[s] = (DEMO_SYSTEM_PROPORTIONS[sys] * raw[j]) / total));
   }
 
+  const partnersSameType: Int32Array[] = [];
   const partnersSameLineage: Int32Array[] = [];
   const partnersOtherLineage: Int32Array[] = [];
   types.forEach((t, s) => {
     const sys = perSystem.get(t.level1_system)!;
+    partnersSameType.push(
+      Int32Array.from(sys.filter((o) => o !== s && types[o].level2_lineage === t.level2_lineage && types[o].level3_type === t.level3_type)),
+    );
     partnersSameLineage.push(Int32Array.from(sys.filter((o) => o !== s && types[o].level2_lineage === t.level2_lineage)));
     partnersOtherLineage.push(Int32Array.from(sys.filter((o) => types[o].level2_lineage !== t.level2_lineage)));
   });
@@ -341,6 +349,7 @@ export function createDemoModel(types: readonly DemoCellType[], seed: number, ov
     subtypeClCodes,
     means,
     subtypeCdf: cumulative(weights),
+    partnersSameType,
     partnersSameLineage,
     partnersOtherLineage,
     nuisanceBasis,
