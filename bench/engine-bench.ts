@@ -20,9 +20,10 @@ export interface EngineBenchOptions {
   readonly params: HnswParams;
   /** Threads for the multi-threaded batch figure and the exact ground truth. */
   readonly threads: number;
-  readonly quantizations: readonly Quantization[];
-  /** Also build and search hnswlib-node (the slow part at 1M). */
-  readonly hnswlib: boolean;
+  /** usearch add threads (hnswlib-node always builds on one: its binding adds one point per call). */
+  readonly buildThreads: number;
+  /** Which usearch quantizations, and whether hnswlib-node, run at a prefix (hnswlib-node is the slow part). */
+  readonly plan: (prefixDim: number) => { readonly quantizations: readonly Quantization[]; readonly hnswlib: boolean };
   readonly log: (line: string) => void;
 }
 
@@ -53,6 +54,16 @@ export interface ExactFigures {
   readonly batchQpsThreads: number;
 }
 
+/** Sums over the prefix indexes of one engine/quantization. */
+export interface VariantTotals {
+  /** Prefix dims it was built at (all of them, or only the widest in the large profile). */
+  readonly prefixDims: number[];
+  /** Serialised bytes of those indexes together, divided by n. */
+  bytesPerCell: number;
+  buildSeconds: number;
+  readonly buildThreads: number;
+}
+
 /** Everything measured at one size. */
 export interface EngineBenchResult {
   readonly n: number;
@@ -63,10 +74,8 @@ export interface EngineBenchResult {
   readonly threads: number;
   readonly exact: readonly ExactFigures[];
   readonly search: readonly SearchFigures[];
-  /** Serialised bytes of all prefix indexes together, divided by n, per engine/quantization. */
-  readonly bytesPerCell: Readonly<Record<string, number>>;
-  /** Build seconds of all prefix indexes together, per engine/quantization. */
-  readonly buildSecondsAll: Readonly<Record<string, number>>;
+  /** Per engine-quantization: serialised bytes and build seconds summed over the prefixes it ran at. */
+  readonly totals: Readonly<Record<string, VariantTotals>>;
 }
 
 const EF_LADDER = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024];
@@ -132,9 +141,7 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
   const queryFull = o.cells.embeddings.subarray(n * fullDim);
   const exact: ExactFigures[] = [];
   const search: SearchFigures[] = [];
-  const bytes: Record<string, number> = {};
-  const builds: Record<string, number> = {};
-  const add = (rec: Record<string, number>, key: string, v: number) => (rec[key] = (rec[key] ?? 0) + v);
+  const totals: Record<string, VariantTotals> = {};
   for (const d of o.prefixDims) {
     // Prefix d of the demo embedding, unit-normalised the way the adapter cuts prefixes.
     const base = l2NormalizeRows(baseFull, n, fullDim, d);
@@ -147,10 +154,11 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
     o.log(`  n=${n} d=${d}: exact scan ${exactSingle.toFixed(0)} q/s single, ${exactBatch.toFixed(0)} q/s batch×${o.threads}`);
     let t0: number;
     const variants: { name: string; quant: Quantization; build: () => BenchIndex; threads: number }[] = [];
-    for (const quant of o.quantizations) {
-      variants.push({ name: `usearch-${quant}`, quant, threads: 1, build: () => buildUsearch(base, d, o.params, quant, 1) });
+    const plan = o.plan(d);
+    for (const quant of plan.quantizations) {
+      variants.push({ name: `usearch-${quant}`, quant, threads: o.buildThreads, build: () => buildUsearch(base, d, o.params, quant, o.buildThreads) });
     }
-    if (o.hnswlib) variants.push({ name: 'hnswlib-f32', quant: 'f32', threads: 1, build: () => buildHnswlib(base, d, o.params) });
+    if (plan.hnswlib) variants.push({ name: 'hnswlib-f32', quant: 'f32', threads: 1, build: () => buildHnswlib(base, d, o.params) });
     for (const v of variants) {
       t0 = performance.now();
       const index = v.build();
@@ -161,8 +169,10 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
       const batchQps1Thread = measureBatch(() => index.searchBatch(queries, o.k, 1), o.numQueries);
       const batchQpsThreads = index.engine === 'usearch' ? measureBatch(() => index.searchBatch(queries, o.k, o.threads), o.numQueries) : null;
       index.dispose();
-      add(bytes, v.name, serializedBytes / n);
-      add(builds, v.name, buildSeconds);
+      const t = (totals[v.name] ??= { prefixDims: [], bytesPerCell: 0, buildSeconds: 0, buildThreads: v.threads });
+      t.prefixDims.push(d);
+      t.bytesPerCell += serializedBytes / n;
+      t.buildSeconds += buildSeconds;
       const [engine] = v.name.split('-');
       search.push({
         engine, quantization: v.quant, prefixDim: d, buildSeconds, buildThreads: v.threads, serializedBytes,
@@ -177,6 +187,6 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
   }
   return {
     n, numQueries: o.numQueries, k: o.k, targetRecall: o.targetRecall, params: o.params, threads: o.threads,
-    exact, search, bytesPerCell: bytes, buildSecondsAll: builds,
+    exact, search, totals,
   };
 }

@@ -6,8 +6,15 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Index, MetricKind, ScalarKind, exactSearch } from 'usearch';
 import hnswlib from 'hnswlib-node';
+
+// A replaced usearch index holds hundreds of MB of native memory that V8 cannot see, so it would not hurry to
+// collect it: the ef sweep at 1M cells would pile up gigabytes. Collect explicitly after each swap.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 /** Scalar types benchmarked for usearch. */
 export type Quantization = 'f32' | 'f16' | 'i8';
@@ -88,6 +95,7 @@ export function buildUsearch(vectors: Float32Array, dim: number, params: HnswPar
       const next = new Index(config(ef));
       next.load(file);
       index = next;
+      collectGarbage();
     },
     searchOne(query, k) {
       const r = index.search(query, k, 1);

@@ -1,0 +1,157 @@
+/**
+ * `npm run bench`: every benchmark of issue 5 in one run, on demo data, results to bench/results/latest.json
+ * and the tables of BENCHMARKS.md (between its `bench:begin`/`bench:end` markers).
+ *
+ *   node dist/bench/run-benchmarks.js [--sizes 100000,1000000] [--only engines,adapter,serving,eval]
+ *     [--merge] [--queries 1000] [--large-queries 200] [--full-matrix-max 200000] [--serving-cells 100000]
+ *
+ * Sizes up to --full-matrix-max get the full engine matrix (usearch f32/f16/i8 and hnswlib-node at every
+ * prefix, all built on 1 thread); larger sizes get usearch f32 at every prefix (built on all cores) and
+ * hnswlib-node and usearch i8 at the widest prefix only, to keep the 1M run within ~15 minutes on 2 cores.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectPath } from '../common/index.js';
+import { openAtlas } from '../atlas/index.js';
+import { BUILD_DEFAULTS, buildAtlasIndex } from '../index/index.js';
+import { runEvaluation, runIndexEvaluation, sampleAtlas } from '../eval/index.js';
+import { benchAdapterThroughput } from './adapter-throughput.js';
+import { generateBenchCells } from './data.js';
+import { writeSplitDemoAtlas } from './demo-files.js';
+import { runEngineBench, type EngineBenchResult } from './engine-bench.js';
+import { runHttpBench } from './http-bench.js';
+import { fitVerdict, renderBenchmarkTables, type BenchResults } from './report-md.js';
+
+const SECTIONS = ['engines', 'adapter', 'serving', 'eval'] as const;
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000,1000000' },
+    only: { type: 'string', default: SECTIONS.join(',') },
+    merge: { type: 'boolean', default: false },
+    queries: { type: 'string', default: '1000' },
+    'large-queries': { type: 'string', default: '200' },
+    'full-matrix-max': { type: 'string', default: '200000' },
+    'prefix-dims': { type: 'string', default: '32,64,96,128' },
+    'serving-cells': { type: 'string', default: '100000' },
+    'held-out': { type: 'string', default: '5000' },
+    'target-recall': { type: 'string', default: '0.95' },
+    adapter: { type: 'string', default: projectPath('models', 'demo-adapter.onnx') },
+    seed: { type: 'string', default: '42' },
+    out: { type: 'string', default: projectPath('bench', 'results', 'latest.json') },
+    markdown: { type: 'string', default: projectPath('BENCHMARKS.md') },
+  },
+});
+const ints = (s: string) => s.split(',').map((v) => Number(v.trim())).filter((v) => Number.isFinite(v) && v > 0);
+const only = new Set(values.only!.split(',').map((s) => s.trim()));
+for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
+const threads = availableParallelism();
+const seed = Number(values.seed);
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const started = new Date();
+const t0 = performance.now();
+
+const previous: Partial<BenchResults> = values.merge && existsSync(values.out!) ? JSON.parse(await readFile(values.out!, 'utf8')) : {};
+const results: BenchResults = {
+  command: `node dist/bench/run-benchmarks.js ${process.argv.slice(2).join(' ')}`.trim(),
+  date: started.toISOString(),
+  machine: {
+    cpu: cpus()[0]?.model ?? 'unknown', cores: threads, memoryGiB: totalmem() / 2 ** 30, node: process.version,
+    platform: `${process.platform} ${process.arch}`, loadAverageAtStart: loadavg()[0],
+  },
+  engines: previous.engines ?? [],
+  adapter: previous.adapter ?? null,
+  serving: previous.serving ?? null,
+  evaluation: previous.evaluation ?? null,
+  fit: null,
+  seconds: 0,
+};
+
+if (only.has('engines')) {
+  const engines: EngineBenchResult[] = results.engines.filter((e) => !ints(values.sizes!).includes(e.n));
+  for (const n of ints(values.sizes!)) {
+    const large = n > Number(values['full-matrix-max']);
+    const numQueries = Number(large ? values['large-queries'] : values.queries);
+    log(`engines: n = ${n}${large ? ' (large profile)' : ''}: generating ${n + numQueries} demo cells`);
+    const cells = await generateBenchCells(n + numQueries, seed);
+    const dims = ints(values['prefix-dims']!);
+    const common = {
+      cells, numQueries, k: 10, targetRecall: Number(values['target-recall']),
+      params: { m: BUILD_DEFAULTS.connectivity, efConstruction: BUILD_DEFAULTS.expansionAdd }, threads, log,
+    };
+    const widest = Math.max(...dims);
+    const plan = large
+      ? (d: number) => ({ quantizations: d === widest ? (['f32', 'i8'] as const) : (['f32'] as const), hnswlib: d === widest })
+      : () => ({ quantizations: ['f32', 'f16', 'i8'] as const, hnswlib: true });
+    engines.push(runEngineBench({ ...common, prefixDims: dims, plan, buildThreads: large ? threads : 1 }));
+  }
+  results.engines = engines.sort((a, b) => a.n - b.n);
+}
+
+if (only.has('adapter')) {
+  if (existsSync(values.adapter!)) {
+    log(`adapter: ${values.adapter}`);
+    results.adapter = { model: values.adapter!, rows: await benchAdapterThroughput(values.adapter!, 20_000, [1, 256, 1024, 4096], [1, threads]) };
+  } else {
+    log(`adapter: ${values.adapter} not found, skipped`);
+    results.adapter = { model: values.adapter!, rows: [], skipped: 'adapter file not found' };
+  }
+}
+
+if (only.has('serving') || only.has('eval')) {
+  const dir = await mkdtemp(join(tmpdir(), 'fa-bench-serving-'));
+  try {
+    const servingCells = Number(values['serving-cells']);
+    const heldOutCells = Number(values['held-out']);
+    const reference = join(dir, 'reference.parquet');
+    const heldOut = join(dir, 'held-out.parquet');
+    const adapterPath = existsSync(values.adapter!) ? values.adapter! : 'identity';
+    log(`serving: writing ${servingCells} reference + ${heldOutCells} held-out demo cells (seed ${seed})`);
+    await writeSplitDemoAtlas(reference, heldOut, servingCells, heldOutCells, seed);
+    if (only.has('eval')) {
+      log(`eval: exact table on ${heldOutCells} held-out cells, adapter ${adapterPath}`);
+      const ev = await runEvaluation({ referencePath: heldOut, adapterPath, samples: heldOutCells, k: 5 });
+      results.evaluation = { adapter: adapterPath, exact: ev, index: results.evaluation?.index ?? null };
+    }
+    if (only.has('serving')) {
+      const indexDir = join(dir, 'index');
+      log(`serving: building the index (${servingCells} cells, all prefixes + original, ${threads} threads)`);
+      const build = await buildAtlasIndex({ referencePath: reference, adapterPath, outDir: indexDir, withOriginal: true, threads });
+      log(`serving: built in ${build.seconds.toFixed(1)} s`);
+      const idx = await runIndexEvaluation({ indexDir, queriesPath: heldOut, adapterPath, samples: heldOutCells, k: 5 });
+      results.evaluation = { adapter: adapterPath, exact: results.evaluation?.exact ?? null, index: idx };
+      const sample = await sampleAtlas(await openAtlas(heldOut), 2000, 1);
+      const http = await runHttpBench({ indexDir, adapterPath, queries: sample.embeddings, dim: sample.dim, log });
+      const files = [...build.manifest.prefixes.map((p) => ({ name: `prefix ${p.prefix} (${p.dims} d)`, bytes: p.bytes }))];
+      if (build.manifest.original) files.push({ name: `original (${build.manifest.original.dims} d)`, bytes: build.manifest.original.bytes });
+      for (const [name, f] of Object.entries(build.manifest.files)) if (f) files.push({ name, bytes: f.bytes });
+      results.serving = { cells: servingCells, adapter: adapterPath, buildSeconds: build.seconds, vectorsPerSecond: build.vectorsPerSecond, files, http };
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+results.fit = fitVerdict(results, 7_900_000, 24);
+results.seconds = (performance.now() - t0) / 1000;
+await mkdir(dirname(values.out!), { recursive: true });
+await writeFile(values.out!, `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote ${values.out} (${results.seconds.toFixed(0)} s)`);
+const tables = renderBenchmarkTables(results);
+if (existsSync(values.markdown!)) {
+  const md = await readFile(values.markdown!, 'utf8');
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const i = md.indexOf(begin);
+  const j = md.indexOf(end);
+  if (i >= 0 && j > i) {
+    await writeFile(values.markdown!, `${md.slice(0, i + begin.length)}\n${tables}\n${md.slice(j)}`);
+    log(`updated ${values.markdown}`);
+  }
+} else {
+  log(tables);
+}
+
