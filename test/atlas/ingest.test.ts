@@ -86,6 +86,10 @@ test('ingest: l2 index, points added out of label order, vectors and labels roun
   assert.equal(result.summary.cellsPerSystem.find((x) => x.system === 'sys0')!.cells, fx.labels.filter((l) => LABELS.indexOf(l) % 2 === 0).length);
   assert.equal((await openAtlas(out)).numRowGroups, 6);
   await checkAtlas(out, fx, 9);
+  // tiny row groups: each group's elements lie far apart in the file (separate reads, not one span)
+  const sparse = join(root, 'l2-sparse.parquet');
+  await ingestScimilarity({ scimilarityDir: fx.dir, hierarchy: FAKE_HIERARCHY, out: sparse, rowGroupSize: 5 });
+  await checkAtlas(sparse, fx, 9);
 });
 
 test('ingest: cosine index keeps hnswlib normalised vectors; annotation folder given directly', async () => {

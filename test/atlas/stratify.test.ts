@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Field, FixedSizeList, Float32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import * as parquet from 'parquet-wasm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,4 +191,27 @@ test('stratify errors: missing input, same input and output; CLI prints one line
   assert.match(ok.stdout, /level4_subtype 10/);
   const bad = spawnSync(process.execPath, [CLI_ENTRY, 'stratify', '--in', src, '--out', join(dir, 'z.parquet'), '--seed', 'x'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
+});
+
+test("stratify: a file in the seed's schema (plain strings, no ids) keeps input row numbers as cell ids", async () => {
+  const n = 50;
+  const dim = 4;
+  const child = makeData({ type: new Float32(), length: n * dim, data: Float32Array.from({ length: n * dim }, (_, i) => i) });
+  const emb = makeData({ type: new FixedSizeList(dim, new Field('item', new Float32(), true)), length: n, nullCount: 0, child });
+  const cols: Record<string, Vector> = { embedding: makeVector(emb) };
+  for (const c of LEVEL_COLUMNS) cols[c] = vectorFromArray(Array.from({ length: n }, (_, i) => `${c}-${i % 5}`), new Utf8());
+  const src = join(dir, 'seed.parquet');
+  const props = new parquet.WriterPropertiesBuilder().setMaxRowGroupSize(20).build();
+  writeFileSync(src, parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(new Table(cols), 'stream')), props));
+  const out = join(dir, 'seed-strat.parquet');
+  await stratifyAtlas({ input: src, out, rowGroupSize: 16 });
+  const rows = await readAll(out);
+  assert.equal(rows.reduce((s, b) => s + b.numRows, 0), n);
+  const first = rows[0]!;
+  for (let i = 0; i < first.numRows; i++) {
+    const r = Number(first.cellIds[i]);
+    assert.equal(first.embeddings[i * dim], r * dim);
+    assert.equal(first.levels.level4_subtype.dictionary[first.levels.level4_subtype.codes[i]!], `level4_subtype-${r % 5}`);
+  }
+  assert.equal(new Set(Array.from({ length: 5 }, (_, i) => Number(first.cellIds[i]) % 5)).size, 5, 'first round holds every subtype');
 });
