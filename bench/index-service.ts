@@ -78,13 +78,15 @@ const timer = setInterval(() => {
   maxLag = Math.max(maxLag, now - last - 10);
   last = now;
 }, 10);
+const elu0 = performance.eventLoopUtilization();
 const a0 = performance.now();
-const res = await svc.annotate({ embeddings: cells.slice(0, numCells * dim), n: numCells, k: 50, weighting: 'uniform' });
+const res = await svc.annotateJson!({ embeddings: cells.slice(0, numCells * dim), n: numCells, k: 50, weighting: 'uniform' });
 const secs = (performance.now() - a0) / 1000;
 clearInterval(timer);
+const elu = performance.eventLoopUtilization(elu0);
 console.log(
-  `annotate ${numCells} cells k=50: ${secs.toFixed(2)} s = ${Math.round(numCells / secs)} cells/s ` +
+  `annotate (annotateJson, ${(res.json.length / 2 ** 20).toFixed(1)} MiB of JSON) ${numCells} cells k=50: ${secs.toFixed(2)} s = ${Math.round(numCells / secs)} cells/s ` +
     `(worker time: adapter ${(res.timings.adapterMs / 1000).toFixed(2)} s, search ${(res.timings.searchMs / 1000).toFixed(2)} s, vote ${(res.timings.voteMs / 1000).toFixed(2)} s); ` +
-    `longest main-thread timer delay ${maxLag.toFixed(0)} ms`,
+    `longest main-thread timer delay ${maxLag.toFixed(0)} ms, main-thread busy ${(elu.utilization * 100).toFixed(0)}% of the time`,
 );
 await svc.close();

@@ -55,10 +55,14 @@ export interface EngineAnnotateRequest {
   readonly minConfidence: number;
   readonly filter: CompiledFilter | null;
   readonly outOfReferenceDistance: number;
+  /** Return the cells as JSON text (comma-separated objects) in `cellsJson` instead of objects. */
+  readonly serialize?: boolean;
 }
 
 export interface EngineAnnotateResponse {
+  /** Empty when the request asked for `serialize`. */
   readonly cells: CellAnnotation[];
+  readonly cellsJson?: string;
   readonly adapterMs: number;
   readonly searchMs: number;
   readonly voteMs: number;
@@ -197,6 +201,10 @@ export class SearchEngine {
       const nb = byPrefix.get(finest)!;
       const nearest = nb.rows[q * nb.k]! >= 0 ? Math.max(0, nb.distances[q * nb.k]!) : null;
       cells.push({ levels, consistent, nearest_distance: nearest, out_of_reference: nearest === null || nearest > req.outOfReferenceDistance });
+    }
+    if (req.serialize) {
+      const cellsJson = cells.map((c) => JSON.stringify(c)).join(',');
+      return { cells: [], cellsJson, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
     }
     return { cells, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
   }

@@ -34,5 +34,6 @@ export type {
   SearchQueryResult,
   SearchResult,
   SearchTimings,
+  SerializedAnnotateResult,
   Weighting,
 } from './types.js';

@@ -14,7 +14,7 @@ import { INDEX_FILES, checkAdapterHash, readManifest, verifyFiles } from './mani
 import { validateAnnotate, validateSearch } from './validate.js';
 import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
-import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, IndexManifest, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult } from './types.js';
+import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, IndexManifest, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult } from './types.js';
 
 /** Cells per annotate job: small enough that the main thread stays responsive between chunks. */
 export const ANNOTATE_CHUNK = 128;
@@ -158,35 +158,47 @@ class IndexService implements AtlasIndexService {
     };
   }
 
-  async annotate(query: AnnotateQuery): Promise<AnnotateResult> {
+  private async annotateChunks(query: AnnotateQuery, serialize: boolean) {
     this.check();
     const t0 = performance.now();
     const base = validateAnnotate(query, this.manifest);
     const D = this.manifest.inputDim;
     const answers = await Promise.all(
       chunks(base.n, ANNOTATE_CHUNK).map(([s, e]) =>
-        this.runner.run({ op: 'annotate', request: { ...base, n: e - s, embeddings: base.embeddings.slice(s * D, e * D) } }),
+        this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, embeddings: base.embeddings.slice(s * D, e * D) } }),
       ),
     );
-    const cells: CellAnnotation[] = [];
     let adapterMs = 0;
     let searchMs = 0;
     let voteMs = 0;
     for (const a of answers) {
-      for (const c of a.cells) cells.push(c);
       adapterMs += a.adapterMs;
       searchMs += a.searchMs;
       voteMs += a.voteMs;
     }
-    return {
+    const head = {
       levels: this.manifest.levelColumns,
       k: base.k,
       weighting: base.weighting,
       minConfidence: base.minConfidence,
       outOfReferenceDistance: base.outOfReferenceDistance,
-      cells,
-      timings: { adapterMs, searchMs, voteMs, totalMs: performance.now() - t0 },
     };
+    return { head, answers, n: base.n, timings: { adapterMs, searchMs, voteMs, totalMs: performance.now() - t0 } };
+  }
+
+  async annotate(query: AnnotateQuery): Promise<AnnotateResult> {
+    const { head, answers, timings } = await this.annotateChunks(query, false);
+    const cells: CellAnnotation[] = [];
+    for (const a of answers) for (const c of a.cells) cells.push(c);
+    return { ...head, cells, timings };
+  }
+
+  async annotateJson(query: AnnotateQuery): Promise<SerializedAnnotateResult> {
+    const { head, answers, n, timings } = await this.annotateChunks(query, true);
+    // Same key order as annotate(): head fields, cells, timings.
+    const prefix = JSON.stringify(head).slice(0, -1);
+    const json = `${prefix},"cells":[${answers.map((a) => a.cellsJson).join(',')}],"timings":${JSON.stringify(timings)}}`;
+    return { json, n, timings };
   }
 
   async close(): Promise<void> {

@@ -77,3 +77,17 @@ test('many concurrent searches are all answered, in order per request', async ()
   const all = await Promise.all(jobs);
   all.forEach((r, i) => assert.equal(r.results[0]!.hits[0]!.cell_id, `cell-${i}`));
 });
+
+test('annotateJson is the JSON text of annotate, serialised in the workers', async () => {
+  const x = atlas.embeddings.slice(0, 300 * DIM);
+  const q = { embeddings: x, n: 300, k: 10, weighting: 'distance' as const, minConfidence: 0.3 };
+  const objects = await pooled.annotate({ ...q, embeddings: x.slice() });
+  const text = await pooled.annotateJson!({ ...q, embeddings: x.slice() });
+  assert.equal(text.n, 300);
+  const parsed = JSON.parse(text.json);
+  const { timings: t1, ...a } = parsed;
+  const { timings: t2, ...b } = JSON.parse(JSON.stringify(objects));
+  assert.deepEqual(a, b);
+  assert.deepEqual(Object.keys(t1), Object.keys(t2));
+  assert.deepEqual(Object.keys(parsed), Object.keys(objects));
+});
