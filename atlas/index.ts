@@ -34,3 +34,4 @@ export type { DemoCellTruth, DemoCellType, DemoChunk, DemoGenerator, DemoModel, 
 export { stratifyAtlas } from './stratify.js';
 export type { StratifyOptions, StratifyResult } from './stratify.js';
 export { createRng, inversePermutation, roundRobinOrder } from './stratify-order.js';
+export { exitCleanlyOnSignals } from './temp-files.js';

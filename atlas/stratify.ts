@@ -19,6 +19,7 @@ import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
 import { MISSING_CL_ID } from './arrow-columns.js';
 import { openAtlas } from './reader.js';
 import { inversePermutation, roundRobinOrder } from './stratify-order.js';
+import { trackTemp, untrackTemp } from './temp-files.js';
 import { createSummaryCounter, type AtlasSummary } from './summary.js';
 import type { EncodedColumn } from './types.js';
 import { DEFAULT_ROW_GROUP_SIZE, createAtlasWriter, type AtlasWriter } from './writer.js';
@@ -137,6 +138,7 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
   const numBuckets = Math.max(1, Math.ceil(n / bucketRows));
   const tempRoot = options.tempDir ?? dirname(resolve(options.out));
   const tempDir = await mkdtemp(join(tempRoot, `.${basename(options.out)}.stratify-`));
+  trackTemp(tempDir);
   let writer: AtlasWriter | null = null;
   try {
     // Pass 2: rows → bucket files. Record: int32 position, 4 × int32 level codes, int32 cl code,
@@ -221,5 +223,6 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
     throw err;
   } finally {
     await rm(tempDir, { recursive: true, force: true });
+    untrackTemp(tempDir);
   }
 }

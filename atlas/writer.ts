@@ -14,6 +14,7 @@ import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS } from '../ontology/index.js';
 import { MISSING_CL_ID, encodeDictionary, encodeEmbeddings, encodeUtf8 } from './arrow-columns.js';
 import { CL_ID_COLUMN, atlasSchema, dictionaryType } from './schema.js';
+import { trackTemp, untrackTemp } from './temp-files.js';
 import type { AtlasBatchInput, EncodedColumn } from './types.js';
 
 /** Options of {@link createAtlasWriter}. */
@@ -95,6 +96,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
   let fh: FileHandle;
   try {
     fh = await open(tmpPath, 'wx');
+    trackTemp(tmpPath);
   } catch (err) {
     throw new AtlasError('file_not_found', `cannot create ${path}: ${(err as Error).message}`);
   }
@@ -164,6 +166,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
   const cleanup = async (): Promise<void> => {
     await fh.close().catch(() => undefined);
     await rm(tmpPath, { force: true });
+    untrackTemp(tmpPath);
   };
 
   return {
@@ -229,6 +232,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
         if (failure !== null) fail(failure);
         await fh.close();
         await rename(tmpPath, path);
+        untrackTemp(tmpPath);
       } catch (err) {
         state = 'done';
         await cleanup();

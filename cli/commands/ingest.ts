@@ -1,5 +1,5 @@
 import { AtlasError } from '../../common/index.js';
-import { DEFAULT_ROW_GROUP_SIZE, formatSummary, ingestScimilarity } from '../../atlas/index.js';
+import { DEFAULT_ROW_GROUP_SIZE, exitCleanlyOnSignals, formatSummary, ingestScimilarity } from '../../atlas/index.js';
 import { DEFAULT_OBO_URL } from '../../ontology/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 
@@ -44,6 +44,7 @@ export const ingestCommand: Command = {
     const cacheDir = values['cache-dir'] === undefined ? undefined : requireString(values, 'cache-dir', 'ingest');
     const rowGroupSize = readInt(values, 'row-group-size', DEFAULT_ROW_GROUP_SIZE, 1, 1 << 24);
     const compression = readCompression(values);
+    exitCleanlyOnSignals();
     const result = await ingestScimilarity({ scimilarityDir, obo, cacheDir, out, rowGroupSize, compression, progress: true });
     process.stdout.write(`wrote ${out} (dim ${result.dim})\n${formatSummary(result.summary, result.seconds)}`);
   },

@@ -1,5 +1,5 @@
 import { AtlasError } from '../../common/index.js';
-import { DEFAULT_ROW_GROUP_SIZE, formatSummary, stratifyAtlas } from '../../atlas/index.js';
+import { DEFAULT_ROW_GROUP_SIZE, exitCleanlyOnSignals, formatSummary, stratifyAtlas } from '../../atlas/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 import { readCompression } from './ingest.js';
 
@@ -35,6 +35,7 @@ export const stratifyCommand: Command = {
     const seed = readInt(values, 'seed', 0, 0, 2 ** 32 - 1);
     const rowGroupSize = readInt(values, 'row-group-size', DEFAULT_ROW_GROUP_SIZE, 1, 1 << 24);
     const tempDir = values['temp-dir'] === undefined ? undefined : requireString(values, 'temp-dir', 'stratify');
+    exitCleanlyOnSignals();
     const result = await stratifyAtlas({ input, out, seed, rowGroupSize, compression: readCompression(values), tempDir, progress: true });
     process.stdout.write(`wrote ${out}\n${formatSummary(result.summary, result.seconds)}`);
   },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -231,4 +232,17 @@ test('the same batches give byte-identical files (no process-dependent ids in th
   const a = await write('det-a.parquet');
   const b = await write('det-b.parquet');
   assert.ok(a.equals(b));
+});
+
+test('temp files tracked by the writer and stratify are removed when the process exits early', () => {
+  const mod = new URL('../../atlas/temp-files.js', import.meta.url).href;
+  const kept = join(dir, 'kept.txt');
+  const dropped = join(dir, 'dropped.txt');
+  const script = `import { trackTemp, untrackTemp } from ${JSON.stringify(mod)}; import { writeFileSync } from 'node:fs';
+writeFileSync(${JSON.stringify(kept)}, 'k'); writeFileSync(${JSON.stringify(dropped)}, 'd');
+trackTemp(${JSON.stringify(kept)}); trackTemp(${JSON.stringify(dropped)}); untrackTemp(${JSON.stringify(kept)}); process.exit(3);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 3, r.stderr);
+  assert.equal(existsSync(kept), true);
+  assert.equal(existsSync(dropped), false);
 });
