@@ -4,7 +4,7 @@
  */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { AtlasError } from '../common/index.js';
-import type { AtlasIndexService } from '../index/index.js';
+import type { AnnotateTimings, AtlasIndexService } from '../index/index.js';
 import { shortLevelName } from '../ontology/index.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
@@ -154,15 +154,25 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     '/v1/annotate',
     requireJson,
     parseJson,
-    json(async (req, res) => {
+    async (req, res) => {
       const query = validator.parseAnnotate(req.body);
       res.locals.cells = query.n;
-      const result = await service.annotate(query);
+      // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
+      // otherwise build and stringify while /healthz waits.
+      let timings: AnnotateTimings;
+      if (service.annotateJson) {
+        const result = await service.annotateJson(query);
+        timings = result.timings;
+        res.type('application/json').send(result.json);
+      } else {
+        const result = await service.annotate(query);
+        timings = result.timings;
+        res.json(result);
+      }
       metrics.cellsAnnotated.inc(query.n);
-      metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
-      metrics.annotateDuration.observe(result.timings.totalMs / 1000);
-      return result;
-    }),
+      metrics.adapterDuration.observe(timings.adapterMs / 1000);
+      metrics.annotateDuration.observe(timings.totalMs / 1000);
+    },
   );
 
   // Known path, wrong method → 405 with Allow; anything else → 404.
