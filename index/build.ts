@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AtlasError, createProgress } from '../common/index.js';
@@ -89,6 +89,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
   const adapterPath = options.adapterPath;
   if (adapterPath !== IDENTITY_ADAPTER && !(await exists(adapterPath))) throw new AtlasError('file_not_found', `adapter not found: ${adapterPath}`);
   const adapter = hooks.adapter ?? (await openEmbeddingAdapter(adapterPath, { inputDim: atlas.dim, threads: p.threads }));
+  await removeStaleTemps(outDir);
   const tmp = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     if (adapter.inputDim !== atlas.dim) {
@@ -179,6 +180,32 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
   }
 }
 
+/** Removes temp folders of earlier builds of the same target whose process is gone (killed builds). */
+async function removeStaleTemps(outDir: string): Promise<void> {
+  const prefix = `.${basename(outDir)}.build-`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(outDir));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(dirname(outDir), name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -220,7 +247,7 @@ async function embedAtlas(
   const vocabs = LEVEL_COLUMNS.map((c) => new Vocabulary(c));
   const clVocab = new Vocabulary('cl_id');
   const labels = new Uint16Array(labelBytes(N) / 2);
-  const tuples = new Map<string, number[]>();
+  const tuples = new Map<number, number[][]>();
   const cellIds = new CellIdWriter(
     { ids: join(tmp, INDEX_FILES.cellIds), offsets: join(tmp, INDEX_FILES.cellIdOffsets), hash: join(tmp, INDEX_FILES.cellIdHash) },
     N,
@@ -267,11 +294,11 @@ async function embedAtlas(
     for (let r = 0; r < N; r++) counts[col[r]!]!++;
     labelCounts[c] = counts;
   });
-  const levelTable = [...tuples.values()].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]! || a[3]! - b[3]!);
+  const levelTable = [...tuples.values()].flat().sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]! || a[3]! - b[3]!);
   return { vocabularies, clIdVocabulary: clVocab.words, labelCounts, levelTable, wroteOriginal: writeOriginal };
 }
 
-function storeLabels(batch: AtlasBatch, vocabs: Vocabulary[], clVocab: Vocabulary, labels: Uint16Array, N: number, tuples: Map<string, number[]>): void {
+function storeLabels(batch: AtlasBatch, vocabs: Vocabulary[], clVocab: Vocabulary, labels: Uint16Array, N: number, tuples: Map<number, number[][]>): void {
   const n = batch.numRows;
   const base = batch.rowOffset;
   const maps = LEVEL_COLUMNS.map((c, l) => vocabs[l]!.remap(batch.levels[c].dictionary));
@@ -295,11 +322,16 @@ function storeLabels(batch: AtlasBatch, vocabs: Vocabulary[], clVocab: Vocabular
   } else {
     clOut.fill(NO_CL_ID);
   }
-  // Distinct level tuples of this batch into the level table.
+  // Distinct level tuples into the level table; tuples are grouped by subtype code, so a row costs a
+  // comparison with the (usually single) tuple already seen for its subtype.
   for (let i = 0; i < n; i++) {
-    const t = [0, 1, 2, 3].map((l) => labels[l * N + base + i]!);
-    const key = t.join(',');
-    if (!tuples.has(key)) tuples.set(key, t);
+    const c0 = labels[base + i]!;
+    const c1 = labels[N + base + i]!;
+    const c2 = labels[2 * N + base + i]!;
+    const c3 = labels[3 * N + base + i]!;
+    let seen = tuples.get(c3);
+    if (!seen) tuples.set(c3, (seen = []));
+    if (!seen.some((t) => t[0] === c0 && t[1] === c1 && t[2] === c2)) seen.push([c0, c1, c2, c3]);
   }
 }
 

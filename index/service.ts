@@ -29,6 +29,8 @@ export interface OpenHooks {
 interface Runner {
   run<J extends EngineJob>(job: J): Promise<EngineJobResult<J>>;
   readonly parallelism: number;
+  /** Engines able to take jobs. */
+  alive(): boolean;
   close(): Promise<void>;
 }
 
@@ -51,12 +53,13 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
     const engine = await SearchEngine.open(init, hooks.adapter);
     runner = {
       parallelism: 1,
+      alive: () => true,
       run: (job) => runJob(engine, job) as Promise<never>,
       close: () => engine.close(),
     };
   } else {
     const pool = await WorkerPool.start(init, workers);
-    runner = { parallelism: workers, run: (job) => pool.run(job), close: () => pool.close() };
+    runner = { parallelism: workers, alive: () => pool.size > 0, run: (job) => pool.run(job), close: () => pool.close() };
   }
   return new IndexService(manifest, runner, workers, threads);
 }
@@ -73,7 +76,7 @@ class IndexService implements AtlasIndexService {
   constructor(readonly manifest: IndexManifest, private readonly runner: Runner, private readonly workers: number, private readonly threads: number) {}
 
   ready(): boolean {
-    return this.open;
+    return this.open && this.runner.alive();
   }
 
   private check(): void {

@@ -22,6 +22,8 @@ interface Slot {
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
+  /** Interactive jobs (searches, lookups) overtake queued bulk annotate chunks. */
+  private readonly urgent: Pending[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
@@ -88,15 +90,15 @@ export class WorkerPool {
     if (!this.closed) {
       this.spawn().catch(() => {
         // A replacement that cannot start leaves the pool smaller; queued jobs fail when none is left.
-        if (this.slots.length === 0) for (const p of this.queue.splice(0)) p.reject(new AtlasError('not_ready', 'no index worker is running'));
+        if (this.slots.length === 0) for (const p of [...this.urgent.splice(0), ...this.queue.splice(0)]) p.reject(new AtlasError('not_ready', 'no index worker is running'));
       });
     }
   }
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (slot.current || this.queue.length === 0) continue;
-      const p = this.queue.shift()!;
+      if (slot.current || this.urgent.length + this.queue.length === 0) continue;
+      const p = (this.urgent.length > 0 ? this.urgent : this.queue).shift()!;
       slot.current = p;
       slot.worker.postMessage({ id: p.id, job: p.job }, jobTransfer(p.job));
     }
@@ -106,14 +108,14 @@ export class WorkerPool {
   run<J extends EngineJob>(job: J): Promise<EngineJobResult<J>> {
     if (this.closed) return Promise.reject(new AtlasError('not_ready', 'the index service is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, resolve: resolve as (v: unknown) => void, reject });
+      (job.op === 'annotate' ? this.queue : this.urgent).push({ id: this.nextId++, job, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new AtlasError('not_ready', 'the index service is closed'));
+    for (const p of [...this.urgent.splice(0), ...this.queue.splice(0)]) p.reject(new AtlasError('not_ready', 'the index service is closed'));
     // Ask each worker to close its files first (fds outlive a terminated worker), then make sure it is gone.
     await Promise.all(
       this.slots.map(

@@ -63,4 +63,15 @@ test('a build killed with SIGKILL leaves nothing that openAtlasIndex accepts', a
   const left = await temps('killed');
   assert.equal(left.length, 1);
   await assert.rejects(openAtlasIndex(join(atlas.dir, left[0]!), { adapterPath: IDENTITY_ADAPTER, workers: 0 }), (e) => isAtlasError(e, 'index_mismatch'));
+  // The next build of the same target removes the dead build's temp folder.
+  const small = await writeSyntheticAtlas(5, 64);
+  try {
+    await buildAtlasIndex({ referencePath: small.path, adapterPath: IDENTITY_ADAPTER, outDir: out, threads: 1 });
+    assert.deepEqual(await temps('killed'), []);
+    const svc = await openAtlasIndex(out, { adapterPath: IDENTITY_ADAPTER, workers: 0 });
+    assert.equal(svc.manifest.numCells, 80);
+    await svc.close();
+  } finally {
+    await small.cleanup();
+  }
 });

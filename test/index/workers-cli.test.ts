@@ -91,3 +91,16 @@ test('annotateJson is the JSON text of annotate, serialised in the workers', asy
   assert.deepEqual(Object.keys(t1), Object.keys(t2));
   assert.deepEqual(Object.keys(parsed), Object.keys(objects));
 });
+
+test('a search sent during a large annotate overtakes its queued chunks', async () => {
+  const n = 4000;
+  const x = new Float32Array(n * DIM);
+  const r = rng(8);
+  for (let i = 0; i < n; i++) x.set(embeddingOf(i % 16, r), i * DIM);
+  const order: string[] = [];
+  const big = pooled.annotate({ embeddings: x, n, k: 30, weighting: 'uniform' }).then(() => order.push('annotate'));
+  await new Promise((res) => setImmediate(res));
+  const small = pooled.search({ cellIds: ['cell-3'], n: 1, k: 1 }).then(() => order.push('search'));
+  await Promise.all([big, small]);
+  assert.deepEqual(order, ['search', 'annotate']);
+});
