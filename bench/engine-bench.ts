@@ -24,6 +24,8 @@ export interface EngineBenchOptions {
   readonly buildThreads: number;
   /** Which usearch quantizations, and whether hnswlib-node, run at a prefix (hnswlib-node is the slow part). */
   readonly plan: (prefixDim: number) => { readonly quantizations: readonly Quantization[]; readonly hnswlib: boolean };
+  /** Called with the figures so far after each index (the runner saves them: a cut-short run keeps them). */
+  readonly onUpdate?: (partial: EngineBenchResult) => void;
   readonly log: (line: string) => void;
 }
 
@@ -147,7 +149,8 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
     const base = l2NormalizeRows(baseFull, n, fullDim, d);
     const queries = l2NormalizeRows(queryFull, o.numQueries, fullDim, d);
     const truth = exactTopK(base, queries, d, o.k, o.threads);
-    const sample = queries.subarray(0, Math.min(o.numQueries, 100) * d);
+    // Exact scans cost O(n) each: fewer timed queries at large n keep this to a few seconds.
+    const sample = queries.subarray(0, Math.min(o.numQueries, Math.max(10, Math.floor(5e6 / n))) * d);
     const exactSingle = measureSingle((q) => exactTopK(base, q, d, o.k, 1), sample, d, 0.3);
     const exactBatch = measureBatch(() => exactTopK(base, sample, d, o.k, o.threads), sample.length / d, 0.3);
     exact.push({ prefixDim: d, singleQps: exactSingle, batchQpsThreads: exactBatch });
@@ -178,6 +181,7 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
         engine, quantization: v.quant, prefixDim: d, buildSeconds, buildThreads: v.threads, serializedBytes,
         ef: tuned.ef, reachedTarget: tuned.reached, recall: tuned.recall, singleQps, batchQps1Thread, batchQpsThreads, efCurve: tuned.curve,
       });
+      o.onUpdate?.(snapshot());
       o.log(
         `  n=${n} d=${d} ${v.name}: build ${buildSeconds.toFixed(1)} s, ${(serializedBytes / n).toFixed(0)} B/cell, ` +
           `ef=${tuned.ef}${tuned.reached ? '' : ' (plateau)'} recall ${tuned.recall.toFixed(3)}, ${singleQps.toFixed(0)} q/s single, ${batchQps1Thread.toFixed(0)} q/s batch×1` +
@@ -185,8 +189,12 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
       );
     }
   }
-  return {
-    n, numQueries: o.numQueries, k: o.k, targetRecall: o.targetRecall, params: o.params, threads: o.threads,
-    exact, search, totals,
-  };
+  return snapshot();
+
+  function snapshot(): EngineBenchResult {
+    return {
+      n, numQueries: o.numQueries, k: o.k, targetRecall: o.targetRecall, params: o.params, threads: o.threads,
+      exact: [...exact], search: [...search], totals: structuredClone(totals),
+    };
+  }
 }

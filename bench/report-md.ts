@@ -33,6 +33,10 @@ export interface FitRow {
   readonly otherBytesPerCell: number;
   readonly totalGiB: number;
   readonly fits: boolean;
+  /** Everything an index folder built `--with-original` holds: + original index (same scalar) and the stored vectors. */
+  readonly folderBytesPerCell: number;
+  readonly folderGiB: number;
+  readonly folderFits: boolean;
 }
 
 /** Whether the seed's atlas fits, per quantization. */
@@ -46,18 +50,23 @@ export interface FitVerdict {
 }
 
 const RESIDENT_FILES = ['labels', 'cellIds', 'cellIdOffsets', 'cellIdHash'];
+/** Memory-mapped f32 vectors, read only for cell-id queries and exact filtered search. */
+const STORED_FILES = ['vectors', 'originalVectors'];
 
 /**
  * Memory of all prefix indexes for `cells` cells at each quantization, from the largest size where that
- * quantization ran at every prefix, plus labels and cell ids per cell from the serving build. Headroom 3 GiB
- * (OS, Node, workers). The stored full vectors (f32, mapped, read only for cell-id queries) are not counted.
+ * quantization ran at every prefix, plus labels and cell ids per cell from the serving build, against the
+ * machine's total memory (os.totalmem) less 3 GiB headroom (OS, Node, workers). The folder column adds the original index and
+ * the stored f32 vectors (memory-mapped, read only for cell-id queries and exact filtered search).
  */
-export function fitVerdict(r: BenchResults, cells: number, machineGB: number): FitVerdict | null {
+export function fitVerdict(r: BenchResults, cells: number): FitVerdict | null {
   const numPrefixDims = Math.max(0, ...r.engines.map((e) => new Set(e.search.map((s) => s.prefixDim)).size));
   const serving = r.serving;
   const other = serving ? serving.files.filter((f) => RESIDENT_FILES.includes(f.name)) : [];
   const otherBytesPerCell = serving ? other.reduce((s, f) => s + f.bytes, 0) / serving.cells : 0;
-  const machineGiB = (machineGB * 1e9) / 2 ** 30;
+  const stored = serving ? serving.files.filter((f) => STORED_FILES.includes(f.name)) : [];
+  const storedBytesPerCell = serving ? stored.reduce((s, f) => s + f.bytes, 0) / serving.cells : 0;
+  const machineGiB = r.machine.memoryGiB;
   const headroomGiB = 3;
   const rows: FitRow[] = [];
   for (const q of ['f32', 'f16', 'i8']) {
@@ -65,7 +74,15 @@ export function fitVerdict(r: BenchResults, cells: number, machineGB: number): F
     if (!full) continue;
     const indexBytesPerCell = full.totals[`usearch-${q}`].bytesPerCell;
     const totalGiB = ((indexBytesPerCell + otherBytesPerCell) * cells) / 2 ** 30;
-    rows.push({ quantization: q, measuredAt: full.n, indexBytesPerCell, otherBytesPerCell, totalGiB, fits: totalGiB <= machineGiB - headroomGiB });
+    const widest = Math.max(...full.totals[`usearch-${q}`].prefixDims);
+    const originalIndex = full.search.find((x) => x.engine === 'usearch' && x.quantization === q && x.prefixDim === widest);
+    const originalBpc = originalIndex ? originalIndex.serializedBytes / full.n : 0;
+    const folderBytesPerCell = indexBytesPerCell + otherBytesPerCell + originalBpc + storedBytesPerCell;
+    const folderGiB = (folderBytesPerCell * cells) / 2 ** 30;
+    rows.push({
+      quantization: q, measuredAt: full.n, indexBytesPerCell, otherBytesPerCell, totalGiB, fits: totalGiB <= machineGiB - headroomGiB,
+      folderBytesPerCell, folderGiB, folderFits: folderGiB <= machineGiB - headroomGiB,
+    });
   }
   return rows.length ? { cells, machineGiB, headroomGiB, otherFiles: other.map((f) => f.name), rows } : null;
 }
@@ -135,8 +152,8 @@ export function renderBenchmarkTables(r: BenchResults): string {
   if (r.fit) {
     const f = r.fit;
     out.push('', `### Does the seed's ${f0(f.cells)}-cell atlas fit in ${f1(f.machineGiB)} GiB with all prefixes?`, '');
-    out.push(md(['scalar', 'measured at n', 'prefix indexes B/cell', `+ ${f.otherFiles.join(', ') || 'labels/ids'} B/cell`, `× ${f0(f.cells)} = GiB`, `fits (≤ ${f1(f.machineGiB - f.headroomGiB)} GiB)`], f.rows.map((x) => [
-      x.quantization, f0(x.measuredAt), f0(x.indexBytesPerCell), f1(x.otherBytesPerCell), f1(x.totalGiB), x.fits ? 'yes' : 'no',
+    out.push(md(['scalar', 'measured at n', 'all prefix indexes B/cell', `+ ${f.otherFiles.join(', ') || 'labels/ids'} B/cell`, `× ${f0(f.cells)} = GiB`, `fits (≤ ${f1(f.machineGiB - f.headroomGiB)} GiB)`, 'whole folder with original index + stored vectors, B/cell', 'GiB', 'fits'], f.rows.map((x) => [
+      x.quantization, f0(x.measuredAt), f0(x.indexBytesPerCell), f1(x.otherBytesPerCell), f1(x.totalGiB), x.fits ? 'yes' : 'no', f0(x.folderBytesPerCell), f1(x.folderGiB), x.folderFits ? 'yes' : 'no',
     ])));
   }
   return out.join('\n');
