@@ -55,9 +55,16 @@ function search(cdf: Float64Array, u: number): number {
   return lo;
 }
 
-/** Creates a cell stream; cells use their own random streams (1, 2, …), separate from the model's (0). */
-export function createDemoGenerator(model: DemoModel): DemoGenerator {
-  let rng = createRng(model.seed, 1);
+/**
+ * Creates a cell stream; cells use their own random streams (1, 2, …), separate from the model's (0).
+ * `startCell` (a multiple of {@link CELL_BLOCK}) starts the stream further on: cell `startCell` comes out
+ * exactly as it would after generating the cells before it.
+ */
+export function createDemoGenerator(model: DemoModel, startCell = 0): DemoGenerator {
+  if (!Number.isSafeInteger(startCell) || startCell < 0 || startCell % CELL_BLOCK !== 0) {
+    throw new AtlasError('invalid_argument', `startCell must be a non-negative multiple of ${CELL_BLOCK}, got ${startCell}`);
+  }
+  let rng = createRng(model.seed, 1 + startCell / CELL_BLOCK);
   const { dim, params, means, batchOffsets, nuisanceOwner, nuisanceLoading, warpIn, warpV, warpOut, warpU } = model;
   const S = model.types.length;
   const R = params.nuisanceRank;
@@ -70,7 +77,7 @@ export function createDemoGenerator(model: DemoModel): DemoGenerator {
   const x = new Float64Array(dim);
   const noise = new Float64Array(dim);
   const hidden = new Float64Array(H);
-  let generated = 0;
+  let generated = startCell;
 
   const next = (count: number): DemoChunk => {
     if (!Number.isInteger(count) || count < 0) throw new AtlasError('invalid_argument', `chunk size must be a non-negative integer, got ${count}`);

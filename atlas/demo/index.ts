@@ -8,5 +8,5 @@ export type { DemoCellTruth, DemoChunk, DemoGenerator } from './generate.js';
 export { createRng } from './prng.js';
 export type { Rng } from './prng.js';
 export { sampleRoundRobin } from './sample.js';
-export { formatDemoAtlasSummary, writeDemoAtlas } from './write.js';
+export { defaultDemoWorkers, formatDemoAtlasSummary, writeDemoAtlas } from './write.js';
 export type { WriteDemoAtlasOptions, WriteDemoAtlasResult } from './write.js';

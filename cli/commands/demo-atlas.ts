@@ -1,5 +1,5 @@
 import { AtlasError, createProgress, projectPath } from '../../common/index.js';
-import { formatDemoAtlasSummary, loadCellTypeTable, writeDemoAtlas } from '../../atlas/index.js';
+import { defaultDemoWorkers, formatDemoAtlasSummary, loadCellTypeTable, writeDemoAtlas } from '../../atlas/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 
 const DEFAULT_TYPES = 'data/demo-cell-types.tsv';
@@ -9,13 +9,15 @@ export const demoAtlasCommand: Command = {
   name: 'demo-atlas',
   summary: 'generate the calibrated synthetic demo atlas (deterministic from a seed)',
   usage: [
-    'usage: fractal-atlas demo-atlas --cells N --seed S --out FILE [--types TSV] [--row-group-size N]',
+    'usage: fractal-atlas demo-atlas --cells N --seed S --out FILE [--types TSV] [--row-group-size N] [--workers N]',
     '',
     '  --cells N            number of cells (1 … 100,000,000)',
     '  --seed S             non-negative integer seed; the same seed and table give the same file',
     '  --out FILE           atlas Parquet file to write (replaced only when generation succeeds)',
     `  --types TSV          cell-type table (default ${DEFAULT_TYPES}, from the project)`,
     '  --row-group-size N   rows per Parquet row group (default 65,536)',
+    `  --workers N          generator threads beside the Parquet writer (default ${defaultDemoWorkers()} here; 0 = none);`,
+    '                       the file is the same for any value',
     '',
     'Embeddings follow the generative model described in README "Demo atlas"; cells per system follow the',
     "seed's SCimilarity proportions. Prints rows, classes per level and cells per system at the end.",
@@ -26,6 +28,7 @@ export const demoAtlasCommand: Command = {
     out: { type: 'string' },
     types: { type: 'string' },
     'row-group-size': { type: 'string' },
+    workers: { type: 'string' },
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `demo-atlas: unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -36,11 +39,12 @@ export const demoAtlasCommand: Command = {
     const out = requireString(values, 'out', 'demo-atlas');
     const typesPath = values.types === undefined ? projectPath(DEFAULT_TYPES) : requireString(values, 'types', 'demo-atlas');
     const rowGroupSize = values['row-group-size'] === undefined ? undefined : readInt(values, 'row-group-size', 0, 1, 10_000_000);
+    const workers = readInt(values, 'workers', defaultDemoWorkers(), 0, 64);
     const types = await loadCellTypeTable(typesPath);
     const progress = createProgress('demo-atlas', cells);
     let result;
     try {
-      result = await writeDemoAtlas(out, { types, cells, seed, rowGroupSize, onProgress: (n) => progress.increment(n) });
+      result = await writeDemoAtlas(out, { types, cells, seed, rowGroupSize, workers, onProgress: (n) => progress.increment(n) });
     } finally {
       progress.stop();
     }

@@ -59,11 +59,23 @@ test('same seed → byte-identical files; another seed → a different file', as
   const a = join(dir, 'same-a.parquet');
   const b = join(dir, 'same-b.parquet');
   const c = join(dir, 'other.parquet');
-  await writeDemoAtlas(a, { types: TYPES, cells: 2500, seed: 9 });
-  await writeDemoAtlas(b, { types: TYPES, cells: 2500, seed: 9 });
+  await writeDemoAtlas(a, { types: TYPES, cells: 2500, seed: 9, workers: 0 });
+  await writeDemoAtlas(b, { types: TYPES, cells: 2500, seed: 9, workers: 0 });
   await writeDemoAtlas(c, { types: TYPES, cells: 2500, seed: 10 });
   assert.ok(readFileSync(a).equals(readFileSync(b)));
   assert.ok(!readFileSync(a).equals(readFileSync(c)));
+});
+
+test('worker threads write the same bytes as the main thread', async () => {
+  const serial = join(dir, 'serial.parquet');
+  const threaded = join(dir, 'threaded.parquet');
+  const opts = { types: TYPES, cells: 3 * 4096 + 77, seed: 21, chunkSize: 4096 };
+  const s = await writeDemoAtlas(serial, { ...opts, workers: 0 });
+  const t = await writeDemoAtlas(threaded, { ...opts, workers: 2 });
+  assert.equal(s.workers, 0);
+  assert.equal(t.workers, 2);
+  assert.deepEqual(t.summary, s.summary);
+  assert.ok(readFileSync(serial).equals(readFileSync(threaded)));
 });
 
 test('the committed cell-type table loads and drives the generator', async (t) => {
@@ -98,6 +110,7 @@ test('CLI: bad arguments get one readable line and a non-zero exit', () => {
     [['--cells', '10', '--seed', '1', '--out', out, '--types', join(dir, 'missing.tsv')], /cell-type table not found/],
     [['--cells', '10', '--seed', '1', '--out', join(dir, 'no-such-dir', 'x.parquet'), '--types', TABLE], /cannot create/],
     [['--cells', '10', '--seed', '1', '--out', out, '--bogus'], /Unknown option/],
+    [['--cells', '10', '--seed', '1', '--out', out, '--types', TABLE, '--workers', 'x'], /--workers must be an integer/],
   ];
   for (const [args, re] of cases) {
     const r = cli(...args);
@@ -113,5 +126,6 @@ test('bad writeDemoAtlas options are rejected before anything is written', async
   const out = join(dir, 'bad.parquet');
   await assert.rejects(writeDemoAtlas(out, { types: TYPES, cells: 0, seed: 1 }), (e) => isAtlasError(e, 'invalid_argument'));
   await assert.rejects(writeDemoAtlas(out, { types: TYPES, cells: 10, seed: 1, chunkSize: 0 }), (e) => isAtlasError(e, 'invalid_argument'));
+  await assert.rejects(writeDemoAtlas(out, { types: TYPES, cells: 10, seed: 1, workers: -1 }), (e) => isAtlasError(e, 'invalid_argument'));
   assert.ok(!existsSync(out));
 });

@@ -149,3 +149,12 @@ test('round-robin sample balances classes and uses small classes fully', () => {
   assert.deepEqual([...sampleRoundRobin(codes, 0)], []);
   assert.throws(() => sampleRoundRobin(codes, -1), (e) => isAtlasError(e, 'invalid_argument'));
 });
+
+test('a generator started at a block boundary continues the stream exactly', () => {
+  const model = createDemoModel(TYPES, 13);
+  const whole = createDemoGenerator(model).next(2 * CELL_BLOCK + 10).batch;
+  const tail = createDemoGenerator(model, CELL_BLOCK).next(CELL_BLOCK + 10).batch;
+  assert.deepEqual(Buffer.from(tail.embeddings.buffer), Buffer.from(whole.embeddings.buffer, CELL_BLOCK * 512));
+  assert.equal(tail.cellIds[0], whole.cellIds[CELL_BLOCK]);
+  assert.throws(() => createDemoGenerator(model, 100), (e) => isAtlasError(e, 'invalid_argument'));
+});
