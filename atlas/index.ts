@@ -23,6 +23,7 @@ export {
   DEMO_TABLE_COLUMNS,
   createDemoGenerator,
   createDemoModel,
+  defaultDemoWorkers,
   demoCellId,
   formatDemoAtlasSummary,
   loadCellTypeTable,
