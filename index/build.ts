@@ -8,20 +8,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AtlasError, createProgress } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
-import type { AtlasBatch } from '../atlas/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
 import { IDENTITY_ADAPTER, openEmbeddingAdapter, sha256File, type EmbeddingAdapter } from './adapter-port.js';
-import { CellIdWriter, readFully, writeFully } from './cell-id-store.js';
-import { MAX_VOCABULARY, NO_CL_ID, labelBytes } from './label-store.js';
+import { readFully } from './cell-id-store.js';
+import { embedAtlas, throwIfAborted } from './embed-pass.js';
+import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { INDEX_FILES } from './manifest.js';
 import { calibrateOutOfReference } from './calibrate.js';
 import { VectorIndex, type IndexParams } from './usearch-io.js';
-import { firstNonFinite, normalizedPrefix } from './vector-math.js';
+import { normalizedPrefix } from './vector-math.js';
 import { INDEX_FORMAT_VERSION, type BuildAtlasIndexOptions, type BuildAtlasIndexResult, type IndexFileEntry, type IndexManifest, type Quantization } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
@@ -49,31 +48,6 @@ function checkOptions(o: BuildAtlasIndexOptions) {
     expansionSearch: int(o.expansionSearch, 'expansion-search', BUILD_DEFAULTS.expansionSearch, 1, 4096),
     threads: int(o.threads, 'threads', availableParallelism(), 1, 1024),
   };
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AtlasError('internal', 'build aborted');
-}
-
-/** Global label codes: per-batch dictionaries remapped through one vocabulary per column. */
-class Vocabulary {
-  readonly words: string[] = [];
-  private readonly index = new Map<string, number>();
-  constructor(private readonly what: string) {}
-  remap(dictionary: readonly string[]): Int32Array {
-    const out = new Int32Array(dictionary.length);
-    dictionary.forEach((w, i) => {
-      let c = this.index.get(w);
-      if (c === undefined) {
-        c = this.words.length;
-        if (c >= MAX_VOCABULARY) throw new AtlasError('invalid_atlas', `${this.what} has more than ${MAX_VOCABULARY} distinct labels`);
-        this.words.push(w);
-        this.index.set(w, c);
-      }
-      out[i] = c;
-    });
-    return out;
-  }
 }
 
 /** Builds the index folder `outDir` (see the module comment). */
@@ -177,161 +151,6 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     throw err;
   } finally {
     if (!hooks.adapter) await adapter.close();
-  }
-}
-
-/** Removes temp folders of earlier builds of the same target whose process is gone (killed builds). */
-async function removeStaleTemps(outDir: string): Promise<void> {
-  const prefix = `.${basename(outDir)}.build-`;
-  let names: string[];
-  try {
-    names = await readdir(dirname(outDir));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
-    if (!Number.isSafeInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    await rm(join(dirname(outDir), name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Renames the finished folder into place; an existing target is moved aside first and removed after. */
-async function publish(tmp: string, outDir: string): Promise<void> {
-  let old: string | null = null;
-  if (await exists(outDir)) {
-    old = `${tmp}.old`;
-    await rename(outDir, old);
-  }
-  await rename(tmp, outDir);
-  if (old) await rm(old, { recursive: true, force: true });
-}
-
-interface Pass1Result {
-  vocabularies: Record<LevelColumn, string[]>;
-  clIdVocabulary: string[];
-  labelCounts: Record<LevelColumn, number[]>;
-  levelTable: number[][];
-  wroteOriginal: boolean;
-}
-
-/** Pass 1: adapter outputs, label codes and cell ids, streamed by row group. */
-async function embedAtlas(
-  atlas: Awaited<ReturnType<typeof openAtlas>>,
-  adapter: EmbeddingAdapter,
-  tmp: string,
-  writeOriginal: boolean,
-  signal: AbortSignal | undefined,
-): Promise<Pass1Result> {
-  const N = atlas.numRows;
-  const width = adapter.numScales * adapter.scaleDim;
-  const vocabs = LEVEL_COLUMNS.map((c) => new Vocabulary(c));
-  const clVocab = new Vocabulary('cl_id');
-  const labels = new Uint16Array(labelBytes(N) / 2);
-  const tuples = new Map<number, number[][]>();
-  const cellIds = new CellIdWriter(
-    { ids: join(tmp, INDEX_FILES.cellIds), offsets: join(tmp, INDEX_FILES.cellIdOffsets), hash: join(tmp, INDEX_FILES.cellIdHash) },
-    N,
-  );
-  const vectorsFd = openSync(join(tmp, INDEX_FILES.vectors), 'wx');
-  const originalFd = writeOriginal ? openSync(join(tmp, INDEX_FILES.originalVectors), 'wx') : -1;
-  const progress = createProgress('embedding', N);
-  let row = 0;
-  try {
-    for await (const batch of atlas.batches()) {
-      throwIfAborted(signal);
-      if (batch.rowOffset !== row) throw new AtlasError('invalid_atlas', `row group starts at row ${batch.rowOffset}, expected ${row}`);
-      const n = batch.numRows;
-      const full = await adapter.embed(batch.embeddings, n);
-      if (full.length !== n * width) throw new AtlasError('invalid_model', `the adapter returned ${full.length} values for ${n} rows of ${width}`);
-      const bad = firstNonFinite(full);
-      if (bad >= 0) throw new AtlasError('invalid_atlas', `the adapter output of atlas row ${row + Math.floor(bad / width)} is not finite (NaN or Infinity in the input embedding?)`);
-      writeFully(vectorsFd, full);
-      if (writeOriginal) writeFully(originalFd, batch.embeddings);
-      storeLabels(batch, vocabs, clVocab, labels, N, tuples);
-      cellIds.append(batch.cellIds);
-      row += n;
-      progress.increment(n);
-    }
-  } finally {
-    progress.stop();
-    closeSync(vectorsFd);
-    if (originalFd >= 0) closeSync(originalFd);
-  }
-  if (row !== N) throw new AtlasError('invalid_atlas', `read ${row} rows, the atlas says ${N}`);
-  cellIds.finish();
-  const fd = openSync(join(tmp, INDEX_FILES.labels), 'wx');
-  try {
-    writeFully(fd, labels);
-  } finally {
-    closeSync(fd);
-  }
-  const vocabularies = {} as Record<LevelColumn, string[]>;
-  const labelCounts = {} as Record<LevelColumn, number[]>;
-  LEVEL_COLUMNS.forEach((c, l) => {
-    vocabularies[c] = vocabs[l]!.words;
-    const counts = new Array<number>(vocabs[l]!.words.length).fill(0);
-    const col = labels.subarray(l * N, (l + 1) * N);
-    for (let r = 0; r < N; r++) counts[col[r]!]!++;
-    labelCounts[c] = counts;
-  });
-  const levelTable = [...tuples.values()].flat().sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]! || a[3]! - b[3]!);
-  return { vocabularies, clIdVocabulary: clVocab.words, labelCounts, levelTable, wroteOriginal: writeOriginal };
-}
-
-function storeLabels(batch: AtlasBatch, vocabs: Vocabulary[], clVocab: Vocabulary, labels: Uint16Array, N: number, tuples: Map<number, number[][]>): void {
-  const n = batch.numRows;
-  const base = batch.rowOffset;
-  const maps = LEVEL_COLUMNS.map((c, l) => vocabs[l]!.remap(batch.levels[c].dictionary));
-  LEVEL_COLUMNS.forEach((c, l) => {
-    const codes = batch.levels[c].codes;
-    const map = maps[l]!;
-    const out = labels.subarray(l * N + base, l * N + base + n);
-    for (let i = 0; i < n; i++) out[i] = map[codes[i]!]!;
-  });
-  const clOut = labels.subarray(LEVEL_COLUMNS.length * N + base, LEVEL_COLUMNS.length * N + base + n);
-  if (batch.clIds) {
-    // The atlas decodes a missing cl_id as '' (MISSING_CL_ID): stored as NO_CL_ID, never in the vocabulary.
-    const dict = batch.clIds.dictionary;
-    const present = clVocab.remap(dict.filter((s) => s !== ''));
-    const map = new Int32Array(dict.length).fill(NO_CL_ID);
-    let p = 0;
-    dict.forEach((s, i) => {
-      if (s !== '') map[i] = present[p++]!;
-    });
-    for (let i = 0; i < n; i++) clOut[i] = map[batch.clIds.codes[i]!]!;
-  } else {
-    clOut.fill(NO_CL_ID);
-  }
-  // Distinct level tuples into the level table; tuples are grouped by subtype code, so a row costs a
-  // comparison with the (usually single) tuple already seen for its subtype.
-  for (let i = 0; i < n; i++) {
-    const c0 = labels[base + i]!;
-    const c1 = labels[N + base + i]!;
-    const c2 = labels[2 * N + base + i]!;
-    const c3 = labels[3 * N + base + i]!;
-    let seen = tuples.get(c3);
-    if (!seen) tuples.set(c3, (seen = []));
-    if (!seen.some((t) => t[0] === c0 && t[1] === c1 && t[2] === c2)) seen.push([c0, c1, c2, c3]);
   }
 }
 
