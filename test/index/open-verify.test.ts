@@ -103,3 +103,16 @@ test('--overwrite replaces an index; --with-original adds a searchable original 
   }
   assert.deepEqual((await readdir(atlas.dir)).filter((f) => f.startsWith('.rebuilt')), []);
 });
+
+test('an i8-quantized index builds, opens and finds a reference cell first', async () => {
+  const out = join(atlas.dir, 'i8');
+  await buildAtlasIndex({ referencePath: atlas.path, adapterPath: IDENTITY_ADAPTER, outDir: out, quantization: 'i8', connectivity: 8, threads: 1 });
+  const svc = await openAtlasIndex(out, { adapterPath: IDENTITY_ADAPTER, workers: 0 });
+  try {
+    assert.equal(svc.info().build.quantization, 'i8');
+    const r = await svc.search({ cellIds: ['cell-77'], n: 1, k: 3 });
+    assert.equal(r.results[0]!.hits[0]!.cell_id, 'cell-77');
+  } finally {
+    await svc.close();
+  }
+});
