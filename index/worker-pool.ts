@@ -48,7 +48,9 @@ export class WorkerPool {
 
   private spawn(): Promise<Slot> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.init });
+      // Inherit the process's flags except those a worker file refuses (node --input-type=module -e …).
+      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.init, execArgv });
       const slot: Slot = { worker, current: null };
       let started = false;
       worker.on('message', (m: WorkerMessage) => {
