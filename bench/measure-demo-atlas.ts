@@ -10,7 +10,14 @@
  *
  *   node dist/bench/measure-demo-atlas.js [--cells 100000] [--seed 1] [--sample 5000] [--k 5]
  *        [--types data/demo-cell-types.tsv] [--params '{"noiseScale":1.2}'] [--speed-cells 1000000]
+ *        [--export DIR]
+ *
+ * --export writes the generated cells for bench/demo-atlas-mlp-check.py (a supervised nonlinear model trained
+ * on the other cells, scored the same way): x.f32 (cells × 128 float32), y.i32 (cells × 4 level codes),
+ * sample.i32 (the stratified sample's row numbers), all little-endian raw arrays.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectPath } from '../common/index.js';
 import { LEVEL_COLUMNS } from '../ontology/index.js';
@@ -111,6 +118,7 @@ async function main(): Promise<void> {
       types: { type: 'string', default: projectPath('data', 'demo-cell-types.tsv') },
       params: { type: 'string', default: '{}' },
       'speed-cells': { type: 'string', default: '0' },
+      export: { type: 'string' },
     },
   });
   const cells = Number(values.cells);
@@ -136,6 +144,15 @@ async function main(): Promise<void> {
   report('oracle', clean);
   const cleanAll = projectOut(all.embeddings, dim, model.nuisanceBasis, model.params.nuisanceRank);
   console.log(`centroid  acc ${fmt(centroidAccuracy(cleanAll, dim, all.labels, sample, model))}`);
+  if (values.export) {
+    mkdirSync(values.export, { recursive: true });
+    const y = new Int32Array(cells * 4);
+    all.labels.forEach((codes, l) => codes.forEach((v, i) => (y[i * 4 + l] = v)));
+    writeFileSync(join(values.export, 'x.f32'), Buffer.from(all.embeddings.buffer));
+    writeFileSync(join(values.export, 'y.i32'), Buffer.from(y.buffer));
+    writeFileSync(join(values.export, 'sample.i32'), Buffer.from(sample.buffer));
+    console.log(`exported to ${values.export}: run /usr/bin/python3 bench/demo-atlas-mlp-check.py ${values.export}`);
+  }
   const speedCells = Number(values['speed-cells']);
   if (speedCells > 0) {
     const gen = createDemoGenerator(model);
