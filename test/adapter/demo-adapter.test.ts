@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { projectPath } from '../../common/index.js';
+import { LEVEL_COLUMNS } from '../../ontology/index.js';
+import { loadAdapter } from '../../adapter/index.js';
+
+test('the committed demo adapter honours the contract and carries its held-out table', async () => {
+  const a = await loadAdapter(projectPath('models', 'demo-adapter.onnx'), { batchSize: 3 });
+  assert.equal(a.inputDim, 128);
+  assert.equal(a.numScales, 4);
+  assert.equal(a.scaleDim, 32);
+  assert.deepEqual(a.metadata?.levelColumns, [...LEVEL_COLUMNS]);
+  assert.equal(a.metadata?.vocabularies.length, 4);
+  assert.match(a.metadata?.fingerprint ?? '', /^sha256:[0-9a-f]{64}$/);
+  const acc = (a.metadata?.validation as { accuracy: Record<string, number[]> } | null)?.accuracy;
+  assert.ok(acc, 'validation metadata present');
+  for (let l = 0; l < 4; l++) assert.ok(acc.full[l] >= acc.raw[l], `full ≥ raw at level ${l}`);
+
+  const n = 7;
+  const x = Float32Array.from({ length: n * 128 }, (_, i) => Math.cos(i * 0.37));
+  const r = await a.embed(x, n);
+  for (let i = 0; i < n; i++) {
+    assert.ok(Math.abs(Math.hypot(...r.full.subarray(i * 128, (i + 1) * 128)) - 1) < 1e-4);
+    assert.ok(Math.abs(Math.hypot(...a.prefix(r.blocks, n, 1).subarray(i * 32, (i + 1) * 32)) - 1) < 1e-4);
+  }
+  // batching does not change results
+  const one = await a.embed(x.subarray(6 * 128), 1);
+  for (let c = 0; c < 128; c++) assert.ok(Math.abs(one.blocks[c] - r.blocks[6 * 128 + c]) < 1e-5);
+  await a.close();
+});
