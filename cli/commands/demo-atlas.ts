@@ -10,6 +10,7 @@ export const demoAtlasCommand: Command = {
   summary: 'generate the calibrated synthetic demo atlas (deterministic from a seed)',
   usage: [
     'usage: fractal-atlas demo-atlas --cells N --seed S --out FILE [--types TSV] [--row-group-size N] [--workers N]',
+    '                            [--compression zstd|snappy]',
     '',
     '  --cells N            number of cells (1 … 100,000,000)',
     '  --seed S             non-negative integer seed; the same seed and table give the same file',
@@ -18,6 +19,7 @@ export const demoAtlasCommand: Command = {
     '  --row-group-size N   rows per Parquet row group (default 65,536)',
     `  --workers N          generator threads beside the Parquet writer (default ${defaultDemoWorkers()} here; 0 = none);`,
     '                       the file is the same for any value',
+    '  --compression C      zstd (default) or snappy (encodes about twice as fast, file about 9 % larger)',
     '',
     'Embeddings follow the generative model described in README "Demo atlas"; cells per system follow the',
     "seed's SCimilarity proportions. Prints rows, classes per level and cells per system at the end.",
@@ -29,6 +31,7 @@ export const demoAtlasCommand: Command = {
     types: { type: 'string' },
     'row-group-size': { type: 'string' },
     workers: { type: 'string' },
+    compression: { type: 'string' },
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `demo-atlas: unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -40,11 +43,15 @@ export const demoAtlasCommand: Command = {
     const typesPath = values.types === undefined ? projectPath(DEFAULT_TYPES) : requireString(values, 'types', 'demo-atlas');
     const rowGroupSize = values['row-group-size'] === undefined ? undefined : readInt(values, 'row-group-size', 0, 1, 10_000_000);
     const workers = readInt(values, 'workers', defaultDemoWorkers(), 0, 64);
+    const compression = values.compression === undefined ? undefined : requireString(values, 'compression', 'demo-atlas');
+    if (compression !== undefined && compression !== 'zstd' && compression !== 'snappy') {
+      throw new AtlasError('invalid_argument', `demo-atlas: --compression must be zstd or snappy, got ${JSON.stringify(compression)}`);
+    }
     const types = await loadCellTypeTable(typesPath);
     const progress = createProgress('demo-atlas', cells);
     let result;
     try {
-      result = await writeDemoAtlas(out, { types, cells, seed, rowGroupSize, workers, onProgress: (n) => progress.increment(n) });
+      result = await writeDemoAtlas(out, { types, cells, seed, rowGroupSize, workers, compression, onProgress: (n) => progress.increment(n) });
     } finally {
       progress.stop();
     }

@@ -90,7 +90,7 @@ test('the committed cell-type table loads and drives the generator', async (t) =
 
 test('CLI: writes the file and prints the summary', () => {
   const out = join(dir, 'cli.parquet');
-  const r = cli('--cells', '1500', '--seed', '2', '--out', out, '--types', TABLE);
+  const r = cli('--cells', '1500', '--seed', '2', '--out', out, '--types', TABLE, '--compression', 'snappy');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /rows: 1,500/);
   assert.match(r.stdout, /Immune\s+[\d,]+\s+\d+\.\d %/);
@@ -111,6 +111,7 @@ test('CLI: bad arguments get one readable line and a non-zero exit', () => {
     [['--cells', '10', '--seed', '1', '--out', join(dir, 'no-such-dir', 'x.parquet'), '--types', TABLE], /cannot create/],
     [['--cells', '10', '--seed', '1', '--out', out, '--bogus'], /Unknown option/],
     [['--cells', '10', '--seed', '1', '--out', out, '--types', TABLE, '--workers', 'x'], /--workers must be an integer/],
+    [['--cells', '10', '--seed', '1', '--out', out, '--types', TABLE, '--compression', 'gzip'], /--compression must be zstd or snappy/],
   ];
   for (const [args, re] of cases) {
     const r = cli(...args);
