@@ -19,7 +19,6 @@ import os
 import random
 import sys
 import time
-from typing import Dict, List
 
 # Busy-waiting OpenMP workers crawl when the 2 cores are shared (measured ~5x slower per step): wait passively.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -32,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bundle import BundleError, read_bundle  # noqa: E402
 from export import build_metadata, export_onnx  # noqa: E402
 from fractal_head import FractalHeadV5  # noqa: E402
+from knn_eval import KNN_K, embed_eval, format_accs, held_out_table, score_levels  # noqa: E402
 
 TEMPERATURE = 0.07
 MARGIN = 0.2
@@ -41,7 +41,6 @@ PREFIX_WEIGHT = 0.6
 WEIGHT_DECAY = 0.01
 GRAD_CLIP = 1.0
 VAL_EVAL_CELLS = 2000  # cells scored after every epoch (as the seed)
-KNN_K = 5
 
 PREFIX_PROBS = {2: [0.6, 0.4], 3: [0.45, 0.35, 0.2], 4: [0.4, 0.3, 0.2, 0.1]}
 BLOCK_KEEP_PROBS = {2: [0.95, 0.7], 3: [0.95, 0.85, 0.7], 4: [0.95, 0.9, 0.8, 0.7]}
@@ -94,45 +93,6 @@ class PositiveSampler:
         off = np.where((cnt > 1) & (off >= self.rank[idx]), off + 1, off)
         off = np.where(cnt > 1, off, 0)
         return self.order[self.starts[lab] + off]
-
-
-def knn_accuracy(emb: torch.Tensor, labels: torch.Tensor, k: int = KNN_K) -> float:
-    """Leave-one-out cosine k-NN majority vote (ties → smallest label code)."""
-    e = F.normalize(emb, dim=-1)
-    sims = e @ e.T
-    sims.fill_diagonal_(-float("inf"))
-    nn_idx = sims.topk(k, dim=1).indices
-    pred = torch.mode(labels[nn_idx], dim=1).values
-    return float((pred == labels).float().mean())
-
-
-@torch.no_grad()
-def embed_eval(model: FractalHeadV5, x: torch.Tensor) -> Dict:
-    model.eval()
-    out = model(x)
-    return {"blocks": out["blocks"], "full": out["full_embedding"]}
-
-
-def score_levels(emb: torch.Tensor, labels: torch.Tensor) -> List[float]:
-    return [knn_accuracy(emb, labels[:, l]) for l in range(labels.shape[1])]
-
-
-def held_out_table(model: FractalHeadV5, x: torch.Tensor, labels: torch.Tensor, columns: List[str]) -> Dict:
-    """Raw input vs full vs every prefix, per level; steerability as in the seed's paper:
-    (coarsest@prefix1 − coarsest@full) + (finest@full − finest@prefix1)."""
-    out = embed_eval(model, x)
-    rows = {"raw": score_levels(x, labels), "full": score_levels(out["full"], labels)}
-    for j in range(1, model.num_scales + 1):
-        rows[f"prefix{j}"] = score_levels(model.get_prefix_embedding(out["blocks"], j), labels)
-    p1, full = rows["prefix1"], rows["full"]
-    steer = (p1[0] - full[0]) + (full[-1] - p1[-1])
-    return {"cells": int(x.shape[0]), "k": KNN_K, "levels": columns,
-            "accuracy": {k: [round(v, 4) for v in vals] for k, vals in rows.items()},
-            "steerability": round(steer, 4)}
-
-
-def format_accs(columns: List[str], accs: List[float]) -> str:
-    return " ".join(f"{c}={a:.4f}" for c, a in zip(columns, accs))
 
 
 def train(args) -> int:
