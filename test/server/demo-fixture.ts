@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { projectPath } from '../../common/index.js';
 import { createAtlasWriter, createDemoGenerator, createDemoModel, loadCellTypeTable } from '../../atlas/index.js';
 import { buildAtlasIndex, type IndexManifest } from '../../index/index.js';
+import { DEMO } from '../../cli/commands/start.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
 
 export const DEMO_ADAPTER_PATH = projectPath('models/demo-adapter.onnx');
@@ -46,7 +47,7 @@ function toCells(chunk: ReturnType<ReturnType<typeof createDemoGenerator>['next'
 }
 
 /** Generates `referenceCells` + `heldOutCells` demo cells and builds an index over the reference ones. */
-export async function createDemoFixture(referenceCells: number, heldOutCells: number, seed = 7): Promise<DemoFixture> {
+export async function createDemoFixture(referenceCells: number, heldOutCells: number, seed: number = DEMO.seed): Promise<DemoFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'fa-server-e2e-'));
   const types = await loadCellTypeTable(projectPath('data/demo-cell-types.tsv'));
   const generator = createDemoGenerator(createDemoModel(types, seed));

@@ -12,8 +12,8 @@ import { SILENT_LOGGER, createApp, startServer, type AppOptions, type RunningSer
 import { createDemoFixture, rawKnnAccuracy, type DemoFixture } from './demo-fixture.js';
 import { call, errorOf } from './http-client.js';
 
-const REFERENCE_CELLS = 4000;
-const HELD_OUT_CELLS = 300;
+const REFERENCE_CELLS = 6000;
+const HELD_OUT_CELLS = 600;
 
 let fx: DemoFixture;
 let service: AtlasIndexService;
@@ -94,7 +94,7 @@ describe('service endpoints', () => {
   });
 
   test('a reference cell finds itself first at the subtype level, by embedding and by cell id', async () => {
-    const rows = [0, 17, 401, 2222, 3999];
+    const rows = [0, 17, 401, 2222, REFERENCE_CELLS - 1];
     const r = await call(url, 'POST', '/v1/search', { body: { embeddings: rows.map((i) => fx.row(fx.reference, i)), level: 'subtype', k: 5 } });
     assert.equal(r.status, 200, r.text);
     rows.forEach((i, q) => {
@@ -138,8 +138,9 @@ describe('service endpoints', () => {
     const baseline = rawKnnAccuracy(fx.reference, fx.heldOut, 5);
     const tuples = new Set<string>();
     for (let i = 0; i < fx.reference.n; i++) tuples.add(LEVEL_COLUMNS.map((c) => fx.reference.labels[c][i]).join('|'));
-    // The identity adapter is the raw space searched approximately: allow HNSW's recall slack there only.
-    const slack = fx.adapterPath === 'identity' ? 0.02 : 0;
+    // Paired comparison on the same held-out cells; the slack covers sampling noise of 600 cells (and, for the
+    // identity adapter, which is the raw space searched approximately, HNSW's recall).
+    const slack = fx.adapterPath === 'identity' ? 0.02 : 0.01;
     for (const c of fx.manifest.levelColumns) {
       let correct = 0;
       for (let i = 0; i < n; i++) if (r.body.cells[i].levels[c].label === fx.heldOut.labels[c][i]) correct++;
