@@ -18,7 +18,7 @@ export const DEMO = {
   atlasFile: 'demo-atlas.parquet',
   indexDir: 'demo-index',
   cells: 100_000,
-  seed: 1,
+  seed: 7,
 } as const;
 
 /** Paths of the demo cache under a cache folder. */
