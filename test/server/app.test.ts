@@ -126,6 +126,13 @@ describe('HTTP layer over a fake service', () => {
     assert.equal(search.embeddings.maxItems, 20);
     assert.equal(search.embeddings.items.minItems, 4);
     assert.ok(r.body.paths['/v1/search'].post.responses['413']);
+    // Every $ref resolves to a schema of the document.
+    const refs = JSON.stringify(r.body).match(/"\$ref":"[^"]+"/g) ?? [];
+    assert.ok(refs.length >= 10);
+    for (const ref of refs) {
+      const name = /#\/components\/schemas\/(\w+)/.exec(ref)?.[1];
+      assert.ok(name && r.body.components.schemas[name], ref);
+    }
   });
 
   test('GET /metrics exposes request, search, annotate, adapter and index metrics', async () => {
