@@ -43,7 +43,9 @@ const { values } = parseArgs({
     'held-out': { type: 'string', default: '5000' },
     'target-recall': { type: 'string', default: '0.95' },
     adapter: { type: 'string', default: projectPath('models', 'demo-adapter.onnx') },
-    seed: { type: 'string', default: '42' },
+    // The demo adapter was trained on the demo atlas of seed 7 (models/README.md); class means depend on the
+    // seed, so its held-out cells must come from the same stream (cells past the first 100,000).
+    seed: { type: 'string', default: '7' },
     out: { type: 'string', default: projectPath('bench', 'results', 'latest.json') },
     markdown: { type: 'string', default: projectPath('BENCHMARKS.md') },
   },
