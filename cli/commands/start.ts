@@ -19,6 +19,11 @@ export const DEMO = {
   indexDir: 'demo-index',
   cells: 100_000,
   seed: 7,
+  /**
+   * First generator position the demo adapter never saw: it was trained on cells 0..99,999 of seed 7
+   * (models/README.md). Held-out checks draw from here (a multiple of the generator's 4,096-cell block).
+   */
+  unseenStartCell: 102_400,
 } as const;
 
 /** Paths of the demo cache under a cache folder. */

@@ -1,7 +1,8 @@
 /**
  * A small real index for end-to-end tests: demo cells from the demo generator written as an atlas, built with
  * the committed demo adapter when it exists (the identity adapter otherwise), plus held-out demo cells (the
- * generator's next cells, never in the reference) with their labels.
+ * generator's next cells, never in the reference) with their labels. Both come from generator positions the
+ * demo adapter never trained on (DEMO.unseenStartCell), so accuracy checks measure generalisation.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -50,7 +51,7 @@ function toCells(chunk: ReturnType<ReturnType<typeof createDemoGenerator>['next'
 export async function createDemoFixture(referenceCells: number, heldOutCells: number, seed: number = DEMO.seed): Promise<DemoFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'fa-server-e2e-'));
   const types = await loadCellTypeTable(projectPath('data/demo-cell-types.tsv'));
-  const generator = createDemoGenerator(createDemoModel(types, seed));
+  const generator = createDemoGenerator(createDemoModel(types, seed), DEMO.unseenStartCell);
   const refChunk = generator.next(referenceCells);
   const atlasPath = join(dir, 'reference.parquet');
   const writer = await createAtlasWriter(atlasPath, { dim: refChunk.batch.dim, rowGroupSize: 1024 });
