@@ -23,7 +23,7 @@ export interface EngineBenchOptions {
   /** usearch add threads (hnswlib-node always builds on one: its binding adds one point per call). */
   readonly buildThreads: number;
   /** Which usearch quantizations, and whether hnswlib-node, run at a prefix (hnswlib-node is the slow part). */
-  readonly plan: (prefixDim: number) => { readonly quantizations: readonly Quantization[]; readonly hnswlib: boolean };
+  readonly plan: (prefixDim: number) => { readonly quantizations: readonly Quantization[]; readonly hnswlib: boolean; readonly innerProduct?: boolean };
   /** Called with the figures so far after each index (the runner saves them: a cut-short run keeps them). */
   readonly onUpdate?: (partial: EngineBenchResult) => void;
   readonly log: (line: string) => void;
@@ -162,6 +162,9 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
       variants.push({ name: `usearch-${quant}`, quant, threads: o.buildThreads, build: () => buildUsearch(base, d, o.params, quant, o.buildThreads) });
     }
     if (plan.hnswlib) variants.push({ name: 'hnswlib-f32', quant: 'f32', threads: 1, build: () => buildHnswlib(base, d, o.params) });
+    if (plan.innerProduct) {
+      variants.push({ name: 'usearch(ip)-f32', quant: 'f32', threads: o.buildThreads, build: () => buildUsearch(base, d, o.params, 'f32', o.buildThreads, 'ip') });
+    }
     for (const v of variants) {
       t0 = performance.now();
       const index = v.build();
@@ -170,13 +173,13 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
       const tuned = tuneEf(index, queries, truth, o.k, o.targetRecall, o.threads);
       const singleQps = measureSingle((q) => index.searchOne(q, o.k), queries, d);
       const batchQps1Thread = measureBatch(() => index.searchBatch(queries, o.k, 1), o.numQueries);
-      const batchQpsThreads = index.engine === 'usearch' ? measureBatch(() => index.searchBatch(queries, o.k, o.threads), o.numQueries) : null;
+      const batchQpsThreads = index.engine !== 'hnswlib' ? measureBatch(() => index.searchBatch(queries, o.k, o.threads), o.numQueries) : null;
       index.dispose();
       const t = (totals[v.name] ??= { prefixDims: [], bytesPerCell: 0, buildSeconds: 0, buildThreads: v.threads });
       t.prefixDims.push(d);
       t.bytesPerCell += serializedBytes / n;
       t.buildSeconds += buildSeconds;
-      const [engine] = v.name.split('-');
+      const engine = index.engine;
       search.push({
         engine, quantization: v.quant, prefixDim: d, buildSeconds, buildThreads: v.threads, serializedBytes,
         ef: tuned.ef, reachedTarget: tuned.reached, recall: tuned.recall, singleQps, batchQps1Thread, batchQpsThreads, efCurve: tuned.curve,

@@ -31,7 +31,7 @@ export interface HnswParams {
 
 /** A built index that can be searched at any ef. */
 export interface BenchIndex {
-  readonly engine: 'usearch' | 'hnswlib';
+  readonly engine: 'usearch' | 'usearch(ip)' | 'hnswlib';
   readonly dim: number;
   readonly size: number;
   /** Sets the search candidate list size (ef / expansion_search). */
@@ -64,11 +64,12 @@ function batchKeys(r: { keys: BigUint64Array; counts?: BigUint64Array }, q: numb
  * the graph once and reloads it into an index constructed with the new ef (loading keeps the constructor's
  * expansion_search: the file stores only the graph and the metric).
  */
-export function buildUsearch(vectors: Float32Array, dim: number, params: HnswParams, quantization: Quantization, threads: number): BenchIndex {
+export function buildUsearch(vectors: Float32Array, dim: number, params: HnswParams, quantization: Quantization, threads: number, metric: 'cos' | 'ip' = 'cos'): BenchIndex {
   const n = vectors.length / dim;
   const config = (ef: number) => ({
     dimensions: dim,
-    metric: MetricKind.Cos,
+    // Inner product equals cosine on unit vectors (every prefix is normalised) without the per-distance norms.
+    metric: metric === 'ip' ? MetricKind.IP : MetricKind.Cos,
     quantization: SCALAR[quantization],
     connectivity: params.m,
     expansion_add: params.efConstruction,
@@ -87,7 +88,7 @@ export function buildUsearch(vectors: Float32Array, dim: number, params: HnswPar
     saved = true;
   };
   return {
-    engine: 'usearch',
+    engine: metric === 'ip' ? 'usearch(ip)' : 'usearch',
     dim,
     size: n,
     setEf(ef) {
