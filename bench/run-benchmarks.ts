@@ -101,7 +101,7 @@ if (only.has('engines')) {
     };
     const widest = Math.max(...dims);
     const plan = large
-      ? (d: number) => ({ quantizations: ['f32'] as const, hnswlib: d === widest, innerProduct: d === widest })
+      ? (d: number) => ({ quantizations: ['f32'] as const, hnswlib: d === widest })
       : (d: number) => ({ quantizations: ['f32', 'f16', 'i8'] as const, hnswlib: true, innerProduct: d === widest });
     const save = (partial: EngineBenchResult) => {
       results.engines = [...engines, partial].sort((a, b) => a.n - b.n);
