@@ -51,7 +51,7 @@ export function formatFractalTable(result: FractalTableResult): string {
 
 /** The index-backed evaluation as a table. */
 export function formatIndexEvaluation(report: {
-  readonly index: { readonly dir: string; readonly cells: number; readonly quantization: string };
+  readonly index: { readonly dir: string; readonly cells: number; readonly quantization: string; readonly withOriginal?: boolean };
   readonly queries: { readonly file: string; readonly n: number; readonly leaveOneOut: boolean };
   readonly k: number;
   readonly levelColumns: readonly string[];
@@ -64,5 +64,6 @@ export function formatIndexEvaluation(report: {
     `queries ${report.queries.file}: ${report.queries.n} cells, ${report.queries.leaveOneOut ? "leave-one-out (each cell's own hit dropped)" : 'held out'}; ${report.k}-NN majority vote`,
     '',
     table,
+    ...(report.index.withOriginal === false ? ['', 'no Original row: the index has no original-embedding index (build it with --with-original)'] : []),
   ].join('\n');
 }
