@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { openAtlas } from '../../atlas/index.js';
 import { ensureDemoIndex } from '../../cli/commands/start.js';
-import { createDemoFixture, DEMO_ADAPTER_PATH, type DemoFixture } from './demo-fixture.js';
+import { createDemoFixture, type DemoFixture } from './demo-fixture.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 
@@ -90,9 +90,3 @@ test('start: generates, stratifies and builds the demo cache once, then reuses i
   }
 });
 
-test('start: without the committed demo adapter it fails with one clear line', { skip: existsSync(DEMO_ADAPTER_PATH) && 'models/demo-adapter.onnx is committed' }, () => {
-  const r = runCli(['start', '--port', '0']);
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /^fractal-atlas: the demo adapter models\/demo-adapter\.onnx is missing/);
-  assert.equal(r.stderr.trim().split('\n').length, 1);
-});
