@@ -34,6 +34,12 @@ export interface WriteDemoAtlasOptions {
   readonly workers?: number;
   /** Overrides of the calibrated model constants (tests, calibration). */
   readonly params?: Partial<DemoModelParams>;
+  /**
+   * Generator position of the first cell (a multiple of {@link CELL_BLOCK}; default 0). Cells from a later
+   * position of the same seed come from the same world but are new cells, e.g. held-out cells for an adapter
+   * trained on the first ones.
+   */
+  readonly startCell?: number;
   /** Called after each chunk with the number of cells it held. */
   readonly onProgress?: (cells: number) => void;
 }
@@ -53,8 +59,8 @@ export function defaultDemoWorkers(): number {
   return Math.max(0, Math.min(4, availableParallelism() - 1));
 }
 
-function serialChunks(model: DemoModel, cells: number, chunkSize: number): AsyncGenerator<AtlasBatchInput> {
-  const generator = createDemoGenerator(model);
+function serialChunks(model: DemoModel, cells: number, chunkSize: number, startCell: number): AsyncGenerator<AtlasBatchInput> {
+  const generator = createDemoGenerator(model, startCell);
   return (async function* () {
     for (let done = 0; done < cells; done += chunkSize) yield generator.next(Math.min(chunkSize, cells - done)).batch;
   })();
@@ -62,6 +68,7 @@ function serialChunks(model: DemoModel, cells: number, chunkSize: number): Async
 
 async function* workerChunks(model: DemoModel, options: WriteDemoAtlasOptions, chunkSize: number, numWorkers: number): AsyncGenerator<AtlasBatchInput> {
   const { cells } = options;
+  const startCell = options.startCell ?? 0;
   const data: DemoWorkerData = { types: options.types, seed: options.seed, params: options.params };
   const workers = Array.from({ length: numWorkers }, () => new Worker(new URL('./generate-worker.js', import.meta.url), { workerData: data }));
   const waiting = new Map<number, { resolve: (r: DemoWorkerReply) => void; reject: (e: unknown) => void }>();
@@ -83,7 +90,7 @@ async function* workerChunks(model: DemoModel, options: WriteDemoAtlasOptions, c
     const id = requested++;
     const start = id * chunkSize;
     inFlight.push(new Promise((resolve, reject) => waiting.set(id, { resolve, reject })));
-    workers[id % numWorkers].postMessage({ id, start, count: Math.min(chunkSize, cells - start) });
+    workers[id % numWorkers].postMessage({ id, start: startCell + start, count: Math.min(chunkSize, cells - start) });
   };
   const column = (codes: Int32Array, dictionary: readonly string[]): EncodedColumn => ({ codes, dictionary });
   try {
@@ -92,7 +99,7 @@ async function* workerChunks(model: DemoModel, options: WriteDemoAtlasOptions, c
     for (let k = 0; k < numChunks; k++) {
       const reply = await inFlight.shift()!;
       if (requested < numChunks) request();
-      const start = k * chunkSize;
+      const start = startCell + k * chunkSize;
       const n = reply.embeddings.length / model.dim;
       const levels = {} as Record<LevelColumn, EncodedColumn>;
       LEVEL_COLUMNS.forEach((c, l) => (levels[c] = column(reply.codes[l], model.dictionaries[c])));
@@ -122,7 +129,11 @@ export async function writeDemoAtlas(path: string, options: WriteDemoAtlasOption
   const workers = chunkSize % CELL_BLOCK === 0 && cells > chunkSize ? requestedWorkers : 0;
   const writer = await createAtlasWriter(path, { dim: model.dim, rowGroupSize: options.rowGroupSize, compression: options.compression });
   const counter = createSummaryCounter();
-  const chunks = workers > 0 ? workerChunks(model, options, chunkSize, workers) : serialChunks(model, cells, chunkSize);
+  const startCell = options.startCell ?? 0;
+  if (!Number.isSafeInteger(startCell) || startCell < 0 || startCell % CELL_BLOCK !== 0) {
+    throw new AtlasError('invalid_argument', `start cell must be a non-negative multiple of ${CELL_BLOCK}, got ${startCell}`);
+  }
+  const chunks = workers > 0 ? workerChunks(model, options, chunkSize, workers) : serialChunks(model, cells, chunkSize, startCell);
   try {
     for await (const batch of chunks) {
       counter.add(batch.levels);

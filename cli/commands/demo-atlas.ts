@@ -20,6 +20,8 @@ export const demoAtlasCommand: Command = {
     `  --workers N          generator threads beside the Parquet writer (default ${defaultDemoWorkers()} here; 0 = none);`,
     '                       the file is the same for any value',
     '  --compression C      zstd (default) or snappy (encodes about twice as fast, file about 9 % larger)',
+    '  --start-cell N       generator position of the first cell (multiple of 4,096; default 0): new cells of the',
+    '                       same seed, e.g. held-out cells for an adapter trained on the first ones',
     '',
     'Embeddings follow the generative model described in README "Demo atlas"; cells per system follow the',
     "seed's SCimilarity proportions. Prints rows, classes per level and cells per system at the end.",
@@ -32,6 +34,7 @@ export const demoAtlasCommand: Command = {
     'row-group-size': { type: 'string' },
     workers: { type: 'string' },
     compression: { type: 'string' },
+    'start-cell': { type: 'string' },
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `demo-atlas: unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -47,11 +50,12 @@ export const demoAtlasCommand: Command = {
     if (compression !== undefined && compression !== 'zstd' && compression !== 'snappy') {
       throw new AtlasError('invalid_argument', `demo-atlas: --compression must be zstd or snappy, got ${JSON.stringify(compression)}`);
     }
+    const startCell = readInt(values, 'start-cell', 0, 0, Number.MAX_SAFE_INTEGER);
     const types = await loadCellTypeTable(typesPath);
     const progress = createProgress('demo-atlas', cells);
     let result;
     try {
-      result = await writeDemoAtlas(out, { types, cells, seed, rowGroupSize, workers, compression, onProgress: (n) => progress.increment(n) });
+      result = await writeDemoAtlas(out, { types, cells, seed, startCell, rowGroupSize, workers, compression, onProgress: (n) => progress.increment(n) });
     } finally {
       progress.stop();
     }

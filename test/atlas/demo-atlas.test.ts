@@ -78,6 +78,24 @@ test('worker threads write the same bytes as the main thread', async () => {
   assert.ok(readFileSync(serial).equals(readFileSync(threaded)));
 });
 
+test('--start-cell continues the same stream: rows equal the later rows of a file from 0, serial or threaded', async () => {
+  const whole = join(dir, 'whole.parquet');
+  await writeDemoAtlas(whole, { types: TYPES, cells: 3 * 4096, seed: 5, workers: 0 });
+  const wholeRows = await openAtlas(whole);
+  const tail = await wholeRows.readRowGroup(0);
+  for (const workers of [0, 2]) {
+    const later = join(dir, `later-${workers}.parquet`);
+    await writeDemoAtlas(later, { types: TYPES, cells: 2 * 4096, seed: 5, startCell: 4096, chunkSize: 4096, workers });
+    const b = await (await openAtlas(later)).readRowGroup(0);
+    assert.equal(b.numRows, 2 * 4096);
+    assert.equal(b.cellIds[0], tail.cellIds[4096]);
+    assert.deepEqual(b.cellIds.slice(0, 5), tail.cellIds.slice(4096, 4101));
+    const want = tail.embeddings.subarray(4096 * tail.dim, 3 * 4096 * tail.dim);
+    assert.deepEqual(Buffer.from(b.embeddings.buffer, b.embeddings.byteOffset, b.embeddings.byteLength), Buffer.from(want.buffer, want.byteOffset, want.byteLength));
+  }
+  await assert.rejects(writeDemoAtlas(join(dir, 'bad-start.parquet'), { types: TYPES, cells: 10, seed: 5, startCell: 100 }), (e) => isAtlasError(e, 'invalid_argument'));
+});
+
 test('the committed cell-type table loads and drives the generator', async (t) => {
   const path = fileURLToPath(new URL('../../../data/demo-cell-types.tsv', import.meta.url));
   if (!existsSync(path)) return t.skip('data/demo-cell-types.tsv not present');
