@@ -21,7 +21,7 @@ import { INDEX_FILES } from './manifest.js';
 import { calibrateOutOfReference } from './calibrate.js';
 import { VectorIndex, type IndexParams } from './usearch-io.js';
 import { normalizedPrefix } from './vector-math.js';
-import { INDEX_FORMAT_VERSION, type BuildAtlasIndexOptions, type BuildAtlasIndexResult, type IndexFileEntry, type IndexManifest, type Quantization } from './types.js';
+import { INDEX_FORMAT_VERSION, metricFor, type BuildAtlasIndexOptions, type BuildAtlasIndexResult, type IndexFileEntry, type IndexManifest, type Quantization } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
 export const BUILD_DEFAULTS = { quantization: 'f32' as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
@@ -119,7 +119,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       levelPrefix: { ...adapter.levelPrefix },
       prefixes,
       original,
-      metric: 'cos',
+      metric: metricFor(p.quantization),
       quantization: p.quantization,
       connectivity: p.connectivity,
       expansionAdd: p.expansionAdd,

@@ -9,7 +9,7 @@ export { readManifest, INDEX_FILES } from './manifest.js';
 export { EXACT_SUBSET_ROWS, OVERSAMPLE_MAX_K } from './filtered-search.js';
 export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
 export { callConsistentLevels } from './hierarchy-call.js';
-export { INDEX_FORMAT_VERSION, INDEX_MAX_K, UNASSIGNED } from './types.js';
+export { INDEX_FORMAT_VERSION, INDEX_MAX_K, UNASSIGNED, metricFor } from './types.js';
 export type {
   AnnotateQuery,
   AnnotateResult,
@@ -28,6 +28,7 @@ export type {
   LevelVote,
   OpenAtlasIndexOptions,
   Quantization,
+  IndexMetric,
   SearchFilter,
   SearchHit,
   SearchQuery,

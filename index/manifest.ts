@@ -5,7 +5,7 @@ import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS } from '../ontology/index.js';
 import { cellIdHashBytes } from './cell-id-store.js';
 import { labelBytes } from './label-store.js';
-import { INDEX_FORMAT_VERSION, type IndexManifest } from './types.js';
+import { INDEX_FORMAT_VERSION, metricFor, type IndexManifest } from './types.js';
 
 /** File names inside an index folder. The manifest is written last: a folder without it is incomplete. */
 export const INDEX_FILES = {
@@ -62,6 +62,7 @@ function checkShape(dir: string, m: IndexManifest): void {
   m.prefixes.forEach((p, i) => {
     if (p.prefix !== i + 1 || p.dims !== (i + 1) * m.scaleDim || p.vectors !== m.numCells) throw mismatch(dir, `manifest entry of prefix ${i + 1} is inconsistent`);
   });
+  if (m.metric !== metricFor(m.quantization)) throw mismatch(dir, `manifest metric ${m.metric} is not the one ${m.quantization} indexes use (${metricFor(m.quantization)})`);
   if (m.original && (m.original.dims !== m.inputDim || m.original.vectors !== m.numCells)) throw mismatch(dir, 'manifest entry of the original index is inconsistent');
   if (!Array.isArray(m.levelColumns) || m.levelColumns.length === 0 || m.levelColumns.some((c) => !LEVEL_COLUMNS.includes(c))) {
     throw mismatch(dir, 'manifest level columns are invalid');

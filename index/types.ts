@@ -6,7 +6,20 @@
 import type { LevelColumn } from '../ontology/index.js';
 
 /** Version of the on-disk index layout; `openAtlasIndex` refuses any other. */
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
+
+/**
+ * usearch metric of an index. Every stored and query vector is L2-normalised, so inner product gives the same
+ * distance as cosine (1 − cos) without recomputing both norms per distance (about 1.5× faster searches and
+ * builds, BENCHMARKS.md). usearch's i8 kernels give inner-product distances on the int8 scale, so i8 indexes
+ * keep `cos`.
+ */
+export type IndexMetric = 'ip' | 'cos';
+
+/** The metric an index of this quantization uses. */
+export function metricFor(quantization: Quantization): IndexMetric {
+  return quantization === 'i8' ? 'cos' : 'ip';
+}
 
 /** Largest k the index accepts (the server applies its own, tighter limits on top). */
 export const INDEX_MAX_K = 10_000;
@@ -63,7 +76,8 @@ export interface IndexManifest {
   readonly prefixes: readonly IndexFileEntry[];
   /** Optional index over the original (input) embeddings, `--with-original`. */
   readonly original: IndexFileEntry | null;
-  readonly metric: 'cos';
+  /** usearch metric of the files (see {@link metricFor}); distances are cosine distances either way. */
+  readonly metric: IndexMetric;
   readonly quantization: Quantization;
   readonly connectivity: number;
   readonly expansionAdd: number;
@@ -296,7 +310,7 @@ export interface InfoResult {
   readonly build: {
     readonly created_at: string;
     readonly build_seconds: number;
-    readonly metric: 'cos';
+    readonly metric: IndexMetric;
     readonly quantization: Quantization;
     readonly connectivity: number;
     readonly expansion_add: number;

@@ -4,7 +4,7 @@
  */
 import usearch from 'usearch';
 import { AtlasError } from '../common/index.js';
-import type { Quantization } from './types.js';
+import { metricFor, type Quantization } from './types.js';
 import { firstNonFinite } from './vector-math.js';
 
 const { Index, exactSearch } = usearch;
@@ -110,7 +110,7 @@ export function exactNeighbours(dataset: Float32Array, queries: Float32Array, di
 function config(p: IndexParams) {
   return {
     dimensions: p.dims,
-    metric: 'cos' as never,
+    metric: metricFor(p.quantization) as never,
     quantization: p.quantization as never,
     connectivity: p.connectivity,
     expansion_add: p.expansionAdd,
