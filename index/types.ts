@@ -183,6 +183,10 @@ export interface SearchQueryResult {
   readonly summary?: LabelSummary;
 }
 
+/**
+ * Where a request's time went. `adapterMs`, `searchMs` (and `voteMs`) are worker time summed over the
+ * request's chunks, so with several workers in parallel they can exceed `totalMs`, the wall time.
+ */
 export interface SearchTimings {
   readonly adapterMs: number;
   readonly searchMs: number;
@@ -257,6 +261,7 @@ export interface CellAnnotation {
   readonly out_of_reference: boolean;
 }
 
+/** As {@link SearchTimings}: per-phase worker time summed over chunks, and the wall time `totalMs`. */
 export interface AnnotateTimings {
   readonly adapterMs: number;
   readonly searchMs: number;
