@@ -3,8 +3,6 @@ export { evaluateKnnAccuracy, findCosineNeighbors, scoreCodes, voteNeighbors } f
 export type { KnnAccuracyOptions, KnnAccuracyResult, LevelCodes, LevelKnnScore, NeighborTable } from './knn-accuracy.js';
 export { cosineSilhouette, percentile, recallAtK, steerability } from './metrics.js';
 export type { SteerabilityInput } from './metrics.js';
-export { IDENTITY_ADAPTER_PATH, createIdentityEvalAdapter } from './adapter-port.js';
-export type { EvalAdapter } from './adapter-port.js';
 export { evaluateFractalTable } from './fractal-table.js';
 export type { EmbeddingRow, FractalTableInput, FractalTableResult, LevelScore } from './fractal-table.js';
 export { majorityLabel, runIndexEvaluation, selectHits } from './index-eval.js';

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { AtlasError } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
 import { shortLevelName } from '../ontology/index.js';
-import type { EvalAdapter } from './adapter-port.js';
+import { openEmbeddingAdapter, type EmbeddingAdapter } from '../index/index.js';
 import { evaluateFractalTable, type FractalTableResult } from './fractal-table.js';
 import { sampleAtlas } from './sample.js';
 
@@ -22,7 +22,7 @@ export interface RunEvaluationOptions {
   /** Skip silhouettes (they cost as much as the kNN itself). */
   readonly silhouette?: boolean;
   /** Opens the adapter (default: identity or the ONNX adapter of adapter/). */
-  readonly openAdapter?: (path: string, inputDim: number) => Promise<EvalAdapter>;
+  readonly openAdapter?: (path: string, inputDim: number) => Promise<EmbeddingAdapter>;
   /** Progress lines (to stderr in the CLI). */
   readonly log?: (line: string) => void;
 }
@@ -39,12 +39,9 @@ export interface EvaluationReport {
 }
 
 
-/** Opens "identity" or an ONNX adapter through adapter/'s `loadAdapter`. */
-export async function openEvalAdapter(path: string, inputDim: number): Promise<EvalAdapter> {
-  const { createIdentityEvalAdapter, IDENTITY_ADAPTER_PATH } = await import('./adapter-port.js');
-  if (path === IDENTITY_ADAPTER_PATH) return createIdentityEvalAdapter(inputDim);
-  const { loadEvalOnnxAdapter } = await import('./onnx-adapter.js');
-  return loadEvalOnnxAdapter(path);
+/** Opens "identity" or an ONNX adapter the way the index does (index/'s `openEmbeddingAdapter`). */
+export function openEvalAdapter(path: string, inputDim: number): Promise<EmbeddingAdapter> {
+  return openEmbeddingAdapter(path, { inputDim });
 }
 
 /** Samples, embeds and scores; throws AtlasError on unreadable files or mismatched dimensions. */

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { LEVEL_COLUMNS, createAtlasWriter, type EncodedColumn, type LevelColumn } from '../../atlas/index.js';
-import { createIdentityEvalAdapter, runEvaluation, type EvaluationReport, type IndexEvaluationReport } from '../../eval/index.js';
+import { runEvaluation, type EvaluationReport, type IndexEvaluationReport } from '../../eval/index.js';
+import { createIdentityAdapter } from '../../index/index.js';
 import { buildAtlasIndex } from '../../index/index.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
@@ -98,7 +99,7 @@ test('eval errors are one readable line', () => {
 
 test('runEvaluation scores a two-scale adapter: steerable blocks give S > 0', async () => {
   // A fake two-scale adapter: block 1 = the system sign pattern only, block 2 = the input.
-  const inner = createIdentityEvalAdapter(16);
+  const inner = createIdentityAdapter(16);
   const report = await runEvaluation({
     referencePath: atlasPath,
     adapterPath: 'fake.onnx',
