@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAtlasWriter } from '../../atlas/index.js';
+import { createAtlasWriter, createRng } from '../../atlas/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
 import type { EmbeddingAdapter } from '../../index/index.js';
 
@@ -14,17 +14,8 @@ export const DIM = 16;
 export const SCALES = 4;
 export const SCALE_DIM = 4;
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the atlas's mulberry32). */
+export const rng = createRng;
 
 /** Labels of subtype s (0..15) at every level. */
 export function labelsOf(s: number): Record<LevelColumn, string> {
