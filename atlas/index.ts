@@ -6,8 +6,6 @@ export type { AtlasWriter, AtlasWriterOptions } from './writer.js';
 export { CELL_ID_COLUMN, CL_ID_COLUMN, EMBEDDING_COLUMN } from './schema.js';
 export { MISSING_CL_ID } from './arrow-columns.js';
 export type { AtlasBatch, AtlasBatchInput, EncodedColumn } from './types.js';
-export { LEVEL_COLUMNS } from '../ontology/index.js';
-export type { LevelColumn } from '../ontology/index.js';
 export { ingestScimilarity, buildLabelLevelMap } from './ingest.js';
 export type { IngestOptions, IngestResult } from './ingest.js';
 export { openHnswlibFile, parseHnswHeader } from './hnswlib-file.js';

@@ -9,8 +9,5 @@ export type { LabelCodes, LabelTable } from './label-store.js';
 export { VectorFile } from './vector-file.js';
 export { VectorIndex, exactNeighbours } from './usearch-io.js';
 export type { IndexParams, Neighbours } from './usearch-io.js';
-export { firstNonFinite, normalizedCentroid, normalizedPrefix } from './vector-math.js';
-export { IDENTITY_ADAPTER, createIdentityAdapter, openEmbeddingAdapter, sha256File } from './adapter-port.js';
-export type { EmbeddingAdapter, OpenAdapterOptions } from './adapter-port.js';
 export { INDEX_FORMAT_VERSION, metricFor } from './types.js';
 export type { DataFileEntry, IndexFileEntry, IndexManifest, IndexMetric, Quantization } from './types.js';

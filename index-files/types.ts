@@ -2,7 +2,7 @@
  * The on-disk contract of an index folder: what `fractal-atlas build` writes (`manifest.json`) and what
  * `openAtlasIndex` reads and verifies.
  */
-import type { LevelColumn } from '../ontology/index.js';
+import type { LevelColumn } from '../common/index.js';
 
 /** Version of the on-disk index layout; `openAtlasIndex` refuses any other. */
 export const INDEX_FORMAT_VERSION = 2;

@@ -3,9 +3,8 @@
  * crash cannot be caught.
  */
 import usearch from 'usearch';
-import { AtlasError } from '../common/index.js';
+import { AtlasError, checkRows } from '../common/index.js';
 import { metricFor, type Quantization } from './types.js';
-import { firstNonFinite } from './vector-math.js';
 
 const { Index, exactSearch } = usearch;
 type UIndex = InstanceType<typeof Index>;
@@ -124,11 +123,5 @@ function checkK(k: number): void {
 }
 
 function checkMatrix(values: Float32Array, dims: number, what: string): number {
-  if (!(values instanceof Float32Array)) throw new AtlasError('invalid_request', `${what} must be a Float32Array`);
-  if (!Number.isSafeInteger(dims) || dims < 1 || values.length % dims !== 0) {
-    throw new AtlasError('wrong_dimension', `${what} have ${values.length} values, not a multiple of ${dims} dims`);
-  }
-  const bad = firstNonFinite(values);
-  if (bad >= 0) throw new AtlasError('non_finite', `${what}: row ${Math.floor(bad / dims)} has a NaN or Infinity`);
-  return values.length / dims;
+  return checkRows(values, dims, what);
 }

@@ -3,8 +3,7 @@
  * the value must be; the OpenAPI document is generated from the same objects.
  */
 import { z } from 'zod';
-import { checkRows, coded, describeValue, says } from '../common/index.js';
-import type { LevelColumn } from '../ontology/index.js';
+import { checkRows, coded, describeValue, says, type LevelColumn } from '../common/index.js';
 import { levelChoices, levelList } from './level-names.js';
 
 /** Largest cosine distance: 1 − cos lies in [0, 2]. */

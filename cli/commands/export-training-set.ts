@@ -1,5 +1,5 @@
-import { AtlasError, createProgress } from '../../common/index.js';
-import { LEVEL_COLUMNS, openAtlas } from '../../atlas/index.js';
+import { AtlasError, createProgress, LEVEL_COLUMNS } from '../../common/index.js';
+import { openAtlas } from '../../atlas/index.js';
 import { writeTrainingSet, type TrainingSetResult } from '../../adapter/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 

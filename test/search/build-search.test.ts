@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { isAtlasError } from '../../common/index.js';
-import { LEVEL_COLUMNS } from '../../ontology/index.js';
+import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
 import { UNASSIGNED, openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { type IndexManifest } from '../../index-files/index.js';
