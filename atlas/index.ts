@@ -32,5 +32,7 @@ export {
 export type { DemoCellTruth, DemoCellType, DemoChunk, DemoGenerator, DemoModel, DemoModelParams, WriteDemoAtlasOptions, WriteDemoAtlasResult } from './demo/index.js';
 export { stratifyAtlas } from './stratify.js';
 export type { StratifyOptions, StratifyResult } from './stratify.js';
-export { createRng, inversePermutation, roundRobinOrder } from './stratify-order.js';
+export { inversePermutation, roundRobinOrder } from './stratify-order.js';
+export { createRng } from './prng.js';
+export type { Rng } from './prng.js';
 export { exitCleanlyOnSignals } from './temp-files.js';

@@ -14,14 +14,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AtlasError, createProgress, readFully, sha256File } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
 import { IDENTITY_ADAPTER, adapterSha256, describeAdapter, openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
-import { INDEX_FILES, VectorIndex, INDEX_FORMAT_VERSION, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
+import { INDEX_FILES, VectorIndex, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
-export const BUILD_DEFAULTS = { quantization: 'f32' as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
+export const BUILD_DEFAULTS = { quantization: QUANTIZATIONS[0] as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
 /** Rows per usearch add call in pass 2. */
 const ADD_CHUNK = 16_384;
 
@@ -32,7 +32,7 @@ export interface BuildHooks {
 
 function checkOptions(o: BuildAtlasIndexOptions) {
   const quantization = o.quantization ?? BUILD_DEFAULTS.quantization;
-  if (!['f32', 'f16', 'i8'].includes(quantization)) throw new AtlasError('invalid_argument', `quantization must be f32, f16 or i8, got ${JSON.stringify(quantization)}`);
+  if (!QUANTIZATIONS.includes(quantization)) throw new AtlasError('invalid_argument', `quantization must be one of ${QUANTIZATIONS.join(', ')}, got ${JSON.stringify(quantization)}`);
   const int = (v: number | undefined, name: string, fallback: number, min: number, max: number) => {
     const x = v ?? fallback;
     if (!Number.isSafeInteger(x) || x < min || x > max) throw new AtlasError('invalid_argument', `${name} must be an integer in [${min}, ${max}], got ${x}`);

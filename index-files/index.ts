@@ -9,5 +9,5 @@ export type { LabelCodes, LabelTable } from './label-store.js';
 export { VectorFile } from './vector-file.js';
 export { VectorIndex, exactNeighbours } from './usearch-io.js';
 export type { IndexParams, Neighbours } from './usearch-io.js';
-export { INDEX_FORMAT_VERSION, metricFor } from './types.js';
+export { INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor } from './types.js';
 export type { DataFileEntry, IndexFileEntry, IndexManifest, IndexMetric, Quantization } from './types.js';

@@ -21,8 +21,11 @@ export function metricFor(quantization: Quantization): IndexMetric {
 }
 
 
-/** Scalar type of the vectors stored in the usearch indexes. */
-export type Quantization = 'f32' | 'f16' | 'i8';
+/** Scalar types the usearch indexes can store, the default first. */
+export const QUANTIZATIONS = ['f32', 'f16', 'i8'] as const;
+
+/** One of {@link QUANTIZATIONS}. */
+export type Quantization = (typeof QUANTIZATIONS)[number];
 
 /** One usearch index file of the build. */
 export interface IndexFileEntry {

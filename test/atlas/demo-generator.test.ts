@@ -6,10 +6,10 @@ import {
   DEMO_SYSTEM_PROPORTIONS,
   createDemoGenerator,
   createDemoModel,
-  createRng,
   parseCellTypeTable,
   sampleRoundRobin,
 } from '../../atlas/demo/index.js';
+import { createRng } from '../../atlas/index.js';
 import { SMALL_TABLE_TSV } from './demo-fixtures.js';
 
 const TYPES = parseCellTypeTable(SMALL_TABLE_TSV, 'fixture');

@@ -15,7 +15,7 @@ export const SCALES = 4;
 export const SCALE_DIM = 4;
 
 /** Deterministic PRNG (the atlas's mulberry32). */
-export const rng = createRng;
+export const rng = (seed: number): (() => number) => createRng(seed).uniform;
 
 /** Labels of subtype s (0..15) at every level. */
 export function labelsOf(s: number): Record<LevelColumn, string> {
