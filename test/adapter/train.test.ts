@@ -13,7 +13,7 @@ function cli(args: string[], env: Record<string, string | undefined> = {}) {
 test('end to end: demo atlas → train 2 epochs → a loadable ONNX adapter', { skip: TORCH_SKIP }, async () => {
   const dir = tempDir('train');
   const atlas = join(dir, 'demo.parquet');
-  const gen = await cli(['demo-atlas', '--cells', '3000', '--seed', '3', '--out', atlas]);
+  const gen = await cli(['demo-atlas', '--cells', '1500', '--seed', '3', '--out', atlas]);
   assert.equal(gen.status, 0, gen.stderr);
   const out = join(dir, 'adapter.onnx');
   const metrics = join(dir, 'metrics.json');

@@ -12,8 +12,8 @@ import { SILENT_LOGGER, createApp, startServer, type AppOptions, type RunningSer
 import { createDemoFixture, rawKnnAccuracy, type DemoFixture } from './demo-fixture.js';
 import { call, errorOf } from './http-client.js';
 
-const REFERENCE_CELLS = 6000;
-const HELD_OUT_CELLS = 600;
+const REFERENCE_CELLS = 3000;
+const HELD_OUT_CELLS = 300;
 
 let fx: DemoFixture;
 let service: AtlasIndexService;
@@ -138,7 +138,7 @@ describe('service endpoints', () => {
     const baseline = rawKnnAccuracy(fx.reference, fx.heldOut, 5);
     const tuples = new Set<string>();
     for (let i = 0; i < fx.reference.n; i++) tuples.add(LEVEL_COLUMNS.map((c) => fx.reference.labels[c][i]).join('|'));
-    // Paired comparison on the same held-out cells; the slack covers sampling noise of 600 cells (and, for the
+    // Paired comparison on the same held-out cells; the slack covers sampling noise of 300 cells (and, for the
     // identity adapter, which is the raw space searched approximately, HNSW's recall).
     const slack = fx.adapterPath === 'identity' ? 0.02 : 0.01;
     for (const c of fx.manifest.levelColumns) {
