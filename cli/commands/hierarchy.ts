@@ -68,7 +68,7 @@ export const hierarchyCommand: Command = {
     'cache-dir': { type: 'string' },
     json: { type: 'boolean' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `hierarchy: unexpected argument ${JSON.stringify(positionals[0])}`);
     const namesPath = requireString(values, 'names', 'hierarchy');
     const obo = values.obo === undefined ? DEFAULT_OBO_URL : requireString(values, 'obo', 'hierarchy');
@@ -76,6 +76,6 @@ export const hierarchyCommand: Command = {
     const names = await readNamesFile(namesPath);
     const { graph } = await loadOntology(obo, { cacheDir });
     const rows = resolveHierarchy(graph, names);
-    process.stdout.write(values.json === true ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
+    io.stdout.write(values.json === true ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
   },
 };
