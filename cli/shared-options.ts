@@ -1,0 +1,38 @@
+/** Options several commands share, declared once. */
+import { API_KEY_ENV } from '../server/index.js';
+import { DEFAULT_OBO_URL } from '../ontology/index.js';
+import { option, parseIntOption } from './options.js';
+
+/** Parquet compressions the atlas writer offers, the default first. */
+export const COMPRESSIONS = ['zstd', 'snappy'] as const;
+
+export const compressionOption = (help = `${COMPRESSIONS.join(' (default) or ')}`) => option.choice('C', help, COMPRESSIONS, COMPRESSIONS[0]);
+
+/** `--obo` and `--cache-dir` of the commands that load the Cell Ontology. */
+export const ONTOLOGY_OPTIONS = {
+  obo: option.text('PATH|URL', `Cell Ontology OBO file or URL (default ${DEFAULT_OBO_URL}, downloaded once)`),
+  'cache-dir': option.text('DIR', 'download cache (default $XDG_CACHE_HOME/fractal-atlas or ~/.cache/fractal-atlas)'),
+};
+
+/** The network options of `serve` and `start`; an absent `--port` reads `portEnv` (when named), else 8080. */
+export function networkOptions(portHelp: string, portEnv?: string) {
+  return {
+    port: option.custom('N', portHelp, (v, fail) => {
+      const fromEnv = portEnv === undefined || process.env[portEnv] === '' ? undefined : process.env[portEnv];
+      const raw = v ?? fromEnv;
+      return raw === undefined ? 8080 : parseIntOption(raw, 0, 65535, fail);
+    }),
+    host: option.custom('H', 'interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)', (v) => (v === undefined || v === '' ? '127.0.0.1' : v)),
+    'api-key': option.custom('K', `require "Authorization: Bearer K" on /v1 (default: $${API_KEY_ENV}, else no auth)`, (v, fail) => {
+      const key = v ?? process.env[API_KEY_ENV];
+      if (key !== undefined && key.trim().length === 0) fail(`(or ${API_KEY_ENV}) must not be empty`);
+      return key;
+    }),
+    cors: option.custom('ORIGIN', 'send CORS headers for ORIGIN (or *); off by default', (v, fail) => {
+      if (v !== undefined && v !== '*' && !/^https?:\/\/[^/\s]+$/.test(v)) fail(`must be "*" or an origin like https://app.example.org, got ${JSON.stringify(v)}`);
+      return v;
+    }),
+    workers: option.int('N', 'worker threads running the adapter and the searches (default 2)', { fallback: 2, min: 0, max: 64 }),
+    threads: option.int('N', 'usearch / onnxruntime threads inside each worker (default 1)', { fallback: 1, min: 1, max: 256 }),
+  };
+}
