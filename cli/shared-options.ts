@@ -1,10 +1,8 @@
 /** Options several commands share, declared once. */
+import { COMPRESSIONS } from '../atlas/index.js';
 import { API_KEY_ENV } from '../server/index.js';
 import { DEFAULT_OBO_URL } from '../ontology/index.js';
 import { option, parseIntOption } from './options.js';
-
-/** Parquet compressions the atlas writer offers, the default first. */
-export const COMPRESSIONS = ['zstd', 'snappy'] as const;
 
 export const compressionOption = (help = `${COMPRESSIONS.join(' (default) or ')}`) => option.choice('C', help, COMPRESSIONS, COMPRESSIONS[0]);
 
