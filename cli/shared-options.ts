@@ -1,7 +1,7 @@
 /** Options several commands share, declared once. */
 import { COMPRESSIONS } from '../atlas/index.js';
 import { API_KEY_ENV } from '../server/index.js';
-import { DEFAULT_OBO_URL } from '../ontology/index.js';
+import { DEFAULT_OBO_URL, readLabelMap, type HierarchyOptions } from '../ontology/index.js';
 import { option, parseIntOption } from './options.js';
 
 export const compressionOption = (help = `${COMPRESSIONS.join(' (default) or ')}`) => option.choice('C', help, COMPRESSIONS, COMPRESSIONS[0]);
@@ -33,4 +33,15 @@ export function networkOptions(portHelp: string, portEnv?: string) {
     workers: option.int('N', 'worker threads running the adapter and the searches (default 2)', { fallback: 2, min: 0, max: 64 }),
     threads: option.int('N', 'usearch / onnxruntime threads inside each worker (default 1)', { fallback: 1, min: 1, max: 256 }),
   };
+}
+
+/** The label options of every command that reads cell labels (`hierarchy`, `ingest`). */
+export const LABEL_OPTIONS = {
+  'label-map': option.text('FILE', ['atlas label <TAB> CL id or CL name, one per line (# comments allowed);', 'labels not in the map are looked up as they are (names, synonyms, CL ids)']),
+  'subtype-names': option.choice('M', "level 4 value: label (default, the atlas's own label) or cl (the CL term name)", ['label', 'cl'] as const, 'label'),
+};
+
+/** `--label-map` and `--subtype-names` as hierarchy options (reads the map file). */
+export async function readLabelOptions(o: { readonly 'label-map'?: string; readonly 'subtype-names': 'label' | 'cl' }): Promise<HierarchyOptions> {
+  return { labelMap: o['label-map'] === undefined ? undefined : await readLabelMap(o['label-map']), subtypeNames: o['subtype-names'] };
 }
