@@ -6,10 +6,12 @@ export type { OpenHooks } from './service.js';
 export { IDENTITY_ADAPTER, createIdentityAdapter, openEmbeddingAdapter } from './adapter-port.js';
 export type { EmbeddingAdapter, OpenAdapterOptions } from './adapter-port.js';
 export { readManifest, INDEX_FILES } from './manifest.js';
+export { checksumFile, checkVerifyMode, verifyIndex } from './integrity.js';
+export type { VerifyIndexOptions, VerifyResult } from './integrity.js';
 export { EXACT_SUBSET_ROWS, OVERSAMPLE_MAX_K } from './filtered-search.js';
 export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
 export { callConsistentLevels } from './hierarchy-call.js';
-export { INDEX_FORMAT_VERSION, INDEX_MAX_K, UNASSIGNED, metricFor } from './types.js';
+export { INDEX_FORMAT_VERSION, INDEX_MAX_K, UNASSIGNED, VERIFY_MODES, metricFor } from './types.js';
 export type {
   AnnotateQuery,
   AnnotateResult,
@@ -36,5 +38,6 @@ export type {
   SearchResult,
   SearchTimings,
   SerializedAnnotateResult,
+  VerifyMode,
   Weighting,
 } from './types.js';

@@ -10,7 +10,8 @@ import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/ind
 import { IDENTITY_ADAPTER, sha256File, type EmbeddingAdapter } from './adapter-port.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
 import { loadLabelTable } from './label-store.js';
-import { INDEX_FILES, checkAdapterHash, readManifest, verifyFiles } from './manifest.js';
+import { checkLabelCodes, checkVerifyMode, verifyIndexFiles } from './integrity.js';
+import { INDEX_FILES, checkAdapterHash, readManifest } from './manifest.js';
 import { validateAnnotate, validateSearch } from './validate.js';
 import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
@@ -42,11 +43,14 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
   if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) throw new AtlasError('invalid_argument', `workers must be an integer in [0, 64], got ${workers}`);
   if (!Number.isSafeInteger(threads) || threads < 1 || threads > 256) throw new AtlasError('invalid_argument', `threadsPerWorker must be an integer in [1, 256], got ${threads}`);
   if (hooks.adapter && workers !== 0) throw new AtlasError('invalid_argument', 'an adapter object can only be used in-process (workers: 0)');
+  const verify = checkVerifyMode(options.verify ?? 'full');
   const manifest = await readManifest(abs);
-  await verifyFiles(abs, manifest);
+  await verifyIndexFiles(abs, manifest, verify);
   const adapterPath = options.adapterPath === IDENTITY_ADAPTER ? IDENTITY_ADAPTER : resolve(options.adapterPath);
   checkAdapterHash(abs, manifest, await sha256File(adapterPath), options.adapterPath);
   const labels = await loadLabelTable(join(abs, INDEX_FILES.labels), manifest.numCells);
+  // Codes outside a vocabulary would give hits without labels; labels.bin is read once, so this holds for good.
+  if (verify !== 'none') checkLabelCodes(abs, manifest, labels.levels, labels.clIds);
   const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, threads };
   let runner: Runner;
   if (workers === 0) {
