@@ -3,7 +3,9 @@ import { cp, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { buildAtlasIndex, openAtlasIndex, verifyIndex, type EmbeddingAdapter, type VerifyMode } from '../../index/index.js';
+import { verifyIndex, type EmbeddingAdapter, type VerifyMode } from '../../index-files/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
+import { openAtlasIndex } from '../../search/index.js';
 import { createFakeAdapter, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
 
 let atlas: SyntheticAtlas;

@@ -1,0 +1,28 @@
+/** Opens an index folder and serves kNN search and annotation by kNN vote, in worker threads. */
+export { openAtlasIndex, ANNOTATE_CHUNK, SEARCH_CHUNK } from './service.js';
+export type { OpenHooks } from './service.js';
+export { EXACT_SUBSET_ROWS, OVERSAMPLE_MAX_K } from './filtered-search.js';
+export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
+export { callConsistentLevels } from './hierarchy-call.js';
+export { INDEX_MAX_K, UNASSIGNED } from './types.js';
+export type {
+  AnnotateQuery,
+  AnnotateResult,
+  AnnotateTimings,
+  AtlasIndexService,
+  CellAnnotation,
+  ConsistentLevel,
+  InfoResult,
+  LabelSummary,
+  LevelInfo,
+  LevelVote,
+  OpenAtlasIndexOptions,
+  SearchFilter,
+  SearchHit,
+  SearchQuery,
+  SearchQueryResult,
+  SearchResult,
+  SearchTimings,
+  SerializedAnnotateResult,
+  Weighting,
+} from './types.js';
