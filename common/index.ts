@@ -5,3 +5,4 @@ export { createProgress } from './progress.js';
 export type { Progress } from './progress.js';
 export { PROJECT_ROOT, SHARED_OBO_PATH, projectPath } from './paths.js';
 export { readFully, readFullyAsync, writeFully } from './file-io.js';
+export { MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, clipText, quoteInput } from './text.js';

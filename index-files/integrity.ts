@@ -205,6 +205,7 @@ export interface VerifyIndexOptions {
 
 /** `fractal-atlas verify`: the manifest, then every check of `mode` (default full), label codes included. */
 export async function verifyIndex(dir: string, options: VerifyIndexOptions = {}): Promise<VerifyResult & { readonly manifest: IndexManifest }> {
+  const t0 = performance.now();
   const mode = checkVerifyMode(options.mode ?? 'full');
   const abs = resolve(dir);
   const manifest = await readManifest(abs);
@@ -215,7 +216,7 @@ export async function verifyIndex(dir: string, options: VerifyIndexOptions = {})
     checkLabelCodes(abs, manifest, labels.levels, labels.clIds);
     bytesRead += labelBytes(manifest.numCells);
   }
-  return { ...r, bytesRead, manifest };
+  return { ...r, bytesRead, seconds: (performance.now() - t0) / 1000, manifest };
 }
 
 /** Throws invalid_argument unless `mode` is one of {@link VERIFY_MODES}. */

@@ -5,7 +5,7 @@
  * the atlas size (only labels.bin, 10 bytes per cell, is read, asynchronously, into one shared buffer).
  */
 import { join, resolve } from 'node:path';
-import { AtlasError } from '../common/index.js';
+import { AtlasError, clipText, quoteInput } from '../common/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
 import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, checkLabelCodes, checkVerifyMode, readManifest, verifyIndexFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
@@ -127,8 +127,8 @@ class IndexService implements AtlasIndexService {
       rows = await this.runner.run({ op: 'lookup', ids: v.cellIds });
       const unknown = v.cellIds.filter((_, i) => rows![i]! < 0);
       if (unknown.length > 0) {
-        const shown = unknown.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
-        throw new AtlasError('unknown_cell_id', `unknown cell id${unknown.length > 1 ? 's' : ''}: ${shown}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`, { unknown: unknown.slice(0, 100) });
+        const shown = unknown.slice(0, 5).map((id) => quoteInput(id)).join(', ');
+        throw new AtlasError('unknown_cell_id', `unknown cell id${unknown.length > 1 ? 's' : ''}: ${shown}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`, { unknown: unknown.slice(0, 100).map((id) => clipText(id)) });
       }
     }
     const base = v.request;

@@ -3,7 +3,7 @@
  * failure names the path of the bad field. Levels, prefixes, dims and label vocabularies come from the index
  * manifest, never re-typed here.
  */
-import { AtlasError } from '../common/index.js';
+import { AtlasError, clipText, quoteInput } from '../common/index.js';
 import type { AnnotateQuery, SearchFilter, SearchQuery, Weighting } from '../search/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
@@ -39,7 +39,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function checkFields(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) {
-      throw new AtlasError('invalid_request', `${where}unknown field "${key}" (allowed: ${allowed.join(', ')})`);
+      throw new AtlasError('invalid_request', `${where}unknown field ${quoteInput(key)} (allowed: ${allowed.join(', ')})`);
     }
   }
 }
@@ -137,7 +137,7 @@ export function createRequestValidator(manifest: IndexManifest, limits: ServerLi
     if (level !== undefined) {
       if (typeof level !== 'string') throw new AtlasError('unknown_level', `level must be a string, one of ${allowedLevels}; got ${describe(level)}`);
       const column = resolveColumn(level, trained);
-      if (column === undefined) throw new AtlasError('unknown_level', `unknown level "${level}"; this index serves ${allowedLevels}`);
+      if (column === undefined) throw new AtlasError('unknown_level', `unknown level ${quoteInput(level)}; this index serves ${allowedLevels}`);
       return { level: column };
     }
     if (prefix !== undefined) {
@@ -158,21 +158,21 @@ export function createRequestValidator(manifest: IndexManifest, limits: ServerLi
     const out: Record<string, string[]> = {};
     for (const [key, labels] of Object.entries(v)) {
       const column = resolveColumn(key, filterColumns);
-      if (column === undefined) throw new AtlasError('unknown_level', `${where}: unknown level "${key}"; filters accept ${filterNames.join(', ')}`);
+      if (column === undefined) throw new AtlasError('unknown_level', `${where}: unknown level ${quoteInput(key)}; filters accept ${filterNames.join(', ')}`);
       if (out[column] !== undefined) throw new AtlasError('invalid_request', `${where}: level ${shortLevelName(column)} is given twice`);
       if (!Array.isArray(labels) || labels.length === 0) {
-        throw new AtlasError('invalid_request', `${where}.${key} must be a non-empty array of labels, got ${describe(labels)}`);
+        throw new AtlasError('invalid_request', `${where}.${clipText(key)} must be a non-empty array of labels, got ${describe(labels)}`);
       }
       if (labels.length > limits.maxFilterLabels) {
-        throw new AtlasError('invalid_request', `${where}.${key} lists ${labels.length} labels; at most ${limits.maxFilterLabels}`);
+        throw new AtlasError('invalid_request', `${where}.${clipText(key)} lists ${labels.length} labels; at most ${limits.maxFilterLabels}`);
       }
       const known = vocab.get(column)!;
       labels.forEach((label, i) => {
-        if (typeof label !== 'string') throw new AtlasError('invalid_request', `${where}.${key}[${i}] must be a string, got ${describe(label)}`);
+        if (typeof label !== 'string') throw new AtlasError('invalid_request', `${where}.${clipText(key)}[${i}] must be a string, got ${describe(label)}`);
         if (!known.has(label)) {
           const near = [...known].find((l) => l.toLowerCase() === label.toLowerCase());
           const hint = near !== undefined ? ` (did you mean "${near}"?)` : ` (${known.size} labels at this level; see GET /v1/info)`;
-          throw new AtlasError('unknown_label', `${where}.${key}[${i}]: unknown ${shortLevelName(column)} label "${label}"${hint}`);
+          throw new AtlasError('unknown_label', `${where}.${clipText(key)}[${i}]: unknown ${shortLevelName(column)} label ${quoteInput(label)}${hint}`);
         }
       });
       out[column] = labels as string[];
