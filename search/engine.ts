@@ -34,10 +34,14 @@ export interface EngineSearchRequest {
   readonly maxDist?: number;
   readonly centroid: boolean;
   readonly summary: boolean;
+  /** Return the results as JSON text (comma-separated objects) in `resultsJson` instead of objects. */
+  readonly serialize?: boolean;
 }
 
 export interface EngineSearchResponse {
+  /** Empty when the request asked for `serialize`. */
   readonly results: SearchQueryResult[];
+  readonly resultsJson?: string;
   readonly adapterMs: number;
   readonly searchMs: number;
 }
@@ -143,6 +147,7 @@ export class SearchEngine {
       }
       results.push(req.summary ? { hits, summary: summarize(hits) } : { hits });
     }
+    if (req.serialize) return { results: [], resultsJson: results.map((r) => JSON.stringify(r)).join(','), adapterMs: t1 - t0, searchMs: performance.now() - t1 };
     return { results, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
   }
 

@@ -1,5 +1,5 @@
 /** Opens an index folder and serves kNN search and annotation by kNN vote, in worker threads. */
-export { openAtlasIndex, ANNOTATE_CHUNK, SEARCH_CHUNK } from './service.js';
+export { openAtlasIndex, ANNOTATE_CHUNK, SEARCH_CHUNK, annotateChunkRows, searchChunkRows } from './service.js';
 export type { OpenHooks } from './service.js';
 export { EXACT_SUBSET_ROWS, OVERSAMPLE_MAX_K } from './filtered-search.js';
 export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
@@ -24,5 +24,6 @@ export type {
   SearchResult,
   SearchTimings,
   SerializedAnnotateResult,
+  SerializedSearchResult,
   Weighting,
 } from './types.js';

@@ -169,10 +169,23 @@ export interface AnnotateResult {
 
 /** {@link AtlasIndexService.annotateJson}'s answer. */
 export interface SerializedAnnotateResult {
-  /** JSON text of the AnnotateResult. */
+  /** JSON text of the AnnotateResult in pieces (one per job): write them in order, never join a huge answer. */
+  readonly parts: readonly string[];
+  /** The pieces joined (built on first read). */
   readonly json: string;
   readonly n: number;
   readonly timings: AnnotateTimings;
+}
+
+/** {@link AtlasIndexService.searchJson}'s answer. */
+export interface SerializedSearchResult {
+  /** JSON text of the SearchResult in pieces (one per job). */
+  readonly parts: readonly string[];
+  readonly json: string;
+  readonly n: number;
+  readonly level: LevelColumn | null;
+  readonly prefix: number;
+  readonly timings: SearchTimings;
 }
 
 /** One level the index serves. */
@@ -232,6 +245,8 @@ export interface AtlasIndexService {
    * join instead of building and stringifying ~10⁶ objects. Optional: fakes may leave it out.
    */
   annotateJson?(query: AnnotateQuery): Promise<SerializedAnnotateResult>;
+  /** `search` serialised in the workers, as {@link annotateJson}. Optional: fakes may leave it out. */
+  searchJson?(query: SearchQuery): Promise<SerializedSearchResult>;
   close(): Promise<void>;
 }
 

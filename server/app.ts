@@ -9,8 +9,9 @@ import { shortLevelName } from '../ontology/index.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
-import { createBodyLengthGuard, resolveLimits, type ServerLimits } from './limits.js';
+import { checkResultSize, createBodyLengthGuard, resolveLimits, type ServerLimits } from './limits.js';
 import { createStreamLogger, type Logger } from './log.js';
+import { sendJsonParts } from './send-parts.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
 import { createRequestValidator } from './validate.js';
@@ -139,16 +140,19 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     '/v1/search',
     requireJson,
     parseJson,
-    json(async (req, res) => {
+    async (req, res) => {
       const query = validator.parseSearch(req.body);
       res.locals.cells = query.n;
-      const result = await service.search(query);
+      checkResultSize(query, limits);
+      // As annotate: serialised in the workers and written piece by piece when the service can.
+      const result = service.searchJson ? await service.searchJson(query) : await service.search(query);
       const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
       metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
       metrics.cellsSearched.inc({ level }, query.n);
       if (query.embeddings) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
-      return result;
-    }),
+      if ('parts' in result) await sendJsonParts(res, result.parts);
+      else res.json(result);
+    },
   );
 
   app.post(
@@ -164,7 +168,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
       if (service.annotateJson) {
         const result = await service.annotateJson(query);
         timings = result.timings;
-        res.type('application/json').send(result.json);
+        await sendJsonParts(res, result.parts);
       } else {
         const result = await service.annotate(query);
         timings = result.timings;

@@ -16,6 +16,11 @@ export interface ServerLimits {
   readonly maxAnnotateK: number;
   /** Most labels in one filter (include and exclude together). */
   readonly maxFilterLabels: number;
+  /**
+   * Most neighbours one `/v1/search` answer may hold (cells × k; k with centroid): at ~190 bytes of JSON per
+   * hit, 1,000,000 hits are ~190 MB. Larger requests are refused up front with 413 result_too_large.
+   */
+  readonly maxResultHits: number;
 }
 
 /**
@@ -28,6 +33,7 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxSearchK: 1_000,
   maxAnnotateK: 200,
   maxFilterLabels: 10_000,
+  maxResultHits: 1_000_000,
 });
 
 /** Default k of each endpoint when the request gives none. */
@@ -56,4 +62,17 @@ export function createBodyLengthGuard(maxBodyBytes: number): RequestHandler {
     }
     next();
   };
+}
+
+/** Refuses a search whose answer would exceed {@link ServerLimits.maxResultHits}, before any work is done. */
+export function checkResultSize(query: { readonly n: number; readonly k: number; readonly centroid?: boolean }, limits: ServerLimits): void {
+  const queries = query.centroid ? 1 : query.n;
+  const hits = queries * query.k;
+  if (hits > limits.maxResultHits) {
+    const fmt = (x: number) => x.toLocaleString('en-US');
+    throw new AtlasError(
+      'result_too_large',
+      `the answer would hold ${fmt(queries)} cells × k ${fmt(query.k)} = ${fmt(hits)} neighbours; the limit is ${fmt(limits.maxResultHits)} per request (cells × k): lower k or split the cells into several requests`,
+    );
+  }
 }
