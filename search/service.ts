@@ -22,8 +22,8 @@ import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, 
 export const ANNOTATE_CHUNK = 32;
 /** Most queries per search job. */
 export const SEARCH_CHUNK = 64;
-const SEARCH_CHUNK_HITS = 2048;
-const ANNOTATE_CHUNK_HITS = 1024;
+const SEARCH_CHUNK_HITS = 512;
+const ANNOTATE_CHUNK_HITS = 512;
 const LOOKUP_CHUNK = 1024;
 
 /** Queries per search job at this k. */
