@@ -5,11 +5,11 @@
  * the atlas size (only labels.bin, 10 bytes per cell, is read, asynchronously, into one shared buffer).
  */
 import { join, resolve } from 'node:path';
-import { AtlasError, clipText, quoteInput } from '../common/index.js';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
-import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, checkLabelCodes, checkVerifyMode, readManifest, verifyIndexFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
+import { AtlasError, LEVEL_COLUMNS, clipText, quoteInput, shortLevelName, type LevelColumn } from '../common/index.js';
+import { IDENTITY_ADAPTER, adapterSha256, type Adapter } from '../adapter/index.js';
+import { loadLabelTable, INDEX_FILES, checkAdapterHash, checkLabelCodes, checkVerifyMode, readManifest, verifyIndexFiles, type IndexManifest } from '../index-files/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
-import { validateAnnotate, validateSearch } from './validate.js';
+import { checkAnnotate, checkSearch } from './query-guards.js';
 import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
 import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult, SerializedSearchResult } from './types.js';
@@ -38,7 +38,7 @@ export function annotateChunkRows(k: number): number {
 
 /** Test hook: an adapter object for the in-process engine (workers: 0) instead of opening adapterPath. */
 export interface OpenHooks {
-  readonly adapter?: EmbeddingAdapter;
+  readonly adapter?: Adapter;
 }
 
 interface Runner {
@@ -61,7 +61,7 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
   const manifest = await readManifest(abs);
   await verifyIndexFiles(abs, manifest, verify);
   const adapterPath = options.adapterPath === IDENTITY_ADAPTER ? IDENTITY_ADAPTER : resolve(options.adapterPath);
-  checkAdapterHash(abs, manifest, await sha256File(adapterPath), options.adapterPath);
+  checkAdapterHash(abs, manifest, await adapterSha256(adapterPath), options.adapterPath);
   const labels = await loadLabelTable(join(abs, INDEX_FILES.labels), manifest.numCells);
   // Codes outside a vocabulary would give hits without labels; labels.bin is read once, so this holds for good.
   if (verify !== 'none') checkLabelCodes(abs, manifest, labels.levels, labels.clIds);
@@ -157,7 +157,7 @@ class IndexService implements AtlasIndexService {
   private async searchChunks(query: SearchQuery, serialize: boolean) {
     this.check();
     const t0 = performance.now();
-    const v = validateSearch(query, this.manifest);
+    const v = checkSearch(query, this.manifest);
     const lane = this.nextLane++;
     let rows: Int32Array | undefined;
     if (v.cellIds) {
@@ -211,7 +211,7 @@ class IndexService implements AtlasIndexService {
   private async annotateChunks(query: AnnotateQuery, serialize: boolean) {
     this.check();
     const t0 = performance.now();
-    const base = validateAnnotate(query, this.manifest);
+    const base = checkAnnotate(query, this.manifest);
     const D = this.manifest.inputDim;
     const lane = this.nextLane++;
     const answers = await Promise.all(

@@ -3,14 +3,17 @@
  * {@link AtlasIndexService}). Result objects are already in the JSON shape of the API (snake_case fields), so
  * the server can return them as they are.
  */
-import type { LevelColumn } from '../ontology/index.js';
-import type { IndexManifest, IndexMetric, Quantization, VerifyMode } from '../index-files/index.js';
+import type { LevelColumn } from '../common/index.js';
+import type { IndexManifest, IndexMetric, Quantization } from '../index-files/index.js';
 
 /** Largest k the index accepts (the server applies its own, tighter limits on top). */
 export const INDEX_MAX_K = 10_000;
 
-/** Vote weighting: every neighbour counts 1, or 1/distance (SCimilarity's `weighting=True`). */
-export type Weighting = 'uniform' | 'distance';
+/** Vote weightings: every neighbour counts 1, or 1/distance (SCimilarity's `weighting=True`). */
+export const WEIGHTINGS = ['uniform', 'distance'] as const;
+
+/** One of {@link WEIGHTINGS}. */
+export type Weighting = (typeof WEIGHTINGS)[number];
 
 /** Label assigned at a level whose confidence is below `minConfidence` (or whose vote is empty). */
 export const UNASSIGNED = 'unassigned';
@@ -31,7 +34,7 @@ export interface SearchQuery {
   readonly n: number;
   /** Reference cell ids whose stored vectors are the queries. */
   readonly cellIds?: readonly string[];
-  /** Short level name (system|lineage|type|subtype) or level column; picks the prefix. */
+  /** Short level name (system|lineage|type|subtype) or level column, exactly; picks the prefix. */
   readonly level?: string;
   /** Explicit prefix j (1..S); alternative to `level`. Default: the finest prefix. */
   readonly prefix?: number;
@@ -48,18 +51,15 @@ export interface SearchQuery {
   readonly summary?: boolean;
 }
 
-/** One neighbour in the reference. */
-export interface SearchHit {
+/** One neighbour in the reference: its id, distance, label at every level column, and CL id. */
+export type SearchHit = {
   readonly cell_id: string;
   /** Cosine distance (1 − cos) in the searched prefix space. */
   readonly distance: number;
-  readonly level1_system: string;
-  readonly level2_lineage: string;
-  readonly level3_type: string;
-  readonly level4_subtype: string;
+} & { readonly [C in LevelColumn]: string } & {
   /** Cell Ontology id of the subtype, null where the atlas has none. */
   readonly cl_id: string | null;
-}
+};
 
 /** Hit counts per label, per level column. */
 export type LabelSummary = Record<LevelColumn, Record<string, number>>;

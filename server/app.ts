@@ -3,9 +3,8 @@
  * /v1, optional CORS, one log line per request, Prometheus metrics.
  */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { AtlasError, clipText } from '../common/index.js';
-import type { AnnotateTimings, AtlasIndexService } from '../search/index.js';
-import { shortLevelName } from '../ontology/index.js';
+import { AtlasError, clipText, shortLevelName } from '../common/index.js';
+import { createRequestSchemas, type AnnotateTimings, type AtlasIndexService } from '../search/index.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
@@ -14,7 +13,6 @@ import { createStreamLogger, type Logger } from './log.js';
 import { sendJsonParts } from './send-parts.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
-import { createRequestValidator } from './validate.js';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -68,8 +66,8 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   const logger = options.logger ?? createStreamLogger();
   const metrics = options.metrics ?? createServerMetrics();
   const manifest = service.manifest;
-  const validator = createRequestValidator(manifest, limits);
-  const openapi = createOpenApiDocument(manifest, limits);
+  const requests = createRequestSchemas(manifest, limits);
+  const openapi = createOpenApiDocument(requests, limits);
   for (const p of manifest.prefixes) metrics.indexVectors.set({ prefix: String(p.prefix), level: levelOfPrefix(p.prefix) }, p.vectors);
   if (manifest.original) metrics.indexVectors.set({ prefix: '0', level: 'original' }, manifest.original.vectors);
 
@@ -141,7 +139,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     requireJson,
     parseJson,
     async (req, res) => {
-      const query = validator.parseSearch(req.body);
+      const query = requests.parseSearch(req.body);
       res.locals.cells = query.n;
       checkResultSize(query, limits);
       // As annotate: serialised in the workers and written piece by piece when the service can.
@@ -160,7 +158,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     requireJson,
     parseJson,
     async (req, res) => {
-      const query = validator.parseAnnotate(req.body);
+      const query = requests.parseAnnotate(req.body);
       res.locals.cells = query.n;
       // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
       // otherwise build and stringify while /healthz waits.

@@ -1,24 +1,18 @@
+/**
+ * The documented limits of the HTTP API. One place: the request schemas, the OpenAPI document and the README
+ * read these values, so they never drift apart.
+ */
 import type { RequestHandler } from 'express';
 import { AtlasError } from '../common/index.js';
+import type { RequestLimits } from '../search/index.js';
 
-/**
- * The documented limits of the HTTP API. One place: validation, the OpenAPI document and the README read
- * these values, so they never drift apart.
- */
-export interface ServerLimits {
+/** The request limits plus the body size and the answer size. */
+export interface ServerLimits extends RequestLimits {
   /** Largest accepted request body, in bytes (JSON text as sent). */
   readonly maxBodyBytes: number;
-  /** Most cells (embeddings or cell ids) in one request. */
-  readonly maxCells: number;
-  /** Largest k of `/v1/search`. */
-  readonly maxSearchK: number;
-  /** Largest k of `/v1/annotate`. */
-  readonly maxAnnotateK: number;
-  /** Most labels in one filter (include and exclude together). */
-  readonly maxFilterLabels: number;
   /**
-   * Most neighbours one `/v1/search` answer may hold (cells × k; k with centroid): at ~190 bytes of JSON per
-   * hit, 1,000,000 hits are ~190 MB. Larger requests are refused up front with 413 result_too_large.
+   * Most neighbours one `/v1/search` answer may hold (cells × k; k with centroid): at ~210 bytes of JSON per
+   * hit, 1,000,000 hits are ~210 MB. Larger requests are refused up front with 413 result_too_large.
    */
   readonly maxResultHits: number;
 }
@@ -35,10 +29,6 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxFilterLabels: 10_000,
   maxResultHits: 1_000_000,
 });
-
-/** Default k of each endpoint when the request gives none. */
-export const DEFAULT_SEARCH_K = 10;
-export const DEFAULT_ANNOTATE_K = 50;
 
 /** Merges user overrides over {@link DEFAULT_LIMITS}. */
 export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AtlasError, createProgress } from '../../common/index.js';
-import { LEVEL_COLUMNS, openAtlas } from '../../atlas/index.js';
+import { AtlasError, createProgress, LEVEL_COLUMNS } from '../../common/index.js';
+import { openAtlas } from '../../atlas/index.js';
 import { writeTrainingSet, type TrainingSetResult } from '../../adapter/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AtlasError } from '../../common/index.js';
-import { loadAdapter, pythonPath, requireTorch, runPythonScript } from '../../adapter/index.js';
+import { openAdapter, pythonPath, requireTorch, runPythonScript } from '../../adapter/index.js';
 import { readInt, readNumber, requireString, type Command } from '../command.js';
 import { DEFAULT_MAX_SAMPLES, exportTrainingSet } from './export-training-set.js';
 
@@ -78,7 +78,7 @@ export const trainCommand: Command = {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    const adapter = await loadAdapter(out);
+    const adapter = await openAdapter(out);
     await adapter.close();
     process.stdout.write(`wrote ${out}: ${adapter.inputDim} → ${adapter.numScales}×${adapter.scaleDim} (contract checked)\n`);
   },

@@ -5,16 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { isAtlasError } from '../../common/index.js';
-import {
-  LEVEL_COLUMNS,
-  createDemoGenerator,
-  createDemoModel,
-  loadCellTypeTable,
-  openAtlas,
-  parseCellTypeTable,
-  writeDemoAtlas,
-} from '../../atlas/index.js';
+import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
+import { createDemoGenerator, createDemoModel, loadCellTypeTable, openAtlas, parseCellTypeTable, writeDemoAtlas } from '../../atlas/index.js';
 import { SMALL_TABLE_TSV } from './demo-fixtures.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));

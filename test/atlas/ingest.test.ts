@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import hnswlib from 'hnswlib-node';
-import { SHARED_OBO_PATH, isAtlasError } from '../../common/index.js';
+import { SHARED_OBO_PATH, isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
 import type { HierarchyRow } from '../../ontology/index.js';
-import { LEVEL_COLUMNS, ingestScimilarity, openAtlas, openHnswlibFile, parseLabelInts, readReferenceLabels } from '../../atlas/index.js';
+import { ingestScimilarity, openAtlas, openHnswlibFile, parseLabelInts, readReferenceLabels } from '../../atlas/index.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'atlas-ingest-'));

@@ -7,19 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { isAtlasError } from '../../common/index.js';
-import {
-  LEVEL_COLUMNS,
-  createAtlasWriter,
-  createSummaryCounter,
-  formatSummary,
-  inversePermutation,
-  openAtlas,
-  roundRobinOrder,
-  stratifyAtlas,
-  type AtlasBatch,
-  type EncodedColumn,
-} from '../../atlas/index.js';
+import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
+import { createAtlasWriter, createSummaryCounter, formatSummary, inversePermutation, openAtlas, roundRobinOrder, stratifyAtlas, type AtlasBatch, type EncodedColumn } from '../../atlas/index.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'atlas-stratify-'));

@@ -3,10 +3,9 @@
  * cells (identity "adapter", every level on its own prefix of a 4 × 1-d embedding). It records the queries it
  * receives so tests can check what the HTTP layer hands the service.
  */
-import { AtlasError } from '../../common/index.js';
+import { AtlasError, LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../../common/index.js';
 import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, LevelVote, SearchHit, SearchQuery, SearchResult } from '../../search/index.js';
 import type { IndexManifest } from '../../index-files/index.js';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../../ontology/index.js';
 
 export interface FakeCell {
   readonly id: string;
