@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { createRng } from '../../atlas/index.js';
-import { IDENTITY_ADAPTER } from '../../index-files/index.js';
+import { IDENTITY_ADAPTER } from '../../adapter/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type RunningServer } from '../../server/index.js';
@@ -153,7 +153,7 @@ function sendRaw(s: RunningServer, bytes: Buffer): Promise<string> {
 }
 
 test(`${REQUESTS} generated bad requests: no 5xx, and the server answers correctly afterwards`, async () => {
-  const r = createRng(20261201);
+  const r = createRng(20261201).uniform;
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const statuses = new Map<number | string, number>();
   const t0 = performance.now();

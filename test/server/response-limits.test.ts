@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { IDENTITY_ADAPTER } from '../../index-files/index.js';
+import { IDENTITY_ADAPTER } from '../../adapter/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { openAtlasIndex, searchChunkRows, type AtlasIndexService } from '../../search/index.js';
 import { DEFAULT_LIMITS, SILENT_LOGGER, startServer, type RunningServer } from '../../server/index.js';
