@@ -31,11 +31,12 @@ export class FairQueue<T> {
     this.count++;
   }
 
-  /** The next job in turn, or undefined when empty. */
-  shift(): T | undefined {
+  /** The next job in turn among the lanes `eligible` allows, or undefined when there is none. */
+  shift(eligible: (lane: number) => boolean = () => true): T | undefined {
     let best: [number, Lane<T>] | undefined;
     for (const entry of this.lanes) {
       const l = entry[1];
+      if (!eligible(entry[0])) continue;
       if (!best || l.served < best[1].served || (l.served === best[1].served && l.last < best[1].last)) best = entry;
     }
     if (!best) return undefined;

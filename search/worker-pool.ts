@@ -12,6 +12,7 @@ import { deserializeError, jobTransfer, type EngineJob, type EngineJobResult, ty
 
 interface Pending {
   readonly id: number;
+  readonly lane: number;
   readonly job: EngineJob;
   resolve(value: unknown): void;
   reject(err: Error): void;
@@ -97,10 +98,18 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * No request holds every worker while there are two or more: one stays free for whatever arrives next (a
+   * one-cell search then starts at once instead of after a job of the big request), at the cost of a lone big
+   * request running on one worker fewer.
+   */
   private pump(): void {
+    const cap = Math.max(1, this.slots.length - 1);
+    const running = (lane: number) => this.slots.filter((s) => s.current?.lane === lane).length;
     for (const slot of this.slots) {
       if (slot.current || this.queue.size === 0) continue;
-      const p = this.queue.shift()!;
+      const p = this.queue.shift((lane) => running(lane) < cap);
+      if (!p) return;
       slot.current = p;
       slot.worker.postMessage({ id: p.id, job: p.job }, jobTransfer(p.job));
     }
@@ -110,7 +119,7 @@ export class WorkerPool {
   run<J extends EngineJob>(job: J, lane = 0): Promise<EngineJobResult<J>> {
     if (this.closed) return Promise.reject(new AtlasError('not_ready', 'the index service is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push(lane, { id: this.nextId++, job, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push(lane, { id: this.nextId++, lane, job, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
     });
   }

@@ -32,3 +32,13 @@ test('a stream of small requests still leaves the big request every other turn; 
   for (let i = 0; i < 3; i++) q.push(2, `y-${i}`);
   assert.deepEqual(Array.from({ length: 6 }, () => q.shift()), ['x-0', 'y-0', 'x-1', 'y-1', 'x-2', 'y-2']);
 });
+
+test('shift skips lanes that may not take another worker now', () => {
+  const q = new FairQueue<string>();
+  q.push(1, 'big-0');
+  q.push(1, 'big-1');
+  assert.equal(q.shift((lane) => lane !== 1), undefined);
+  q.push(2, 'small');
+  assert.equal(q.shift((lane) => lane !== 1), 'small');
+  assert.equal(q.shift(), 'big-0');
+});
