@@ -3,6 +3,8 @@ export { openAtlas } from './reader.js';
 export type { AtlasReader, AtlasLevelBatch } from './reader.js';
 export { createAtlasWriter, DEFAULT_ROW_GROUP_SIZE } from './writer.js';
 export type { AtlasWriter, AtlasWriterOptions } from './writer.js';
+export { COMPRESSIONS } from './parquet-stream.js';
+export type { Compression } from './parquet-stream.js';
 export { CELL_ID_COLUMN, CL_ID_COLUMN, EMBEDDING_COLUMN } from './schema.js';
 export { MISSING_CL_ID } from './arrow-columns.js';
 export type { AtlasBatch, AtlasBatchInput, EncodedColumn } from './types.js';

@@ -22,6 +22,13 @@ import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
 export const BUILD_DEFAULTS = { quantization: QUANTIZATIONS[0] as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
+/** Accepted ranges of the build parameters (the CLI reads them too). */
+export const BUILD_LIMITS = {
+  connectivity: { min: 2, max: 256 },
+  expansionAdd: { min: 1, max: 4096 },
+  expansionSearch: { min: 1, max: 4096 },
+  threads: { min: 1, max: 1024 },
+} as const;
 /** Rows per usearch add call in pass 2. */
 const ADD_CHUNK = 16_384;
 
@@ -33,17 +40,17 @@ export interface BuildHooks {
 function checkOptions(o: BuildAtlasIndexOptions) {
   const quantization = o.quantization ?? BUILD_DEFAULTS.quantization;
   if (!QUANTIZATIONS.includes(quantization)) throw new AtlasError('invalid_argument', `quantization must be one of ${QUANTIZATIONS.join(', ')}, got ${JSON.stringify(quantization)}`);
-  const int = (v: number | undefined, name: string, fallback: number, min: number, max: number) => {
+  const int = (v: number | undefined, name: string, fallback: number, { min, max }: { min: number; max: number }) => {
     const x = v ?? fallback;
     if (!Number.isSafeInteger(x) || x < min || x > max) throw new AtlasError('invalid_argument', `${name} must be an integer in [${min}, ${max}], got ${x}`);
     return x;
   };
   return {
     quantization,
-    connectivity: int(o.connectivity, 'connectivity', BUILD_DEFAULTS.connectivity, 2, 256),
-    expansionAdd: int(o.expansionAdd, 'expansion-add', BUILD_DEFAULTS.expansionAdd, 1, 4096),
-    expansionSearch: int(o.expansionSearch, 'expansion-search', BUILD_DEFAULTS.expansionSearch, 1, 4096),
-    threads: int(o.threads, 'threads', availableParallelism(), 1, 1024),
+    connectivity: int(o.connectivity, 'connectivity', BUILD_DEFAULTS.connectivity, BUILD_LIMITS.connectivity),
+    expansionAdd: int(o.expansionAdd, 'expansion-add', BUILD_DEFAULTS.expansionAdd, BUILD_LIMITS.expansionAdd),
+    expansionSearch: int(o.expansionSearch, 'expansion-search', BUILD_DEFAULTS.expansionSearch, BUILD_LIMITS.expansionSearch),
+    threads: int(o.threads, 'threads', availableParallelism(), BUILD_LIMITS.threads),
   };
 }
 

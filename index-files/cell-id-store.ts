@@ -40,6 +40,7 @@ export class CellIdWriter {
   private readonly hashes: Float64Array;
   private bytes = 0;
   private rows = 0;
+  private closed = false;
 
   constructor(private readonly paths: { ids: string; offsets: string; hash: string }, private readonly numCells: number) {
     this.idsFd = openSync(paths.ids, 'wx');
@@ -75,10 +76,17 @@ export class CellIdWriter {
     );
   }
 
-  /** Writes the hash table and closes every file. */
-  finish(): void {
+  /** Closes the files being written (idempotent): after a failed build too, so no descriptor is left open. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.idsFd);
     closeSync(this.offsetsFd);
+  }
+
+  /** Writes the hash table and closes every file. */
+  finish(): void {
+    this.close();
     if (this.rows !== this.numCells) throw new Error(`cell id writer: got ${this.rows} rows, expected ${this.numCells}`);
     const starts = new Uint32Array(BUCKETS + 1);
     for (let r = 0; r < this.rows; r++) starts[bucketOf(this.hashes[r]!) + 1]!++;

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { AtlasError, LEVEL_COLUMNS } from '../../common/index.js';
 import { DEFAULT_OBO_URL, loadOntology, resolveHierarchy, type HierarchyRow } from '../../ontology/index.js';
-import { requireString, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
+import { ONTOLOGY_OPTIONS } from '../shared-options.js';
 
 /** Reads a names file: one label per line, surrounding whitespace trimmed, blank lines ignored, order kept. */
 export async function readNamesFile(path: string): Promise<string[]> {
@@ -48,34 +50,23 @@ export function formatHierarchyJson(names: readonly string[], rows: ReadonlyMap<
 }
 
 /** `fractal-atlas hierarchy`: Cell Ontology labels → 4 hierarchy levels. */
-export const hierarchyCommand: Command = {
+export const hierarchyCommand = defineCommand({
   name: 'hierarchy',
   summary: 'map Cell Ontology labels to the 4 hierarchy levels',
-  usage: [
-    'usage: fractal-atlas hierarchy --names FILE [--obo PATH|URL] [--json] [--cache-dir DIR]',
-    '',
-    '  --names FILE      one cell type label per line (blank lines ignored)',
-    `  --obo PATH|URL    Cell Ontology OBO file or URL (default ${DEFAULT_OBO_URL}, downloaded once)`,
-    '  --cache-dir DIR   download cache (default $XDG_CACHE_HOME/fractal-atlas or ~/.cache/fractal-atlas)',
-    '  --json            print one JSON object name → levels instead of a TSV table',
-    '',
-    'Prints name, cl_id, level1_system, level2_lineage, level3_type, level4_subtype per label.',
-    'Labels that match no term are reported together and the command exits non-zero.',
-  ].join('\n'),
+  synopsis: ['--names FILE [--obo PATH|URL] [--json] [--cache-dir DIR]'],
   options: {
-    names: { type: 'string' },
-    obo: { type: 'string' },
-    'cache-dir': { type: 'string' },
-    json: { type: 'boolean' },
+    names: option.required('FILE', 'one cell type label per line (blank lines ignored)'),
+    ...ONTOLOGY_OPTIONS,
+    json: option.flag('print one JSON object name → levels instead of a TSV table'),
   },
-  async run(values, positionals) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `hierarchy: unexpected argument ${JSON.stringify(positionals[0])}`);
-    const namesPath = requireString(values, 'names', 'hierarchy');
-    const obo = values.obo === undefined ? DEFAULT_OBO_URL : requireString(values, 'obo', 'hierarchy');
-    const cacheDir = values['cache-dir'] === undefined ? undefined : requireString(values, 'cache-dir', 'hierarchy');
-    const names = await readNamesFile(namesPath);
-    const { graph } = await loadOntology(obo, { cacheDir });
+  notes: [
+    `Prints name, cl_id, ${LEVEL_COLUMNS.join(', ')} per label.`,
+    'Labels that match no term are reported together and the command exits non-zero.',
+  ],
+  async run(o, io) {
+    const names = await readNamesFile(o.names);
+    const { graph } = await loadOntology(o.obo ?? DEFAULT_OBO_URL, { cacheDir: o['cache-dir'] });
     const rows = resolveHierarchy(graph, names);
-    process.stdout.write(values.json === true ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
+    io.stdout.write(o.json ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
   },
-};
+});

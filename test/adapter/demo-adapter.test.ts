@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { projectPath, LEVEL_COLUMNS } from '../../common/index.js';
 import { openAdapter } from '../../adapter/index.js';
+// Removes the files onnxruntime leaves in the temp dir once this file's tests are done.
+import '../support/temp-dir.js';
 
 test('the committed demo adapter honours the contract and carries its held-out table', async () => {
   const a = await openAdapter(projectPath('models', 'demo-adapter.onnx'), { batchSize: 3 });
