@@ -72,7 +72,7 @@ export class CellIdWriter {
     const first = dups[0]!;
     throw new AtlasError(
       'invalid_atlas',
-      `cell id ${quoteInput(first.id)} appears at rows ${first.rows[0]} and ${first.rows[1]} (${dups.length} repeated id${dups.length > 1 ? 's' : ''} in all); cell ids must be unique, or a cell-id query resolves to an arbitrary row: make them unique in the atlas`,
+      `cell id ${quoteInput(first.id)} appears at rows ${first.rows[0]} and ${first.rows[1]} (${dups.length} row${dups.length > 1 ? 's repeat' : ' repeats'} an earlier id); cell ids must be unique, or a cell-id query resolves to an arbitrary row: make them unique in the atlas`,
     );
   }
 

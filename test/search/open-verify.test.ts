@@ -125,7 +125,7 @@ test('build refuses an atlas with repeated cell ids, naming one and the count, a
     const out = join(dup.dir, 'idx');
     await assert.rejects(
       buildAtlasIndex({ referencePath: dup.path, adapterPath: IDENTITY_ADAPTER, outDir: out, threads: 1 }),
-      (e) => isAtlasError(e, 'invalid_atlas') && /cell id "cell-(3|99)" appears at rows \d+ and 15[01] \(2 repeated ids in all\); cell ids must be unique/.test(e.message),
+      (e) => isAtlasError(e, 'invalid_atlas') && /cell id "cell-(3|99)" appears at rows \d+ and 15[01] \(2 rows repeat an earlier id\); cell ids must be unique/.test(e.message),
     );
     assert.deepEqual((await readdir(dup.dir)).filter((f) => f.includes('idx')), []);
   } finally {
