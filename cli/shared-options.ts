@@ -2,7 +2,7 @@
 import { COMPRESSIONS } from '../atlas/index.js';
 import { VERIFY_MODES } from '../index-files/index.js';
 import { API_KEY_ENV, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS } from '../server/index.js';
-import { DEFAULT_OBO_URL } from '../ontology/index.js';
+import { DEFAULT_OBO_URL, readLabelMap, type HierarchyOptions } from '../ontology/index.js';
 import { option, parseIntOption } from './options.js';
 
 export const compressionOption = (help = `${COMPRESSIONS.join(' (default) or ')}`) => option.choice('C', help, COMPRESSIONS, COMPRESSIONS[0]);
@@ -47,4 +47,15 @@ export function networkOptions(portHelp: string, portEnv?: string) {
     'body-timeout': option.int('S', `seconds a client may take to send the whole request (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000})`, { fallback: DEFAULT_REQUEST_TIMEOUT_MS / 1000, min: 1, max: 3600 }),
     'max-connections': option.int('N', `open connections at once; more are closed on arrival (default ${DEFAULT_MAX_CONNECTIONS})`, { fallback: DEFAULT_MAX_CONNECTIONS, min: 1, max: 1_000_000 }),
   };
+}
+
+/** The label options of every command that reads cell labels (`hierarchy`, `ingest`). */
+export const LABEL_OPTIONS = {
+  'label-map': option.text('FILE', ['atlas label <TAB> CL id or CL name, one per line (# comments allowed);', 'labels not in the map are looked up as they are (names, synonyms, CL ids)']),
+  'subtype-names': option.choice('M', "level 4 value: label (default, the atlas's own label) or cl (the CL term name)", ['label', 'cl'] as const, 'label'),
+};
+
+/** `--label-map` and `--subtype-names` as hierarchy options (reads the map file). */
+export async function readLabelOptions(o: { readonly 'label-map'?: string; readonly 'subtype-names': 'label' | 'cl' }): Promise<HierarchyOptions> {
+  return { labelMap: o['label-map'] === undefined ? undefined : await readLabelMap(o['label-map']), subtypeNames: o['subtype-names'] };
 }

@@ -74,56 +74,27 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       throw new AtlasError('wrong_dimension', `the adapter takes ${adapter.inputDim}-d embeddings, the atlas has ${atlas.dim}-d`);
     }
     await mkdir(tmp, { recursive: false });
-    const phases: Record<string, number> = {};
-    // Checksums are taken right after each file is written, while it is still in the page cache.
-    const fileEntry = async (file: string) => ({ file, bytes: (await stat(join(tmp, file))).size, xxh64: await checksumFile(join(tmp, file)) });
-    let mark = performance.now();
-    const lap = (name: string) => {
-      const now = performance.now();
-      phases[name] = Math.round(now - mark) / 1000;
-      mark = now;
-    };
+    const timer = createPhaseTimer();
     const [atlasSha, adapterSha] = await Promise.all([sha256File(options.referencePath), adapterSha256(adapterPath)]);
     throwIfAborted(options.signal);
-    lap('hash');
+    timer.lap('hash');
     const pass1 = await embedAtlas(atlas, adapter, tmp, !!options.withOriginal && !adapter.identity, options.signal);
-    lap('embed');
-    const N = atlas.numRows;
-    const S = adapter.numScales;
-    const d = adapter.scaleDim;
-    const prefixes: IndexFileEntry[] = [];
-    let outOfReferenceDistance = 1;
-    for (let j = 1; j <= S; j++) {
-      const params: IndexParams = { dims: j * d, ...p };
-      const index = await buildPrefixIndex(join(tmp, INDEX_FILES.vectors), N, S * d, params, `prefix ${j}/${S}`, p.threads, options.signal);
-      lap(`index${j}`);
-      if (j === S) outOfReferenceDistance = calibrateOutOfReference(index, join(tmp, INDEX_FILES.vectors), N, S * d, j * d, p.threads);
-      saveIndex(index, join(tmp, INDEX_FILES.prefix(j)));
-      lap(j === S ? `save${j}+calibrate` : `save${j}`);
-      prefixes.push({ prefix: j, dims: j * d, vectors: N, ...(await fileEntry(INDEX_FILES.prefix(j))) });
-    }
-    let original: IndexFileEntry | null = null;
-    if (options.withOriginal) {
-      const source = adapter.identity ? INDEX_FILES.vectors : INDEX_FILES.originalVectors;
-      const index = await buildPrefixIndex(join(tmp, source), N, atlas.dim, { dims: atlas.dim, ...p }, 'original', p.threads, options.signal);
-      lap('indexOriginal');
-      saveIndex(index, join(tmp, INDEX_FILES.original));
-      original = { prefix: 0, dims: atlas.dim, vectors: N, ...(await fileEntry(INDEX_FILES.original)) };
-    }
+    timer.lap('embed');
+    const pass2 = await buildIndexes(tmp, atlas.numRows, atlas.dim, adapter, p, !!options.withOriginal, options.signal, timer.lap);
     const seconds = (performance.now() - started) / 1000;
+    const fileEntry = (file: string) => dataFileEntry(tmp, file);
     const manifest: IndexManifest = {
       format: 'fractal-atlas-index',
       formatVersion: INDEX_FORMAT_VERSION,
       createdAt: new Date().toISOString(),
       buildSeconds: Math.round(seconds * 1000) / 1000,
-      numCells: N,
+      numCells: atlas.numRows,
       inputDim: atlas.dim,
-      numScales: S,
-      scaleDim: d,
+      numScales: adapter.numScales,
+      scaleDim: adapter.scaleDim,
       levelColumns: [...adapter.levelColumns],
       levelPrefix: { ...adapter.levelPrefix },
-      prefixes,
-      original,
+      ...pass2,
       metric: metricFor(p.quantization),
       quantization: p.quantization,
       connectivity: p.connectivity,
@@ -135,7 +106,6 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       clIdVocabulary: pass1.clIdVocabulary,
       labelCounts: pass1.labelCounts,
       levelTable: pass1.levelTable,
-      outOfReferenceDistance,
       files: {
         labels: await fileEntry(INDEX_FILES.labels),
         cellIds: await fileEntry(INDEX_FILES.cellIds),
@@ -149,14 +119,19 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     // Manifest last: its presence is what makes a folder an index.
     await writeFile(join(tmp, INDEX_FILES.manifest), JSON.stringify(manifest, null, 1));
     await publish(tmp, outDir);
-    const totalVectors = N * (S + (original ? 1 : 0));
-    return { outDir, manifest, seconds, vectorsPerSecond: totalVectors / seconds, phases };
+    const totalVectors = atlas.numRows * (adapter.numScales + (pass2.original ? 1 : 0));
+    return { outDir, manifest, seconds, vectorsPerSecond: totalVectors / seconds, phases: timer.phases };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
   } finally {
     if (!hooks.adapter) await adapter.close();
   }
+}
+
+/** Size and xxh64 of a file just written (still in the page cache, so the hash costs little). */
+async function dataFileEntry(tmp: string, file: string): Promise<{ file: string; bytes: number; xxh64: string }> {
+  return { file, bytes: (await stat(join(tmp, file))).size, xxh64: await checksumFile(join(tmp, file)) };
 }
 
 /** Saves an index; usearch's own error on a full disk ("Failed to serialize into stream") becomes write_failed. */
@@ -166,6 +141,45 @@ function saveIndex(index: VectorIndex, path: string): void {
   } catch (err) {
     throw new AtlasError('write_failed', `cannot write ${path}: ${(err as Error).message} (disk full?)`);
   }
+}
+
+/** Seconds per named phase, each measured from the end of the previous one. */
+function createPhaseTimer() {
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark) / 1000;
+    mark = now;
+  };
+  return { phases, lap };
+}
+
+/** Pass 2: one usearch index per prefix j (the finest also calibrates), and the original index if asked. */
+async function buildIndexes(tmp: string, N: number, inputDim: number, adapter: Adapter, p: ReturnType<typeof checkOptions>, withOriginal: boolean, signal: AbortSignal | undefined, lap: (phase: string) => void) {
+  const S = adapter.numScales;
+  const d = adapter.scaleDim;
+  const vectors = join(tmp, INDEX_FILES.vectors);
+  const entry = async (prefix: number, file: string, dims: number): Promise<IndexFileEntry> => ({ prefix, dims, vectors: N, ...(await dataFileEntry(tmp, file)) });
+  const prefixes: IndexFileEntry[] = [];
+  let outOfReferenceDistance = 1;
+  for (let j = 1; j <= S; j++) {
+    const index = await buildPrefixIndex(vectors, N, S * d, { dims: j * d, ...p }, `prefix ${j}/${S}`, p.threads, signal);
+    lap(`index${j}`);
+    if (j === S) outOfReferenceDistance = calibrateOutOfReference(index, vectors, N, S * d, j * d, p.threads);
+    saveIndex(index, join(tmp, INDEX_FILES.prefix(j)));
+    lap(j === S ? `save${j}+calibrate` : `save${j}`);
+    prefixes.push(await entry(j, INDEX_FILES.prefix(j), j * d));
+  }
+  let original: IndexFileEntry | null = null;
+  if (withOriginal) {
+    const source = adapter.identity ? INDEX_FILES.vectors : INDEX_FILES.originalVectors;
+    const index = await buildPrefixIndex(join(tmp, source), N, inputDim, { dims: inputDim, ...p }, 'original', p.threads, signal);
+    lap('indexOriginal');
+    saveIndex(index, join(tmp, INDEX_FILES.original));
+    original = await entry(0, INDEX_FILES.original, inputDim);
+  }
+  return { prefixes, original, outOfReferenceDistance };
 }
 
 /** Pass 2 for one space: stream a vectors file, normalise its first `params.dims` of `rowDim`, add. */

@@ -5,7 +5,7 @@
 export { INDEX_FILES, checkAdapterHash, readManifest, verifyFiles } from './manifest.js';
 export { checksumFile, checkLabelCodes, checkVerifyMode, verifyIndex, verifyIndexFiles } from './integrity.js';
 export type { VerifyIndexOptions, VerifyResult } from './integrity.js';
-export { CellIdReader, CellIdWriter, cellIdHashBytes } from './cell-id-store.js';
+export { CellIdReader, CellIdWriter } from './cell-id-store.js';
 export { MAX_VOCABULARY, NO_CL_ID, labelBytes, loadLabelTable, viewLabelTable } from './label-store.js';
 export type { LabelCodes, LabelTable } from './label-store.js';
 export { VectorFile } from './vector-file.js';

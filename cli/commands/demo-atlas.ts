@@ -23,7 +23,7 @@ export const demoAtlasCommand = defineCommand({
   },
   notes: [
     'Embeddings follow the generative model described in README "Demo atlas"; cells per system follow the',
-    "seed's SCimilarity proportions. Prints rows, classes per level and cells per system at the end.",
+    "seed's SCimilarity proportions. Prints rows, categories per level and cells per system at the end.",
   ],
   async run(o, io) {
     const types = await loadCellTypeTable(o.types ?? projectPath(DEFAULT_TYPES));

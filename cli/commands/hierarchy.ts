@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { AtlasError, LEVEL_COLUMNS } from '../../common/index.js';
-import { DEFAULT_OBO_URL, loadOntology, resolveHierarchy, type HierarchyRow } from '../../ontology/index.js';
+import { DEFAULT_OBO_URL, formatLevelCounts, loadOntology, resolveHierarchy, summarizeLevels, type HierarchyRow } from '../../ontology/index.js';
 import { defineCommand } from '../command.js';
 import { option } from '../options.js';
-import { ONTOLOGY_OPTIONS } from '../shared-options.js';
+import { LABEL_OPTIONS, ONTOLOGY_OPTIONS, readLabelOptions } from '../shared-options.js';
 
 /** Reads a names file: one label per line, surrounding whitespace trimmed, blank lines ignored, order kept. */
 export async function readNamesFile(path: string): Promise<string[]> {
@@ -53,20 +53,25 @@ export function formatHierarchyJson(names: readonly string[], rows: ReadonlyMap<
 export const hierarchyCommand = defineCommand({
   name: 'hierarchy',
   summary: 'map Cell Ontology labels to the 4 hierarchy levels',
-  synopsis: ['--names FILE [--obo PATH|URL] [--json] [--cache-dir DIR]'],
+  synopsis: ['--names FILE [--obo PATH|URL] [--label-map FILE] [--subtype-names label|cl] [--json]'],
   options: {
     names: option.required('FILE', 'one cell type label per line (blank lines ignored)'),
     ...ONTOLOGY_OPTIONS,
+    ...LABEL_OPTIONS,
     json: option.flag('print one JSON object name → levels instead of a TSV table'),
   },
   notes: [
-    `Prints name, cl_id, ${LEVEL_COLUMNS.join(', ')} per label.`,
-    'Labels that match no term are reported together and the command exits non-zero.',
+    `Prints name, cl_id, ${LEVEL_COLUMNS.join(', ')} per label on stdout,`,
+    'then the number of categories per level on stderr. A label may be a CL name, an EXACT synonym or a',
+    'CL id (CL:0000860, CL_0000860, purl IRI). Labels that match no term are all reported, each with up to',
+    '3 suggestions, and the command exits non-zero without printing a table.',
   ],
   async run(o, io) {
+    const labelOptions = await readLabelOptions(o);
     const names = await readNamesFile(o.names);
     const { graph } = await loadOntology(o.obo ?? DEFAULT_OBO_URL, { cacheDir: o['cache-dir'] });
-    const rows = resolveHierarchy(graph, names);
+    const rows = resolveHierarchy(graph, names, labelOptions);
     io.stdout.write(o.json ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
+    io.stderr.write(`${names.length} label(s); ${formatLevelCounts(summarizeLevels(rows.values()))}\n`);
   },
 });
