@@ -3,7 +3,7 @@
  * crash cannot be caught.
  */
 import usearch from 'usearch';
-import { AtlasError, checkRows } from '../common/index.js';
+import { AtlasError, checkRows, firstNonFinite } from '../common/index.js';
 import { metricFor, type IndexMetric, type Quantization } from './types.js';
 
 const { Index, MetricKind, ScalarKind, exactSearch } = usearch;
@@ -101,6 +101,8 @@ export class VectorIndex {
  * `dataset`. Used for filtered searches over small subsets.
  */
 export function exactNeighbours(dataset: Float32Array, queries: Float32Array, dims: number, k: number, threads: number): Neighbours {
+  // The dataset is stored reference vectors: a NaN there is a damaged index, not the client's fault.
+  if (firstNonFinite(dataset) >= 0) throw new AtlasError('index_corrupt', 'a stored reference vector is not finite: the index files are damaged or changed since start; rebuild the index');
   const m = checkMatrix(dataset, dims, 'dataset');
   const n = checkMatrix(queries, dims, 'queries');
   checkK(k);
@@ -112,8 +114,11 @@ export function exactNeighbours(dataset: Float32Array, queries: Float32Array, di
   for (let q = 0; q < n; q++) {
     const c = res.counts ? Number(res.counts[q]) : kk;
     for (let i = 0; i < c; i++) {
-      rows[q * k + i] = Number(res.keys[q * kk + i]);
-      distances[q * k + i] = res.distances[q * kk + i]!;
+      const key = Number(res.keys[q * kk + i]);
+      const d = res.distances[q * kk + i]!;
+      if (!(key < m) || !Number.isFinite(d)) throw new AtlasError('index_corrupt', `exact search returned position ${key} of ${m} with distance ${d}`);
+      rows[q * k + i] = key;
+      distances[q * k + i] = d;
     }
   }
   return { n, k, rows, distances };

@@ -127,6 +127,9 @@ test('files damaged after start give index_corrupt answers, never wrong hits or 
     await fh.write(Buffer.from(new Float32Array([NaN, NaN]).buffer), 0, 8, 5 * 16 * 4);
     await fh.close();
     await assert.rejects(svc.search({ cellIds: ['cell-5'], n: 1, k: 3 }), (e) => isAtlasError(e, 'index_corrupt') && /row 5/.test(e.message));
+    // A filtered search whose exact scan reads that stored vector.
+    const query = { embeddings: atlas.embeddings.slice(0, 16), n: 1, k: 3, filter: { include: { subtype: ['subtype-5'] } } };
+    await assert.rejects(svc.search(query), (e) => isAtlasError(e, 'index_corrupt'));
     // An offset pointing far past the ids file.
     const off = await open(join(dir, 'cellid-offsets.bin'), 'r+');
     await off.write(Buffer.from(new Float64Array([1e12]).buffer), 0, 8, 4 * 8);
