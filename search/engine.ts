@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { AtlasError, LEVEL_COLUMNS, firstNonFinite, type LevelColumn } from '../common/index.js';
 import { openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
 import { normalizedCentroid } from './vector-math.js';
-import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
+import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
 import { callConsistentLevels } from './hierarchy-call.js';
+import { findPlanNeighbours } from './annotate-plan.js';
 import type { CompiledFilter } from './label-filter.js';
 import { tallyVotes, voteLevel, type Tally } from './vote.js';
-import type { CellAnnotation, LabelSummary, LevelVote, SearchHit, SearchQueryResult, Weighting } from './types.js';
+import type { AnnotatePlan, CellAnnotation, LabelSummary, LevelVote, SearchHit, SearchQueryResult, Weighting } from './types.js';
 
 /** What an engine needs to open (crosses to workers as workerData). */
 export interface EngineInit {
@@ -55,6 +56,7 @@ export interface EngineAnnotateRequest {
   readonly minConfidence: number;
   readonly filter: CompiledFilter | null;
   readonly outOfReferenceDistance: number;
+  readonly plan: AnnotatePlan;
   /** Return the cells as JSON text (comma-separated objects) in `cellsJson` instead of objects. */
   readonly serialize?: boolean;
 }
@@ -170,24 +172,25 @@ export class SearchEngine {
     const t0 = performance.now();
     const full = await this.adapter.embed(req.embeddings, req.n);
     const t1 = performance.now();
-    // One search per distinct prefix (an identity adapter serves every level from one search).
-    const byPrefix = new Map<number, Neighbours>();
     const mask = req.filter ? this.masks.get(req.filter) : null;
-    for (const c of this.m.levelColumns) {
-      const j = this.m.levelPrefix[c]!;
-      if (byPrefix.has(j)) continue;
-      const queries = await this.queryVectors(req, j, full);
-      byPrefix.set(j, searchFiltered(this.spaces.get(j)!, queries, req.k, mask, this.threads));
-    }
+    const width = this.m.numScales * this.m.scaleDim;
+    const vectors = this.spaces.get(this.m.prefixes[0]!.prefix)!.vectors;
+    const { prefixOf, byPrefix } = await findPlanNeighbours(req.plan, this.m, req.n, req.k, {
+      queriesAt: (j) => this.queryVectors(req, j, full),
+      search: (j, queries, k) => searchFiltered(this.spaces.get(j)!, queries, k, mask, this.threads),
+      readStored: (rows) => vectors.readRows(rows),
+      width,
+      numCells: this.m.numCells,
+    });
     const t2 = performance.now();
-    const finest = Math.max(...this.m.levelColumns.map((c) => this.m.levelPrefix[c]!));
+    const finest = Math.max(...(Object.values(prefixOf) as number[]));
     const cells: CellAnnotation[] = [];
     const codes = new Int32Array(req.k);
     for (let q = 0; q < req.n; q++) {
       const levels: Partial<Record<LevelColumn, LevelVote>> = {};
       const tallies: (Tally | null)[] = LEVEL_COLUMNS.map(() => null);
       for (const c of this.m.levelColumns) {
-        const j = this.m.levelPrefix[c]!;
+        const j = prefixOf[c]!;
         const nb = byPrefix.get(j)!;
         const l = LEVEL_COLUMNS.indexOf(c);
         const col = this.labels.levels[l]!;

@@ -5,8 +5,9 @@ export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
 export { callConsistentLevels } from './hierarchy-call.js';
 export { createRequestSchemas } from './request-schema.js';
 export type { RequestLimits, RequestSchemas } from './request-schema.js';
-export { UNASSIGNED } from './types.js';
+export { UNASSIGNED, ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN } from './types.js';
 export type {
+  AnnotatePlan,
   AnnotateQuery,
   AnnotateResult,
   AnnotateTimings,

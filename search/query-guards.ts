@@ -3,12 +3,12 @@
  * service still resolves where a query goes (the same rules the schema applies, from here), guards every
  * native call (integer k, dims, finite floats) and checks what only it can know (cell ids, in service.ts).
  */
-import { AtlasError, checkRows, describeValue, type LevelColumn } from '../common/index.js';
+import { AtlasError, checkRows, describeValue, quoteInput, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import type { EngineAnnotateRequest, EngineSearchRequest } from './engine.js';
 import { compileFilter } from './label-filter.js';
 import { levelList, resolveLevel } from './level-names.js';
-import { INDEX_MAX_K, type AnnotateQuery, type SearchQuery } from './types.js';
+import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, INDEX_MAX_K, type AnnotateQuery, type SearchQuery } from './types.js';
 
 /** Throws k_out_of_range unless k is an integer in 1..max. */
 export function checkK(k: unknown, max = INDEX_MAX_K): number {
@@ -90,5 +90,7 @@ export function checkAnnotate(q: AnnotateQuery, m: IndexManifest): EngineAnnotat
   checkRows(q.embeddings, m.inputDim, 'embeddings', n);
   const filter = compileFilter(q.filter, m.vocabularies);
   const outOfReferenceDistance = q.outOfReferenceDistance ?? m.outOfReferenceDistance;
-  return { embeddings: q.embeddings, n, k, weighting: q.weighting, minConfidence: q.minConfidence ?? 0, filter, outOfReferenceDistance };
+  const plan = q.plan ?? DEFAULT_ANNOTATE_PLAN;
+  if (!(ANNOTATE_PLANS as readonly string[]).includes(plan)) throw new AtlasError('invalid_argument', `plan must be one of ${ANNOTATE_PLANS.join(', ')}, got ${quoteInput(String(plan))}`);
+  return { embeddings: q.embeddings, n, k, weighting: q.weighting, minConfidence: q.minConfidence ?? 0, filter, outOfReferenceDistance, plan };
 }

@@ -10,7 +10,7 @@ import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';
 import { kProblem, prefixProblem, resolveTarget } from './query-guards.js';
 import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
-import { WEIGHTINGS, type AnnotateQuery, type SearchFilter, type SearchQuery } from './types.js';
+import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, WEIGHTINGS, type AnnotateQuery, type SearchFilter, type SearchQuery } from './types.js';
 
 /** The request limits the schemas enforce (the server's documented limits). */
 export interface RequestLimits {
@@ -93,6 +93,9 @@ function annotateSchema(m: IndexManifest, limits: RequestLimits, embeddings: Ret
       min_confidence: numberField(0, 1).meta({ description: 'Levels whose confidence is below it are "unassigned"' }).optional(),
       out_of_reference_distance: numberField(0, MAX_COSINE_DISTANCE, 'a cosine distance').meta({ description: 'Override of the build-time threshold' }).optional(),
       filter: filter.optional(),
+      plan: choiceField(ANNOTATE_PLANS)
+        .meta({ description: 'full: one search at the widest prefix, voted at every level; per-level: one search per level prefix; funnel: short-prefix shortlist reranked exactly per level' })
+        .default(DEFAULT_ANNOTATE_PLAN),
     },
     'kNN vote per level over the embeddings given.',
   ).transform(
@@ -104,6 +107,7 @@ function annotateSchema(m: IndexManifest, limits: RequestLimits, embeddings: Ret
       minConfidence: b.min_confidence,
       outOfReferenceDistance: b.out_of_reference_distance,
       filter: resolveFilter(b.filter, m),
+      plan: b.plan,
     }),
   );
 }

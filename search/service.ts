@@ -233,6 +233,7 @@ class IndexService implements AtlasIndexService {
       weighting: base.weighting,
       minConfidence: base.minConfidence,
       outOfReferenceDistance: base.outOfReferenceDistance,
+      plan: base.plan,
     };
     return { head, answers, n: base.n, timings: { adapterMs, searchMs, voteMs, totalMs: performance.now() - t0 } };
   }

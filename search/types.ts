@@ -12,6 +12,19 @@ export const INDEX_MAX_K = 10_000;
 /** Vote weightings: every neighbour counts 1, or 1/distance (SCimilarity's `weighting=True`). */
 export const WEIGHTINGS = ['uniform', 'distance'] as const;
 
+/**
+ * How annotate finds each cell's neighbours: `full` = one search at the widest prefix, voted at every level;
+ * `per-level` = one search per level's own prefix; `funnel` = a shortlist from the shortest level prefix,
+ * reranked exactly at each level's prefix from the stored vectors. Measured in BENCHMARKS.md "Annotate plans".
+ */
+export const ANNOTATE_PLANS = ['full', 'per-level', 'funnel'] as const;
+
+/** One of {@link ANNOTATE_PLANS}. */
+export type AnnotatePlan = (typeof ANNOTATE_PLANS)[number];
+
+/** The plan annotate uses when the request names none (the fastest at equal accuracy, BENCHMARKS.md). */
+export const DEFAULT_ANNOTATE_PLAN: AnnotatePlan = 'full';
+
 /** One of {@link WEIGHTINGS}. */
 export type Weighting = (typeof WEIGHTINGS)[number];
 
@@ -106,6 +119,8 @@ export interface AnnotateQuery {
   readonly filter?: SearchFilter;
   /** Override of the manifest's out-of-reference distance. */
   readonly outOfReferenceDistance?: number;
+  /** Search plan (default {@link DEFAULT_ANNOTATE_PLAN}). */
+  readonly plan?: AnnotatePlan;
 }
 
 /** kNN vote at one level, with SCimilarity's `get_predictions_kNN` statistics. */
@@ -163,6 +178,7 @@ export interface AnnotateResult {
   readonly weighting: Weighting;
   readonly minConfidence: number;
   readonly outOfReferenceDistance: number;
+  readonly plan: AnnotatePlan;
   readonly cells: CellAnnotation[];
   readonly timings: AnnotateTimings;
 }

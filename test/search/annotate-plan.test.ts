@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { join } from 'node:path';
+import { isAtlasError, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
+import { DEFAULT_ANNOTATE_PLAN, createRequestSchemas, openAtlasIndex, type AnnotatePlan, type AtlasIndexService, type SearchFilter } from '../../search/index.js';
+import { rerankExactly } from '../../search/annotate-plan.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
+import { DEFAULT_LIMITS } from '../../server/index.js';
+import { DIM, createFakeAdapter, embeddingOf, rng, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
+
+let atlas: SyntheticAtlas;
+let svc: AtlasIndexService;
+const adapter = createFakeAdapter();
+
+before(async () => {
+  atlas = await writeSyntheticAtlas(40, 128);
+  const adapterPath = await writeFakeAdapterFile(atlas.dir);
+  const out = join(atlas.dir, 'idx');
+  await buildAtlasIndex({ referencePath: atlas.path, adapterPath, outDir: out, threads: 1 }, { adapter });
+  svc = await openAtlasIndex(out, { adapterPath, workers: 0 }, { adapter });
+});
+
+after(async () => {
+  await svc?.close();
+  await atlas?.cleanup();
+});
+
+/** Held-out cells, one per subtype. */
+function heldOut(): { x: Float32Array; n: number } {
+  const r = rng(99);
+  const x = new Float32Array(16 * DIM);
+  for (let s = 0; s < 16; s++) x.set(embeddingOf(s, r, 0.2), s * DIM);
+  return { x, n: 16 };
+}
+
+const annotateWith = (plan: AnnotatePlan | undefined, k: number, filter?: SearchFilter) => {
+  const { x, n } = heldOut();
+  return svc.annotate({ embeddings: x, n, k, weighting: 'uniform', plan, filter });
+};
+
+/** Label counts of the k hits of each query at one prefix, through the same service's search. */
+async function searchCounts(prefix: number, column: LevelColumn, k: number, filter?: SearchFilter): Promise<Record<string, number>[]> {
+  const { x, n } = heldOut();
+  const res = await svc.search({ embeddings: x, n, k, prefix, filter });
+  return res.results.map((r) => {
+    const counts: Record<string, number> = {};
+    for (const h of r.hits) counts[h[column]] = (counts[h[column]] ?? 0) + 1;
+    return counts;
+  });
+}
+
+test('rerankExactly: shortlist slots reordered by exact cosine distance, empty slots dropped', () => {
+  // 1 query, shortlist of 3 slots (rows 7, −1, 3), 2-d unit vectors.
+  const shortlist = { n: 1, k: 3, rows: Int32Array.from([7, -1, 3]), distances: Float32Array.from([0.1, Infinity, 0.2]) };
+  const vectors = Float32Array.from([0, 1, 0, 0, 1, 0]);
+  const nb = rerankExactly(shortlist, vectors, Float32Array.from([1, 0]), 2, 3);
+  assert.deepEqual([...nb.rows], [3, 7, -1]);
+  assert.deepEqual([...nb.distances], [0, 1, Infinity]);
+});
+
+test('plan full votes every level at the widest prefix; per-level and funnel at each level\'s own prefix', async () => {
+  const expect = { full: [4, 4, 4, 4], 'per-level': [1, 2, 3, 4], funnel: [1, 2, 3, 4] } as const;
+  for (const plan of ['full', 'per-level', 'funnel'] as const) {
+    const res = await annotateWith(plan, 10);
+    assert.equal(res.plan, plan);
+    for (const cell of res.cells) assert.deepEqual(LEVEL_COLUMNS.map((c) => cell.levels[c]!.prefix), expect[plan], plan);
+  }
+  assert.equal((await annotateWith(undefined, 10)).plan, DEFAULT_ANNOTATE_PLAN);
+});
+
+test('plans full and per-level vote on the hits the service\'s own search returns at those prefixes', async () => {
+  for (const plan of ['full', 'per-level'] as const) {
+    const res = await annotateWith(plan, 12);
+    for (const [l, c] of LEVEL_COLUMNS.entries()) {
+      const counts = await searchCounts(plan === 'full' ? 4 : l + 1, c, 12);
+      res.cells.forEach((cell, q) => assert.deepEqual(cell.levels[c]!.hits, counts[q], `${plan} ${c} cell ${q}`));
+    }
+  }
+});
+
+test('funnel: with the whole (exactly searched) subset shortlisted, each level equals the exact search at its prefix', async () => {
+  // Excluding one subtype leaves 600 cells: filtered searches over them are exact, and 4·k ≥ 600 shortlists all.
+  const filter: SearchFilter = { exclude: { level4_subtype: ['subtype-0'] } };
+  const res = await annotateWith('funnel', 150, filter);
+  for (const [l, c] of LEVEL_COLUMNS.entries()) {
+    const counts = await searchCounts(l + 1, c, 150, filter);
+    res.cells.forEach((cell, q) => assert.deepEqual(cell.levels[c]!.hits, counts[q], `${c} cell ${q}`));
+  }
+});
+
+test('the request schema takes plan, defaults it, and rejects an unknown one', () => {
+  const schemas = createRequestSchemas(svc.manifest, DEFAULT_LIMITS);
+  const cell = [Array.from({ length: DIM }, () => 0.5)];
+  assert.equal(schemas.parseAnnotate({ embeddings: cell }).plan, DEFAULT_ANNOTATE_PLAN);
+  assert.equal(schemas.parseAnnotate({ embeddings: cell, plan: 'funnel' }).plan, 'funnel');
+  assert.throws(() => schemas.parseAnnotate({ embeddings: cell, plan: 'fastest' }), (e) => isAtlasError(e, 'invalid_request'));
+});
+
+test('the service rejects an unknown plan with invalid_argument', async () => {
+  const { x } = heldOut();
+  await assert.rejects(svc.annotate({ embeddings: x.slice(0, DIM), n: 1, k: 5, weighting: 'uniform', plan: 'fastest' as AnnotatePlan }), (e) => isAtlasError(e, 'invalid_argument'));
+});
