@@ -36,6 +36,8 @@ export interface EngineSearchRequest {
   readonly maxDist?: number;
   readonly centroid: boolean;
   readonly summary: boolean;
+  /** Search beam for this request (a view of the prefix file opened with it); undefined = the manifest's. */
+  readonly ef?: number;
   /** Return the results as JSON text (comma-separated objects) in `resultsJson` instead of objects. */
   readonly serialize?: boolean;
 }
@@ -70,10 +72,16 @@ export interface EngineAnnotateResponse {
   readonly voteMs: number;
 }
 
+/** Views at non-default beams kept open per engine. */
+const MAX_EF_VIEWS = 8;
+
 export class SearchEngine {
   private readonly masks: MaskCache;
+  /** Views of prefix files at other search beams, least recently used first. */
+  private readonly views = new Map<string, SearchSpace>();
 
   private constructor(
+    private readonly dir: string,
     private readonly m: IndexManifest,
     private readonly labels: LabelTable,
     private readonly spaces: Map<number, SearchSpace>,
@@ -104,7 +112,29 @@ export class SearchEngine {
       m.numCells,
     );
     const a = adapter ?? (await openAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
-    return new SearchEngine(m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter);
+    return new SearchEngine(dir, m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter);
+  }
+
+  /**
+   * The space of a prefix searched with beam `ef`: usearch's JS binding fixes expansion_search per index
+   * object, so each other beam is one more memory-mapped view of the same file (shared page cache; opening
+   * one costs milliseconds, BENCHMARKS.md), kept for later requests (the few most recent).
+   */
+  private spaceAt(prefix: number, ef: number | undefined): SearchSpace {
+    const space = this.spaces.get(prefix)!;
+    if (ef === undefined || ef === this.m.expansionSearch) return space;
+    const key = `${prefix}:${ef}`;
+    let view = this.views.get(key);
+    if (view) {
+      this.views.delete(key);
+    } else {
+      const entry = prefix === 0 ? this.m.original! : this.m.prefixes.find((p) => p.prefix === prefix)!;
+      const params = { dims: space.dims, quantization: this.m.quantization, connectivity: this.m.connectivity, expansionAdd: this.m.expansionAdd, expansionSearch: ef };
+      view = { ...space, index: VectorIndex.view(join(this.dir, entry.file), params, this.m.numCells) };
+      if (this.views.size >= MAX_EF_VIEWS) this.views.delete(this.views.keys().next().value!);
+    }
+    this.views.set(key, view);
+    return view;
   }
 
   /** Reference rows of cell ids (−1 for unknown ids). */
@@ -129,7 +159,7 @@ export class SearchEngine {
     const t0 = performance.now();
     const full = req.embeddings && req.prefix !== 0 ? await this.adapter.embed(req.embeddings, req.n) : undefined;
     const t1 = performance.now();
-    const space = this.spaces.get(req.prefix)!;
+    const space = this.spaceAt(req.prefix, req.ef);
     let queries = await this.queryVectors(req, req.prefix, full);
     let n = req.n;
     if (req.centroid) {

@@ -8,7 +8,7 @@ import type { IndexManifest } from '../index-files/index.js';
 import type { EngineAnnotateRequest, EngineSearchRequest } from './engine.js';
 import { compileFilter } from './label-filter.js';
 import { levelList, resolveLevel } from './level-names.js';
-import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, INDEX_MAX_K, type AnnotateQuery, type SearchQuery } from './types.js';
+import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, INDEX_MAX_K, MAX_SEARCH_EF, type AnnotateQuery, type SearchQuery } from './types.js';
 
 /** Throws k_out_of_range unless k is an integer in 1..max. */
 export function checkK(k: unknown, max = INDEX_MAX_K): number {
@@ -79,7 +79,8 @@ export function checkSearch(q: SearchQuery, m: IndexManifest): CheckedSearch {
   if (q.embeddings !== undefined) checkRows(q.embeddings, m.inputDim, 'embeddings', n);
   if (q.cellIds !== undefined && q.cellIds.length !== n) throw new AtlasError('invalid_request', `${q.cellIds.length} cell ids for n = ${n} queries`);
   const filter = compileFilter(q.filter, m.vocabularies);
-  const request = { embeddings: q.embeddings, n, prefix: target.prefix, k, filter, maxDist: q.maxDist, centroid: q.centroid === true, summary: q.summary === true };
+  if (q.ef !== undefined && !(Number.isSafeInteger(q.ef) && q.ef >= 1 && q.ef <= MAX_SEARCH_EF)) throw new AtlasError('invalid_argument', `ef must be an integer in [1, ${MAX_SEARCH_EF}], got ${describeValue(q.ef)}`);
+  const request = { embeddings: q.embeddings, n, prefix: target.prefix, k, filter, maxDist: q.maxDist, centroid: q.centroid === true, summary: q.summary === true, ef: q.ef };
   return { target, cellIds: q.cellIds, request };
 }
 

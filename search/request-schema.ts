@@ -10,7 +10,7 @@ import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';
 import { kProblem, prefixProblem, resolveTarget } from './query-guards.js';
 import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
-import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, WEIGHTINGS, type AnnotateQuery, type SearchFilter, type SearchQuery } from './types.js';
+import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, MAX_SEARCH_EF, WEIGHTINGS, type AnnotateQuery, type SearchFilter, type SearchQuery } from './types.js';
 
 /** The request limits the schemas enforce (the server's documented limits). */
 export interface RequestLimits {
@@ -72,12 +72,15 @@ function searchSchema(m: IndexManifest, limits: RequestLimits, embeddings: Retur
       max_dist: numberField(0, MAX_COSINE_DISTANCE, 'a cosine distance').meta({ description: 'Drop hits farther than this cosine distance' }).optional(),
       centroid: booleanField().meta({ description: 'Search once with the normalised mean of the queries' }).default(false),
       summary: booleanField().meta({ description: 'Add hit counts per label at every level' }).default(false),
+      ef: integerField(1, MAX_SEARCH_EF, (v) => `must be an integer in [1, ${MAX_SEARCH_EF}], got ${describeValue(v)}`)
+        .meta({ description: 'HNSW search beam for this request (default: the index\'s expansion_search); the beam used is max(ef, k). Recall per ef: BENCHMARKS.md' })
+        .optional(),
     },
     'Exactly one of embeddings and cell_ids; at most one of level, prefix and original (default: the finest prefix).',
   ).transform((b): SearchQuery => {
     if ((b.embeddings === undefined) === (b.cell_ids === undefined)) throw new AtlasError('invalid_request', 'request body must give exactly one of embeddings and cell_ids');
     const target = resolveTarget({ level: b.level, prefix: b.prefix, original: b.original }, m);
-    const common = { level: target.level ?? undefined, prefix: b.prefix, original: b.original, k: b.k, filter: resolveFilter(b.filter, m), maxDist: b.max_dist, centroid: b.centroid, summary: b.summary };
+    const common = { level: target.level ?? undefined, prefix: b.prefix, original: b.original, k: b.k, filter: resolveFilter(b.filter, m), maxDist: b.max_dist, centroid: b.centroid, summary: b.summary, ef: b.ef };
     if (b.embeddings !== undefined) return { ...common, embeddings: b.embeddings, n: b.embeddings.length / m.inputDim };
     return { ...common, cellIds: b.cell_ids, n: b.cell_ids!.length };
   });

@@ -25,6 +25,9 @@ export type AnnotatePlan = (typeof ANNOTATE_PLANS)[number];
 /** The plan annotate uses when the request names none (the fastest at equal accuracy, BENCHMARKS.md). */
 export const DEFAULT_ANNOTATE_PLAN: AnnotatePlan = 'full';
 
+/** Largest per-request search beam (`ef`). */
+export const MAX_SEARCH_EF = 4096;
+
 /** One of {@link WEIGHTINGS}. */
 export type Weighting = (typeof WEIGHTINGS)[number];
 
@@ -60,6 +63,8 @@ export interface SearchQuery {
   readonly maxDist?: number;
   /** Search once with the normalised mean of all n queries (SCimilarity's centroid search). */
   readonly centroid?: boolean;
+  /** HNSW search beam (expansion_search) for this request; default the manifest's. Effective beam: max(ef, k). */
+  readonly ef?: number;
   /** Add the hit counts per label at every level to each result. */
   readonly summary?: boolean;
 }

@@ -100,3 +100,27 @@ test('the service rejects an unknown plan with invalid_argument', async () => {
   const { x } = heldOut();
   await assert.rejects(svc.annotate({ embeddings: x.slice(0, DIM), n: 1, k: 5, weighting: 'uniform', plan: 'fastest' as AnnotatePlan }), (e) => isAtlasError(e, 'invalid_argument'));
 });
+
+test('search ef: a beam covering the whole index returns the exact nearest cells; bad beams are refused', async () => {
+  const { x, n } = heldOut();
+  const unit = (v: Float32Array) => {
+    const norm = Math.hypot(...v);
+    return Array.from(v, (e) => e / norm);
+  };
+  const res = await svc.search({ embeddings: x, n, k: 10, prefix: 4, ef: atlas.numRows });
+  res.results.forEach((r, q) => {
+    const query = unit(x.subarray(q * DIM, (q + 1) * DIM));
+    const scored = Array.from({ length: atlas.numRows }, (_, row) => {
+      const v = unit(atlas.embeddings.subarray(row * DIM, (row + 1) * DIM));
+      return { id: `cell-${row}`, d: 1 - v.reduce((s, e, i) => s + e * query[i]!, 0) };
+    }).sort((a, b) => a.d - b.d);
+    assert.deepEqual(new Set(r.hits.map((h) => h.cell_id)), new Set(scored.slice(0, 10).map((s) => s.id)), `query ${q}`);
+  });
+  const small = await svc.search({ embeddings: x, n, k: 10, prefix: 4, ef: 1 });
+  for (const r of small.results) assert.equal(r.hits.length, 10);
+  await assert.rejects(svc.search({ embeddings: x, n, k: 10, ef: 0 }), (e) => isAtlasError(e, 'invalid_argument'));
+  const schemas = createRequestSchemas(svc.manifest, DEFAULT_LIMITS);
+  const cell = [Array.from({ length: DIM }, () => 0.5)];
+  assert.equal(schemas.parseSearch({ embeddings: cell, ef: 24 }).ef, 24);
+  assert.throws(() => schemas.parseSearch({ embeddings: cell, ef: 1.5 }), (e) => isAtlasError(e, 'invalid_request'));
+});

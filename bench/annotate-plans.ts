@@ -1,0 +1,124 @@
+/**
+ * Annotate plans (issue 12): cells/s and per-level accuracy of each `plan` on held-out cells against a built
+ * index, through the service (in-process and with worker threads), medians of `--repeats`; optionally
+ * exports the held-out adapter outputs and true label codes for the Python peers (bench/peers.py).
+ *
+ *   node dist/bench/annotate-plans.js --index DIR --queries held.parquet [--adapter FILE] [--k 50]
+ *     [--body 1000] [--repeats 3] [--workers 0,2] [--export DIR] [--out result.json]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { projectPath, type LevelColumn } from '../common/index.js';
+import { openAdapter } from '../adapter/index.js';
+import { openAtlas } from '../atlas/index.js';
+import { readManifest } from '../index-files/index.js';
+import { sampleAtlas } from '../eval/index.js';
+
+type AtlasSample = Awaited<ReturnType<typeof sampleAtlas>>;
+import { ANNOTATE_PLANS, openAtlasIndex, type AnnotatePlan, type AtlasIndexService } from '../search/index.js';
+
+/** One plan × worker count: median cells/s over the repeats and the accuracy per level (same every run). */
+export interface PlanFigure {
+  readonly plan: AnnotatePlan;
+  readonly workers: number;
+  readonly cellsPerSecond: number;
+  readonly runs: readonly number[];
+  readonly accuracy: Readonly<Record<string, number>>;
+  readonly load: number;
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Annotates every held-out cell in bodies of `body` cells (sent one after another), timing the whole pass. */
+async function annotateAll(svc: AtlasIndexService, sample: AtlasSample, plan: AnnotatePlan, k: number, body: number) {
+  const columns = svc.manifest.levelColumns;
+  const correct = columns.map(() => 0);
+  const t0 = performance.now();
+  for (let s = 0; s < sample.n; s += body) {
+    const n = Math.min(body, sample.n - s);
+    const res = await svc.annotate({ embeddings: sample.embeddings.slice(s * sample.dim, (s + n) * sample.dim), n, k, weighting: 'uniform', plan });
+    res.cells.forEach((cell, q) =>
+      columns.forEach((c, i) => {
+        if (cell.levels[c]?.label === sample.dictionaries[c][sample.codes[c][s + q]!]) correct[i]!++;
+      }),
+    );
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { cellsPerSecond: sample.n / seconds, accuracy: Object.fromEntries(columns.map((c, i) => [c, correct[i]! / sample.n])) };
+}
+
+/** Every plan at every worker count; the order of plans rotates between repeats so warm-up favours none. */
+export async function runPlanBench(o: { indexDir: string; adapterPath: string; sample: AtlasSample; k: number; body: number; repeats: number; workers: readonly number[]; log: (l: string) => void }): Promise<PlanFigure[]> {
+  const out: PlanFigure[] = [];
+  for (const workers of o.workers) {
+    const svc = await openAtlasIndex(o.indexDir, { adapterPath: o.adapterPath, workers, threadsPerWorker: 1, verify: 'none' });
+    try {
+      await annotateAll(svc, { ...o.sample, n: Math.min(o.sample.n, 500) }, 'full', o.k, o.body);
+      const runs = new Map<AnnotatePlan, number[]>(ANNOTATE_PLANS.map((p) => [p, []]));
+      const acc = new Map<AnnotatePlan, Record<string, number>>();
+      for (let r = 0; r < o.repeats; r++) {
+        for (let i = 0; i < ANNOTATE_PLANS.length; i++) {
+          const plan = ANNOTATE_PLANS[(i + r) % ANNOTATE_PLANS.length]!;
+          const f = await annotateAll(svc, o.sample, plan, o.k, o.body);
+          runs.get(plan)!.push(f.cellsPerSecond);
+          acc.set(plan, f.accuracy);
+          o.log(`  workers ${workers} plan ${plan}: ${f.cellsPerSecond.toFixed(0)} cells/s, accuracy ${Object.values(f.accuracy).map((a) => a.toFixed(3)).join('/')} (load ${loadavg()[0]!.toFixed(2)})`);
+        }
+      }
+      for (const plan of ANNOTATE_PLANS) out.push({ plan, workers, cellsPerSecond: median(runs.get(plan)!), runs: runs.get(plan)!, accuracy: acc.get(plan)!, load: loadavg()[0]! });
+    } finally {
+      await svc.close();
+    }
+  }
+  return out;
+}
+
+/** Writes queries.f32 (adapter outputs, n × width), truth.i32 (per level, codes into the index vocabularies). */
+async function exportForPeers(dir: string, indexDir: string, adapterPath: string, sample: AtlasSample): Promise<void> {
+  const m = await readManifest(indexDir);
+  const adapter = await openAdapter(adapterPath, { inputDim: m.inputDim, threads: 2 });
+  try {
+    const full = await adapter.embed(sample.embeddings, sample.n);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'queries.f32'), new Uint8Array(full.buffer, full.byteOffset, full.byteLength));
+    const truth = new Int32Array(m.levelColumns.length * sample.n);
+    m.levelColumns.forEach((c: LevelColumn, l) => {
+      for (let q = 0; q < sample.n; q++) truth[l * sample.n + q] = m.vocabularies[c].indexOf(sample.dictionaries[c][sample.codes[c][q]!]!);
+    });
+    writeFileSync(join(dir, 'truth.i32'), new Uint8Array(truth.buffer));
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ n: sample.n, width: m.numScales * m.scaleDim, numCells: m.numCells, levels: m.levelColumns, indexDir }));
+  } finally {
+    await adapter.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      index: { type: 'string' },
+      queries: { type: 'string' },
+      adapter: { type: 'string', default: projectPath('models', 'demo-adapter.onnx') },
+      k: { type: 'string', default: '50' },
+      body: { type: 'string', default: '1000' },
+      repeats: { type: 'string', default: '3' },
+      workers: { type: 'string', default: '0,2' },
+      export: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  if (!values.index || !values.queries) throw new Error('annotate-plans: give --index DIR and --queries held-out.parquet');
+  const sample = await sampleAtlas(await openAtlas(values.queries), 1e9, 0);
+  const log = (l: string) => process.stdout.write(`${l}\n`);
+  if (values.export) {
+    await exportForPeers(values.export, values.index, values.adapter!, sample);
+    log(`exported ${sample.n} held-out adapter outputs to ${values.export}`);
+    return;
+  }
+  const figures = await runPlanBench({ indexDir: values.index, adapterPath: values.adapter!, sample, k: Number(values.k), body: Number(values.body), repeats: Number(values.repeats), workers: values.workers!.split(',').map(Number), log });
+  for (const f of figures) log(`${f.plan}\tworkers ${f.workers}\t${f.cellsPerSecond.toFixed(0)} cells/s\t${Object.values(f.accuracy).map((a) => a.toFixed(3)).join('/')}\tload ${f.load.toFixed(2)}`);
+  if (values.out) writeFileSync(values.out, JSON.stringify(figures, null, 2));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
