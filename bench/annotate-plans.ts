@@ -25,8 +25,12 @@ export interface PlanFigure {
   readonly workers: number;
   readonly cellsPerSecond: number;
   readonly runs: readonly number[];
+  /** Median CPU time (all threads of the process) per cell, µs: less sensitive to a loaded machine than cells/s. */
+  readonly cpuUsPerCell: number;
   readonly accuracy: Readonly<Record<string, number>>;
   readonly load: number;
+  /** Worker time per phase of the last run, ms. */
+  readonly phases: { readonly adapterMs: number; readonly searchMs: number; readonly voteMs: number };
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -35,10 +39,15 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 async function annotateAll(svc: AtlasIndexService, sample: AtlasSample, plan: AnnotatePlan, k: number, body: number) {
   const columns = svc.manifest.levelColumns;
   const correct = columns.map(() => 0);
+  const phases = { adapterMs: 0, searchMs: 0, voteMs: 0 };
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let s = 0; s < sample.n; s += body) {
     const n = Math.min(body, sample.n - s);
     const res = await svc.annotate({ embeddings: sample.embeddings.slice(s * sample.dim, (s + n) * sample.dim), n, k, weighting: 'uniform', plan });
+    phases.adapterMs += res.timings.adapterMs;
+    phases.searchMs += res.timings.searchMs;
+    phases.voteMs += res.timings.voteMs;
     res.cells.forEach((cell, q) =>
       columns.forEach((c, i) => {
         if (cell.levels[c]?.label === sample.dictionaries[c][sample.codes[c][s + q]!]) correct[i]!++;
@@ -46,28 +55,33 @@ async function annotateAll(svc: AtlasIndexService, sample: AtlasSample, plan: An
     );
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { cellsPerSecond: sample.n / seconds, accuracy: Object.fromEntries(columns.map((c, i) => [c, correct[i]! / sample.n])) };
+  const cpu = process.cpuUsage(cpu0);
+  return { cellsPerSecond: sample.n / seconds, cpuUsPerCell: (cpu.user + cpu.system) / sample.n, phases, accuracy: Object.fromEntries(columns.map((c, i) => [c, correct[i]! / sample.n])) };
 }
 
 /** Every plan at every worker count; the order of plans rotates between repeats so warm-up favours none. */
-export async function runPlanBench(o: { indexDir: string; adapterPath: string; sample: AtlasSample; k: number; body: number; repeats: number; workers: readonly number[]; log: (l: string) => void }): Promise<PlanFigure[]> {
+export async function runPlanBench(o: { indexDir: string; adapterPath: string; sample: AtlasSample; k: number; body: number; repeats: number; workers: readonly number[]; plans: readonly AnnotatePlan[]; log: (l: string) => void }): Promise<PlanFigure[]> {
   const out: PlanFigure[] = [];
   for (const workers of o.workers) {
     const svc = await openAtlasIndex(o.indexDir, { adapterPath: o.adapterPath, workers, threadsPerWorker: 1, verify: 'none' });
     try {
       await annotateAll(svc, { ...o.sample, n: Math.min(o.sample.n, 500) }, 'full', o.k, o.body);
-      const runs = new Map<AnnotatePlan, number[]>(ANNOTATE_PLANS.map((p) => [p, []]));
+      const runs = new Map<AnnotatePlan, number[]>(o.plans.map((p) => [p, []]));
+      const cpus = new Map<AnnotatePlan, number[]>(o.plans.map((p) => [p, []]));
       const acc = new Map<AnnotatePlan, Record<string, number>>();
+      const phases = new Map<AnnotatePlan, PlanFigure['phases']>();
       for (let r = 0; r < o.repeats; r++) {
-        for (let i = 0; i < ANNOTATE_PLANS.length; i++) {
-          const plan = ANNOTATE_PLANS[(i + r) % ANNOTATE_PLANS.length]!;
+        for (let i = 0; i < o.plans.length; i++) {
+          const plan = o.plans[(i + r) % o.plans.length]!;
           const f = await annotateAll(svc, o.sample, plan, o.k, o.body);
           runs.get(plan)!.push(f.cellsPerSecond);
+          cpus.get(plan)!.push(f.cpuUsPerCell);
           acc.set(plan, f.accuracy);
-          o.log(`  workers ${workers} plan ${plan}: ${f.cellsPerSecond.toFixed(0)} cells/s, accuracy ${Object.values(f.accuracy).map((a) => a.toFixed(3)).join('/')} (load ${loadavg()[0]!.toFixed(2)})`);
+          phases.set(plan, f.phases);
+          o.log(`  workers ${workers} plan ${plan}: ${f.cellsPerSecond.toFixed(0)} cells/s, ${f.cpuUsPerCell.toFixed(0)} µs CPU/cell, accuracy ${Object.values(f.accuracy).map((a) => a.toFixed(3)).join('/')} (load ${loadavg()[0]!.toFixed(2)})`);
         }
       }
-      for (const plan of ANNOTATE_PLANS) out.push({ plan, workers, cellsPerSecond: median(runs.get(plan)!), runs: runs.get(plan)!, accuracy: acc.get(plan)!, load: loadavg()[0]! });
+      for (const plan of o.plans) out.push({ plan, workers, cellsPerSecond: median(runs.get(plan)!), runs: runs.get(plan)!, cpuUsPerCell: median(cpus.get(plan)!), accuracy: acc.get(plan)!, phases: phases.get(plan)!, load: loadavg()[0]! });
     } finally {
       await svc.close();
     }
@@ -104,6 +118,7 @@ async function main(): Promise<void> {
       body: { type: 'string', default: '1000' },
       repeats: { type: 'string', default: '3' },
       workers: { type: 'string', default: '0,2' },
+      plans: { type: 'string', default: ANNOTATE_PLANS.join(',') },
       export: { type: 'string' },
       out: { type: 'string' },
     },
@@ -116,8 +131,8 @@ async function main(): Promise<void> {
     log(`exported ${sample.n} held-out adapter outputs to ${values.export}`);
     return;
   }
-  const figures = await runPlanBench({ indexDir: values.index, adapterPath: values.adapter!, sample, k: Number(values.k), body: Number(values.body), repeats: Number(values.repeats), workers: values.workers!.split(',').map(Number), log });
-  for (const f of figures) log(`${f.plan}\tworkers ${f.workers}\t${f.cellsPerSecond.toFixed(0)} cells/s\t${Object.values(f.accuracy).map((a) => a.toFixed(3)).join('/')}\tload ${f.load.toFixed(2)}`);
+  const figures = await runPlanBench({ indexDir: values.index, adapterPath: values.adapter!, sample, k: Number(values.k), body: Number(values.body), repeats: Number(values.repeats), workers: values.workers!.split(',').map(Number), plans: values.plans!.split(',') as AnnotatePlan[], log });
+  for (const f of figures) log(`${f.plan}\tworkers ${f.workers}\t${f.cellsPerSecond.toFixed(0)} cells/s\t${f.cpuUsPerCell.toFixed(0)} µs CPU/cell\t${Object.values(f.accuracy).map((a) => a.toFixed(3)).join('/')}\tadapter/search/vote ms ${[f.phases.adapterMs, f.phases.searchMs, f.phases.voteMs].map((v) => v.toFixed(0)).join('/')}\tload ${f.load.toFixed(2)}`);
   if (values.out) writeFileSync(values.out, JSON.stringify(figures, null, 2));
 }
 

@@ -11,6 +11,7 @@ import { loadLabelTable, INDEX_FILES, checkAdapterHash, checkLabelCodes, checkVe
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
 import { checkAnnotate, checkSearch } from './query-guards.js';
 import { WorkerPool } from './worker-pool.js';
+import { planPrefixes } from './annotate-plan.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
 import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult, SerializedSearchResult } from './types.js';
 
@@ -23,7 +24,8 @@ export const ANNOTATE_CHUNK = 32;
 /** Most queries per search job. */
 export const SEARCH_CHUNK = 64;
 const SEARCH_CHUNK_HITS = 512;
-const ANNOTATE_CHUNK_HITS = 512;
+/** Neighbours found per annotate job, over all its searches (512 hits × the 4 searches of plan per-level). */
+const ANNOTATE_CHUNK_HITS = 2048;
 const LOOKUP_CHUNK = 1024;
 
 /** Queries per search job at this k. */
@@ -31,9 +33,9 @@ export function searchChunkRows(k: number): number {
   return Math.max(1, Math.min(SEARCH_CHUNK, Math.floor(SEARCH_CHUNK_HITS / k)));
 }
 
-/** Cells per annotate job at this k. */
-export function annotateChunkRows(k: number): number {
-  return Math.max(1, Math.min(ANNOTATE_CHUNK, Math.floor(ANNOTATE_CHUNK_HITS / k)));
+/** Cells per annotate job at this k, for a plan making `searches` searches per cell. */
+export function annotateChunkRows(k: number, searches = 1): number {
+  return Math.max(1, Math.min(ANNOTATE_CHUNK, Math.floor(ANNOTATE_CHUNK_HITS / (k * searches))));
 }
 
 /** Test hook: an adapter object for the in-process engine (workers: 0) instead of opening adapterPath. */
@@ -215,7 +217,7 @@ class IndexService implements AtlasIndexService {
     const D = this.manifest.inputDim;
     const lane = this.nextLane++;
     const answers = await Promise.all(
-      chunks(base.n, annotateChunkRows(base.k)).map(([s, e]) =>
+      chunks(base.n, annotateChunkRows(base.k, new Set(Object.values(planPrefixes(base.plan, this.manifest))).size)).map(([s, e]) =>
         this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, embeddings: base.embeddings.slice(s * D, e * D) } }, lane),
       ),
     );
