@@ -90,7 +90,7 @@ export async function runPlanBench(o: { indexDir: string; adapterPath: string; s
 }
 
 /** Writes queries.f32 (adapter outputs, n × width), truth.i32 (per level, codes into the index vocabularies). */
-async function exportForPeers(dir: string, indexDir: string, adapterPath: string, sample: AtlasSample): Promise<void> {
+export async function exportForPeers(dir: string, indexDir: string, adapterPath: string, sample: AtlasSample): Promise<void> {
   const m = await readManifest(indexDir);
   const adapter = await openAdapter(adapterPath, { inputDim: m.inputDim, threads: 2 });
   try {

@@ -4,6 +4,7 @@ import type { EngineBenchResult } from './engine-bench.js';
 import type { HttpBenchResult } from './http-bench.js';
 import type { ThroughputRow } from './adapter-throughput.js';
 import type { runFairnessBench } from './fairness.js';
+import { renderPeers, type PeersResult } from './peers.js';
 
 /** Everything bench/results/latest.json holds. */
 export interface BenchResults {
@@ -23,6 +24,8 @@ export interface BenchResults {
     fairness?: Awaited<ReturnType<typeof runFairnessBench>>;
   } | null;
   evaluation: { adapter: string; exact: EvaluationReport | null; index: IndexEvaluationReport | null } | null;
+  /** Issue 12's side-by-side run (absent in results from before). */
+  peers?: PeersResult | null;
   fit: FitVerdict | null;
   seconds: number;
 }
@@ -169,6 +172,7 @@ export function renderBenchmarkTables(r: BenchResults): string {
       x.quantization, f0(x.measuredAt), f0(x.indexBytesPerCell), f1(x.otherBytesPerCell), f1(x.totalGiB), x.fits ? 'yes' : 'no', f0(x.folderBytesPerCell), f1(x.folderGiB), x.folderFits ? 'yes' : 'no',
     ])));
   }
+  if (r.peers) out.push('', renderPeers(r.peers));
   return out.join('\n');
 }
 

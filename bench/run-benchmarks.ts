@@ -25,9 +25,10 @@ import { writeSplitDemoAtlas } from './demo-files.js';
 import { runEngineBench, type EngineBenchResult } from './engine-bench.js';
 import { runFairnessBench } from './fairness.js';
 import { runHttpBench } from './http-bench.js';
+import { runPeersBench } from './peers.js';
 import { fitVerdict, renderBenchmarkTables, type BenchResults } from './report-md.js';
 
-const SECTIONS = ['engines', 'adapter', 'serving', 'eval'] as const;
+const SECTIONS = ['engines', 'adapter', 'serving', 'eval', 'peers'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +44,10 @@ const { values } = parseArgs({
     'serving-cells': { type: 'string', default: '100000' },
     'held-out': { type: 'string', default: '5000' },
     'target-recall': { type: 'string', default: '0.95' },
+    // peers: an index already built (and its held-out cells) instead of building one of --serving-cells.
+    'peers-index': { type: 'string' },
+    'peers-queries': { type: 'string' },
+    'peers-repeats': { type: 'string', default: '3' },
     adapter: { type: 'string', default: projectPath('models', 'demo-adapter.onnx') },
     // The demo adapter was trained on the demo atlas of seed 7 (models/README.md); class means depend on the
     // seed, so its held-out cells must come from the same stream (cells past the first 100,000).
@@ -73,6 +78,7 @@ const results: BenchResults = values['render-only'] && previous.command ? (previ
   adapter: previous.adapter ?? null,
   serving: previous.serving ?? null,
   evaluation: previous.evaluation ?? null,
+  peers: previous.peers ?? null,
   fit: null,
   seconds: 0,
 };
@@ -158,6 +164,28 @@ if (only.has('serving') || only.has('eval')) {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+if (only.has('peers')) {
+  const adapterPath = existsSync(values.adapter!) ? values.adapter! : 'identity';
+  const repeats = Number(values['peers-repeats']);
+  if (values['peers-index'] && values['peers-queries']) {
+    results.peers = await runPeersBench({ indexDir: values['peers-index'], heldOut: values['peers-queries'], adapterPath, repeats, log });
+  } else {
+    const dir = await mkdtemp(join(tmpdir(), 'fa-bench-peers-'));
+    try {
+      const cells = Number(values['serving-cells']);
+      const reference = join(dir, 'reference.parquet');
+      const heldOut = join(dir, 'held-out.parquet');
+      log(`peers: writing ${cells} reference + ${values['held-out']} held-out demo cells (seed ${seed}) and building the index`);
+      await writeSplitDemoAtlas(reference, heldOut, cells, Number(values['held-out']), seed);
+      await buildAtlasIndex({ referencePath: reference, adapterPath, outDir: join(dir, 'index'), threads });
+      results.peers = await runPeersBench({ indexDir: join(dir, 'index'), heldOut, adapterPath, repeats, log });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  saveResults();
 }
 
 if (!values['render-only']) {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../common/index.js';
+import { ANNOTATE_PLANS } from '../search/index.js';
 
 const counts = z.record(z.string(), z.number());
 const perLevel = <T extends z.ZodType>(schema: T) => z.partialRecord(z.enum(LEVEL_COLUMNS as unknown as [LevelColumn, ...LevelColumn[]]), schema);
@@ -48,6 +49,7 @@ export const AnnotateResponse = z.strictObject({
   weighting: z.string(),
   minConfidence: z.number(),
   outOfReferenceDistance: z.number(),
+  plan: z.enum(ANNOTATE_PLANS),
   cells: z.array(
     z.strictObject({
       levels: perLevel(LevelVote),
