@@ -39,7 +39,7 @@ function encodingType(file: H5File, path: string): string | undefined {
 function checkFloatMatrix(file: H5File, ds: H5Dataset, name: string, numObs: number): { rows: number; dim: number } {
   const info = file.info(ds);
   if (info.kind !== 'float' || (info.size !== 4 && info.size !== 8)) {
-    throw new AtlasError('invalid_input', `${file.path}: ${name} has dtype ${info.kind}${info.size * 8}; an embedding must be float32 or float64`);
+    throw new AtlasError('invalid_input', `${file.path}: ${name} has dtype ${info.kind === 'integer' ? 'int' : info.kind}${info.size * 8}; an embedding must be float32 or float64`);
   }
   if (info.shape.length !== 2) throw new AtlasError('invalid_input', `${file.path}: ${name} has shape (${info.shape.join(', ')}); an embedding must be 2-d (cells × dims)`);
   const [rows, dim] = info.shape as [number, number];
