@@ -71,10 +71,9 @@ test('scaled recipe and the loss check of train.py', { skip: TORCH_SKIP }, () =>
     'import json, sys',
     `sys.path.insert(0, ${JSON.stringify(projectPath('adapter', 'python'))})`,
     'from train import choose_num_heads, scaled_recipe, losses_to_raw',
-    'table = {"accuracy": {"raw": [0.9, 0.8], "prefix1": [0.95, 0.5], "prefix2": [0.9, 0.7]}}',
     'print(json.dumps({"heads": [choose_num_heads(d) for d in (128, 50, 53, 12)],',
     '  "small": scaled_recipe(425), "large": scaled_recipe(85000), "given": scaled_recipe(425, 64, 0.01, 7, 2),',
-    '  "worse": losses_to_raw(table, ["a", "b"])}))',
+    '  "worse": losses_to_raw([0.9, 0.8], [0.95, 0.7], ["a", "b"])}))',
   ].join('\n');
   const r = spawnSync(pythonPath(), ['-c', code], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
