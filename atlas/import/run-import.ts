@@ -10,7 +10,7 @@ import { buildLabelLevelMap } from '../ingest.js';
 import { createSummaryCounter, type AtlasSummary } from '../summary.js';
 import type { EncodedColumn } from '../types.js';
 import { DEFAULT_ROW_GROUP_SIZE, createAtlasWriter, type AtlasWriter } from '../writer.js';
-import { requireEveryRow, requireUniqueIds, sliceColumn } from './labels.js';
+import { dropUnusedValues, requireEveryRow, requireUniqueIds, sliceColumn } from './labels.js';
 import type { ImportSource, SourceColumn } from './types.js';
 
 /** Where the labels come from: a column of names, or a column of Cell Ontology ids. */
@@ -89,7 +89,7 @@ export async function importToAtlas(source: ImportSource, options: ImportPipelin
   const kind = 'labelColumn' in options.labels ? 'label' : 'cl';
   const labelName = 'labelColumn' in options.labels ? options.labels.labelColumn : options.labels.clIdColumn;
   const ids = await readIds(source, options.idColumn);
-  const labels: SourceColumn = await obs.column(labelName);
+  const labels: SourceColumn = dropUnusedValues(await obs.column(labelName));
   requireEveryRow(labels, `${kind === 'cl' ? 'CL id' : 'label'} in column "${labelName}"`, ids);
   const keepColumns = [...(options.keepColumns ?? [])];
   const kept = await Promise.all(keepColumns.map((c) => obs.column(c)));

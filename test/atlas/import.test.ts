@@ -121,7 +121,7 @@ test('bad .h5ad input: one readable error each, no output left', { skip: noObo |
   await assertFails({ ...base, input: h5('current'), matrix: { obsm: 'X_umap' } }, 'invalid_input', /no obsm key "X_umap" \(obsm keys: .*X_pca/);
   await assertFails({ ...base, input: h5('current'), matrix: { obsm: 'X_int' } }, 'invalid_input', /dtype int32; an embedding must be float32 or float64/);
   await assertFails({ ...base, input: h5('current'), labels: { labelColumn: 'celltype' } }, 'invalid_input', /obs has no column "celltype" \(columns: .*cell_type/);
-  await assertFails({ ...base, input: h5('current'), labels: { clIdColumn: 'cell_type' } }, 'invalid_input', /4 value\(s\) of the CL id column are not CL ids \("B cell", "T cell", .*\); for names use --label-column/);
+  await assertFails({ ...base, input: h5('current'), labels: { clIdColumn: 'cell_type' } }, 'invalid_input', /4 value\(s\) of the CL id column are not CL ids \("T cell", "B cell", .*\); for names use --label-column/);
   await assertFails({ ...base, input: h5('unmapped') }, 'unmapped_labels', /"natural killer cel".*natural killer cell/);
 });
 
