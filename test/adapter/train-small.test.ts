@@ -66,11 +66,11 @@ test('a 500-cell 50-d reference trains (5 heads), and never loses to raw silentl
   }
 });
 
-test('scaled recipe and the loss check of train.py', { skip: TORCH_SKIP }, () => {
+test('scaled recipe and the loss check (adapter/python/recipe.py)', { skip: TORCH_SKIP }, () => {
   const code = [
     'import json, sys',
     `sys.path.insert(0, ${JSON.stringify(projectPath('adapter', 'python'))})`,
-    'from train import choose_num_heads, scaled_recipe, losses_to_raw',
+    'from recipe import choose_num_heads, scaled_recipe, losses_to_raw',
     'print(json.dumps({"heads": [choose_num_heads(d) for d in (128, 50, 53, 12)],',
     '  "small": scaled_recipe(425), "large": scaled_recipe(85000), "given": scaled_recipe(425, 64, 0.01, 7, 2),',
     '  "worse": losses_to_raw([0.9, 0.8], [0.95, 0.7], ["a", "b"])}))',
