@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { SHARED_OBO_PATH, isAtlasError, projectPath } from '../../common/index.js';
 import { expandStrings } from '../../atlas/arrow-columns.js';
-import { importAtlas, openAtlas, parseNpyHeader, splitFields, type ImportOptions } from '../../atlas/index.js';
+import { importAtlas, openAtlas, parseNpyHeader, splitFields, stratifyAtlas, type ImportOptions } from '../../atlas/index.js';
 import { writeNpy } from '../../adapter/index.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
@@ -91,6 +91,18 @@ test('committed fixtures: current (categorical groups) and legacy (__categories)
   // the legacy file's X is the same matrix, dense
   const x = await readAll((await run({ input: join(COMMITTED, 'anndata-legacy.h5ad'), matrix: { X: true }, labels: { labelColumn: 'cell_type' } })).out);
   assert.deepEqual(x.rows.map((r) => r.emb), a.rows.map((r) => r.emb));
+});
+
+test('stratify keeps the extra columns with their rows', { skip: noObo }, async () => {
+  const imported = (await run({ input: join(COMMITTED, 'anndata-current.h5ad'), matrix: { obsm: 'X_pca' }, labels: { labelColumn: 'cell_type' }, keepColumns: ['donor', 'barcode'] })).out;
+  const out = outPath();
+  await stratifyAtlas({ input: imported, out, rowGroupSize: 4, seed: 3 });
+  const before = await readAll(imported);
+  const after = await readAll(out);
+  assert.deepEqual(after.reader.extraColumns, ['donor', 'barcode']);
+  assert.notDeepEqual(after.rows.map((r) => r.id), before.rows.map((r) => r.id));
+  const byId = new Map(before.rows.map((r) => [r.id, r]));
+  for (const r of after.rows) assert.deepEqual(r, byId.get(r.id));
 });
 
 test('anndata-written file: float64 obsm, CSR X, CL id column, numeric and string extra columns', { skip: noObo || noAnndata }, async () => {
