@@ -130,6 +130,8 @@ test('bad .h5ad input: one readable error each, no output left', { skip: noObo |
   const mapped = await readAll((await run({ ...base, input: h5('unmapped'), labelMap: new Map([['natural killer cel', 'CL:0000623']]) })).out);
   assert.equal(mapped.rows[4]!.clId, 'CL:0000623');
   assert.equal(mapped.rows[4]!.subtype, 'natural killer cel');
+  await assertFails({ ...base, input: h5('csc'), matrix: { X: true } }, 'invalid_input', /X is CSC \(column-compressed\).*tocsr/);
+  await assertFails({ ...base, input: h5('compound') }, 'invalid_input', /obs is a compound dataset \(anndata < 0\.7\)/);
   await assertFails({ ...base, input: h5('current'), matrix: { obsm: 'X_umap' } }, 'invalid_input', /no obsm key "X_umap" \(obsm keys: .*X_pca/);
   await assertFails({ ...base, input: h5('current'), matrix: { obsm: 'X_int' } }, 'invalid_input', /dtype int32; an embedding must be float32 or float64/);
   await assertFails({ ...base, input: h5('current'), labels: { labelColumn: 'celltype' } }, 'invalid_input', /obs has no column "celltype" \(columns: .*cell_type/);
