@@ -203,13 +203,23 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
       }
       const schema = atlasSchema(dim, withClIds, extraColumns);
       const cellIds = batch.cellIds ?? Array.from({ length: n }, (_, i) => String(rows + i));
+      // The Arrow IPC → parquet-wasm hand-off fails ("failed to fill whole buffer") when two columns share one
+      // codes array, as a caller reusing a column object for several levels would: give each its own.
+      const used = new Set<Int32Array>();
+      const own = (col: EncodedColumn): EncodedColumn => {
+        if (!used.has(col.codes)) {
+          used.add(col.codes);
+          return col;
+        }
+        return { codes: col.codes.slice(), dictionary: col.dictionary };
+      };
       const children = [
         encodeEmbeddings(batch.embeddings, n, dim),
-        ...LEVEL_COLUMNS.map((c, k) => encodeDictionary(batch.levels[c], dictionaryType(k))),
+        ...LEVEL_COLUMNS.map((c, k) => encodeDictionary(own(batch.levels[c]), dictionaryType(k))),
         encodeUtf8(cellIds),
       ];
-      if (withClIds) children.push(encodeDictionary(batch.clIds!, dictionaryType(LEVEL_COLUMNS.length), MISSING_CL_ID));
-      extraColumns.forEach((name, k) => children.push(encodeDictionary(batch.extra![name]!, dictionaryType(extraDictionaryId(k)))));
+      if (withClIds) children.push(encodeDictionary(own(batch.clIds!), dictionaryType(LEVEL_COLUMNS.length), MISSING_CL_ID));
+      extraColumns.forEach((name, k) => children.push(encodeDictionary(own(batch.extra![name]!), dictionaryType(extraDictionaryId(k)))));
       const record = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
       let wasmBatches: parquet.RecordBatch[];
       try {
