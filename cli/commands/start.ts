@@ -88,7 +88,11 @@ export const startCommand: Command = {
   ].join('\n'),
   options: { ...SERVE_NETWORK_OPTIONS },
   async run(values, positionals) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `start: unexpected argument ${JSON.stringify(positionals[0])}`);
+    if (positionals.length > 0) {
+      // `npm start --port 9000` gives npm the flag and us the bare "9000"
+      const npmHint = /^\d+$/.test(positionals[0]!) ? ` (through npm, options follow \`--\`: \`npm start -- --port ${positionals[0]}\` or \`PORT=${positionals[0]} npm start\`)` : '';
+      throw new AtlasError('invalid_argument', `start: unexpected argument ${JSON.stringify(positionals[0])}${npmHint}`);
+    }
     const envPort = process.env.PORT;
     const net = readNetworkOptions({ ...values, port: values.port ?? (envPort !== undefined && envPort !== '' ? envPort : undefined) }, 8080);
     const adapterPath = projectPath(DEMO.adapter);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -38,4 +38,10 @@ test('start with a taken port stops before generating anything, naming the npm w
   } finally {
     await taken.close();
   }
+});
+
+test('start given a bare number (what `npm start --port 9000` passes) says how to pass the port through npm', () => {
+  const r = spawnSync(process.execPath, [CLI_ENTRY, 'start', '9000'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'fractal-atlas: start: unexpected argument "9000" (through npm, options follow `--`: `npm start -- --port 9000` or `PORT=9000 npm start`)\n');
 });
