@@ -41,14 +41,14 @@ export const buildCommand: Command = {
     overwrite: { type: 'boolean' },
     'labels-as-is': { type: 'boolean' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `build: unexpected argument ${JSON.stringify(positionals[0])}`);
     const referencePath = requireString(values, 'reference', 'build');
     const adapterPath = requireString(values, 'adapter', 'build');
     const outDir = requireString(values, 'out', 'build');
     const quantization = (values.quantization ?? 'f32') as Quantization;
     if (!['f32', 'f16', 'i8'].includes(quantization)) throw new AtlasError('invalid_argument', `--quantization must be f32, f16 or i8, got ${JSON.stringify(values.quantization)}`);
-    for (const line of await describeReference(referencePath, values['labels-as-is'] === true)) process.stderr.write(`${line}\n`);
+    for (const line of await describeReference(referencePath, values['labels-as-is'] === true)) io.stderr.write(`${line}\n`);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -68,7 +68,7 @@ export const buildCommand: Command = {
         signal: controller.signal,
       });
       const m = r.manifest;
-      process.stdout.write(
+      io.stdout.write(
         `built ${r.outDir}: ${m.numCells} cells, ${m.numScales} prefix indexes (dims ${m.prefixes.map((p) => p.dims).join(', ')})` +
           `${m.original ? ` + original (${m.original.dims})` : ''}, ${m.quantization}, M=${m.connectivity}, ` +
           `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}\n` +

@@ -70,7 +70,7 @@ export const importCommand: Command = {
     'row-group-size': { type: 'string' },
     compression: { type: 'string' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `import: unexpected argument ${JSON.stringify(positionals[0])}`);
     const input = requireString(values, 'in', 'import');
     const out = requireString(values, 'out', 'import');
@@ -97,6 +97,6 @@ export const importCommand: Command = {
       progress: true,
     });
     const kept = result.keptColumns.length > 0 ? `, extra columns ${result.keptColumns.join(', ')}` : '';
-    process.stdout.write(`wrote ${out} from ${result.matrix} (dim ${result.dim}${kept})\n${formatSummary(result.summary, result.seconds)}`);
+    io.stdout.write(`wrote ${out} from ${result.matrix} (dim ${result.dim}${kept})\n${formatSummary(result.summary, result.seconds)}`);
   },
 };

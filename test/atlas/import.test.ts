@@ -3,14 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { SHARED_OBO_PATH, isAtlasError, projectPath } from '../../common/index.js';
 import { expandStrings } from '../../atlas/arrow-columns.js';
 import { importAtlas, openAtlas, parseNpyHeader, splitFields, stratifyAtlas, type ImportOptions } from '../../atlas/index.js';
 import { writeNpy } from '../../adapter/index.js';
+import { runCliInProcess } from '../support/run-cli.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const MAKE_FIXTURES = projectPath('test', 'atlas', 'fixtures', 'make_h5ad_fixtures.py');
 const COMMITTED = projectPath('test', 'fixtures');
@@ -203,20 +202,20 @@ test('pure helpers: quoted fields, npy header', () => {
   assert.throws(() => parseNpyHeader(Buffer.from('hello world'), 'x.npy'), (e) => isAtlasError(e, 'invalid_input'));
 });
 
-test('CLI import: --help shows a worked example; bad input is one line, exit 1', { skip: noObo }, () => {
-  const help = spawnSync(process.execPath, [CLI_ENTRY, 'import', '--help'], { encoding: 'utf8' });
+test('CLI import: --help shows a worked example; bad input is one line, exit 1', { skip: noObo }, async () => {
+  const help = await runCliInProcess(['import', '--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /fractal-atlas import --in pbmc\.h5ad --obsm X_pca --label-column cell_type/);
   const out = join(root, 'cli.parquet');
-  const ok = spawnSync(process.execPath, [CLI_ENTRY, 'import', '--in', join(COMMITTED, 'anndata-current.h5ad'), '--obsm', 'X_pca', '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', out], { encoding: 'utf8' });
+  const ok = await runCliInProcess(['import', '--in', join(COMMITTED, 'anndata-current.h5ad'), '--obsm', 'X_pca', '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', out]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /rows: 12/);
   assert.match(ok.stdout, /rows\/s/);
-  const bad = spawnSync(process.execPath, [CLI_ENTRY, 'import', '--in', join(COMMITTED, 'anndata-current.h5ad'), '--obsm', 'nope', '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', join(root, 'bad.parquet')], { encoding: 'utf8' });
+  const bad = await runCliInProcess(['import', '--in', join(COMMITTED, 'anndata-current.h5ad'), '--obsm', 'nope', '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', join(root, 'bad.parquet')]);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^fractal-atlas: .*no obsm key "nope"[^\n]*\n$/);
   assert.ok(!existsSync(join(root, 'bad.parquet')));
-  const both = spawnSync(process.execPath, [CLI_ENTRY, 'import', '--in', 'x.h5ad', '--obsm', 'a', '--label-column', 'a', '--cl-id-column', 'b', '--out', 'y'], { encoding: 'utf8' });
+  const both = await runCliInProcess(['import', '--in', 'x.h5ad', '--obsm', 'a', '--label-column', 'a', '--cl-id-column', 'b', '--out', 'y']);
   assert.equal(both.status, 2);
   assert.match(both.stderr, /exactly one of --label-column/);
 });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
 import { DEFAULT_LIMITS, createRequestValidator, resolveLimits } from '../../server/index.js';
-import { fakeManifest } from './fake-service.js';
+import { sampleManifest } from './sample-manifest.js';
 
-const manifest = fakeManifest();
+const manifest = sampleManifest();
 const v = createRequestValidator(manifest, DEFAULT_LIMITS);
 
 function rejects(fn: () => unknown, code: string, message: RegExp): void {
@@ -57,7 +57,7 @@ test('embedding errors name the bad row and column', () => {
 
 test('levels: unknown names list the trained levels from the manifest', () => {
   rejects(() => v.parseSearch({ cell_ids: ['a'], level: 'species' }), 'unknown_level', /unknown level "species"; this index serves system, lineage, type, subtype \(or "prefix": 1\.\.4\)/);
-  const twoLevels = createRequestValidator(fakeManifest({ levelColumns: ['level1_system', 'level2_lineage'] }), DEFAULT_LIMITS);
+  const twoLevels = createRequestValidator(sampleManifest({ levelColumns: ['level1_system', 'level2_lineage'] }), DEFAULT_LIMITS);
   rejects(() => twoLevels.parseSearch({ cell_ids: ['a'], level: 'subtype' }), 'unknown_level', /serves system, lineage \(/);
   rejects(() => v.parseSearch({ cell_ids: ['a'], prefix: 5 }), 'invalid_request', /prefix must be an integer in 1\.\.4, got number 5/);
   rejects(() => v.parseSearch({ cell_ids: ['a'], prefix: 2, level: 'type' }), 'invalid_request', /only one of level, prefix and original/);
