@@ -4,3 +4,4 @@ export type { ErrorCode } from './errors.js';
 export { createProgress } from './progress.js';
 export type { Progress } from './progress.js';
 export { PROJECT_ROOT, SHARED_OBO_PATH, projectPath } from './paths.js';
+export { readFully, readFullyAsync, writeFully } from './file-io.js';

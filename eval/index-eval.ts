@@ -6,7 +6,8 @@
  */
 import { AtlasError } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
-import { openAtlasIndex, readManifest, type AtlasIndexService, type OpenAtlasIndexOptions, type SearchHit } from '../index/index.js';
+import { openAtlasIndex, type AtlasIndexService, type OpenAtlasIndexOptions, type SearchHit } from '../search/index.js';
+import { readManifest } from '../index-files/index.js';
 import { shortLevelName, type LevelColumn } from '../ontology/index.js';
 import { scoreCodes } from './knn-accuracy.js';
 import { sampleAtlas, type AtlasSample } from './sample.js';

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { AtlasError } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
 import { shortLevelName } from '../ontology/index.js';
-import { openEmbeddingAdapter, type EmbeddingAdapter } from '../index/index.js';
+import { openEmbeddingAdapter, type EmbeddingAdapter } from '../index-files/index.js';
 import { evaluateFractalTable, type FractalTableResult } from './fractal-table.js';
 import { sampleAtlas } from './sample.js';
 

@@ -4,7 +4,7 @@
  */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { AtlasError } from '../common/index.js';
-import type { AnnotateTimings, AtlasIndexService } from '../index/index.js';
+import type { AnnotateTimings, AtlasIndexService } from '../search/index.js';
 import { shortLevelName } from '../ontology/index.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';

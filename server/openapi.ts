@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document of the HTTP API, generated from the index manifest (levels, dims) and the limits,
  * so that it always describes the server that serves it.
  */
-import type { IndexManifest } from '../index/index.js';
+import type { IndexManifest } from '../index-files/index.js';
 import { LEVEL_COLUMNS, shortLevelName } from '../ontology/index.js';
 import { DEFAULT_ANNOTATE_K, DEFAULT_SEARCH_K, type ServerLimits } from './limits.js';
 

@@ -4,7 +4,8 @@
  * manifest, never re-typed here.
  */
 import { AtlasError } from '../common/index.js';
-import type { AnnotateQuery, IndexManifest, SearchFilter, SearchQuery, Weighting } from '../index/index.js';
+import type { AnnotateQuery, SearchFilter, SearchQuery, Weighting } from '../search/index.js';
+import type { IndexManifest } from '../index-files/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
 import { DEFAULT_ANNOTATE_K, DEFAULT_SEARCH_K, type ServerLimits } from './limits.js';
 

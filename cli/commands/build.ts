@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { AtlasError } from '../../common/index.js';
-import { BUILD_DEFAULTS, buildAtlasIndex, type Quantization } from '../../index/index.js';
+import { BUILD_DEFAULTS, buildAtlasIndex } from '../../index-build/index.js';
+import { type Quantization } from '../../index-files/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 
 /** `fractal-atlas build`: atlas + adapter → index folder (one usearch index per prefix). */

@@ -1,5 +1,5 @@
 import { AtlasError } from '../../common/index.js';
-import { openAtlasIndex } from '../../index/index.js';
+import { openAtlasIndex } from '../../search/index.js';
 import { API_KEY_ENV, startServer, type RunningServer } from '../../server/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 

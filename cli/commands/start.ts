@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtlasError, createProgress, isAtlasError, projectPath } from '../../common/index.js';
 import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
-import { buildAtlasIndex } from '../../index/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
 import { type Command } from '../command.js';
 import { SERVE_NETWORK_OPTIONS, SERVE_NETWORK_USAGE, printServing, readNetworkOptions, serveIndex } from './serve.js';
 

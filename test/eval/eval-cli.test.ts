@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { LEVEL_COLUMNS, createAtlasWriter, type EncodedColumn, type LevelColumn } from '../../atlas/index.js';
 import { runEvaluation, type EvaluationReport, type IndexEvaluationReport } from '../../eval/index.js';
-import { createIdentityAdapter } from '../../index/index.js';
-import { buildAtlasIndex } from '../../index/index.js';
+import { createIdentityAdapter } from '../../index-files/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'eval-cli-'));

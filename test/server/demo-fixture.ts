@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '../../common/index.js';
 import { createAtlasWriter, createDemoGenerator, createDemoModel, loadCellTypeTable } from '../../atlas/index.js';
-import { buildAtlasIndex, type IndexManifest } from '../../index/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
+import { type IndexManifest } from '../../index-files/index.js';
 import { DEMO } from '../../cli/commands/start.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
 

@@ -4,18 +4,8 @@
  * receives so tests can check what the HTTP layer hands the service.
  */
 import { AtlasError } from '../../common/index.js';
-import type {
-  AnnotateQuery,
-  AnnotateResult,
-  AtlasIndexService,
-  CellAnnotation,
-  IndexManifest,
-  InfoResult,
-  LevelVote,
-  SearchHit,
-  SearchQuery,
-  SearchResult,
-} from '../../index/index.js';
+import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, LevelVote, SearchHit, SearchQuery, SearchResult } from '../../search/index.js';
+import type { IndexManifest } from '../../index-files/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../../ontology/index.js';
 
 export interface FakeCell {

@@ -6,9 +6,8 @@
  * than 99% of reference cells are from their own nearest neighbour.
  */
 import { closeSync, openSync } from 'node:fs';
-import { readFully } from './cell-id-store.js';
-import type { VectorIndex } from './usearch-io.js';
-import { normalizedPrefix } from './vector-math.js';
+import { readFully } from '../common/index.js';
+import { normalizedPrefix, type VectorIndex } from '../index-files/index.js';
 
 const SAMPLE = 2000;
 const PERCENTILE = 0.99;

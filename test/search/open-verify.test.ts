@@ -3,7 +3,9 @@ import { cp, readFile, readdir, truncate, unlink, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { IDENTITY_ADAPTER, buildAtlasIndex, openAtlasIndex, type EmbeddingAdapter } from '../../index/index.js';
+import { IDENTITY_ADAPTER, type EmbeddingAdapter } from '../../index-files/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
+import { openAtlasIndex } from '../../search/index.js';
 import { DIM, createFakeAdapter, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
 
 let atlas: SyntheticAtlas;

@@ -5,14 +5,10 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { AtlasError, createProgress } from '../common/index.js';
+import { AtlasError, createProgress, writeFully } from '../common/index.js';
 import type { AtlasBatch, AtlasReader } from '../atlas/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
-import type { EmbeddingAdapter } from './adapter-port.js';
-import { CellIdWriter, writeFully } from './cell-id-store.js';
-import { MAX_VOCABULARY, NO_CL_ID, labelBytes } from './label-store.js';
-import { INDEX_FILES } from './manifest.js';
-import { firstNonFinite } from './vector-math.js';
+import { CellIdWriter, MAX_VOCABULARY, NO_CL_ID, labelBytes, INDEX_FILES, firstNonFinite, type EmbeddingAdapter } from '../index-files/index.js';
 
 /** Throws when the build's abort signal fired (checked between batches). */
 export function throwIfAborted(signal: AbortSignal | undefined): void {

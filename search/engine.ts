@@ -5,18 +5,12 @@
  */
 import { join } from 'node:path';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
-import { openEmbeddingAdapter, type EmbeddingAdapter } from './adapter-port.js';
-import { CellIdReader } from './cell-id-store.js';
+import { openEmbeddingAdapter, CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, normalizedCentroid, normalizedPrefix, type EmbeddingAdapter, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
 import { callConsistentLevels } from './hierarchy-call.js';
 import type { CompiledFilter } from './label-filter.js';
-import { NO_CL_ID, viewLabelTable, type LabelTable } from './label-store.js';
-import { INDEX_FILES } from './manifest.js';
-import { VectorIndex, type Neighbours } from './usearch-io.js';
-import { VectorFile } from './vector-file.js';
-import { normalizedCentroid, normalizedPrefix } from './vector-math.js';
 import { tallyVotes, voteLevel, type Tally } from './vote.js';
-import type { CellAnnotation, IndexManifest, LabelSummary, LevelVote, SearchHit, SearchQueryResult, Weighting } from './types.js';
+import type { CellAnnotation, LabelSummary, LevelVote, SearchHit, SearchQueryResult, Weighting } from './types.js';
 
 /** What an engine needs to open (crosses to workers as workerData). */
 export interface EngineInit {

@@ -7,10 +7,8 @@
  *  3. queries still short then fall back to the exact search over the subset, streamed in chunks.
  * So a filtered search returns k hits whenever k matching cells exist.
  */
-import { buildRowMask, type CompiledFilter, type LabelCodes, type RowMask } from './label-filter.js';
-import { exactNeighbours, type Neighbours, type VectorIndex } from './usearch-io.js';
-import type { VectorFile } from './vector-file.js';
-import { normalizedPrefix } from './vector-math.js';
+import { buildRowMask, type CompiledFilter, type RowMask } from './label-filter.js';
+import { exactNeighbours, normalizedPrefix, type LabelCodes, type Neighbours, type VectorIndex, type VectorFile } from '../index-files/index.js';
 
 export const EXACT_SUBSET_ROWS = 20_000;
 export const OVERSAMPLE_MAX_K = 50_000;

@@ -3,10 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { SubsetCache, exactSubset, searchFiltered, type SearchSpace } from '../../index/filtered-search.js';
-import { VectorIndex } from '../../index/usearch-io.js';
-import { VectorFile } from '../../index/vector-file.js';
-import { normalizedPrefix } from '../../index/vector-math.js';
+import { SubsetCache, exactSubset, searchFiltered, type SearchSpace } from '../../search/filtered-search.js';
+import { VectorIndex } from '../../index-files/usearch-io.js';
+import { VectorFile } from '../../index-files/vector-file.js';
+import { normalizedPrefix } from '../../index-files/vector-math.js';
 import { rng } from './fixtures.js';
 
 const N = 3000;

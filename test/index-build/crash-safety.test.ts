@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { IDENTITY_ADAPTER, buildAtlasIndex, openAtlasIndex } from '../../index/index.js';
-import { createFakeAdapter, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
+import { IDENTITY_ADAPTER } from '../../index-files/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
+import { openAtlasIndex } from '../../search/index.js';
+import { createFakeAdapter, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from '../search/fixtures.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { buildRowMask, compileFilter, rowMatches } from '../../index/label-filter.js';
+import { buildRowMask, compileFilter, rowMatches } from '../../search/label-filter.js';
 
 const VOCABS = {
   level1_system: ['Immune', 'Neural'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MIN_WEIGHT_DISTANCE, UNASSIGNED, tallyVotes, voteLevel } from '../../index/index.js';
+import { MIN_WEIGHT_DISTANCE, UNASSIGNED, tallyVotes, voteLevel } from '../../search/index.js';
 
 const VOCAB = ['T cell', 'B cell', 'NK cell'];
 

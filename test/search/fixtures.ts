@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAtlasWriter, createRng } from '../../atlas/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
-import type { EmbeddingAdapter } from '../../index/index.js';
+import type { EmbeddingAdapter } from '../../index-files/index.js';
 
 export const DIM = 16;
 export const SCALES = 4;

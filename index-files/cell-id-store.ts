@@ -6,7 +6,8 @@
  *    numCells / 65,536 entries) and confirms the candidate by reading its id.
  * Readers keep only the 256 KiB bucket directory in memory; everything else is a positional read.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { readFully, writeFully } from '../common/index.js';
 
 const BUCKETS = 65536;
 const ENTRY_BYTES = 12;
@@ -150,21 +151,4 @@ export class CellIdReader {
     closeSync(this.offsetsFd);
     closeSync(this.hashFd);
   }
-}
-
-/** Reads exactly `target.byteLength` bytes at `position` (pread). */
-export function readFully(fd: number, target: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < target.byteLength) {
-    const n = readSync(fd, target, done, target.byteLength - done, position + done);
-    if (n <= 0) throw new Error(`unexpected end of file at byte ${position + done}`);
-    done += n;
-  }
-}
-
-/** Writes a whole typed array at the file's current position. */
-export function writeFully(fd: number, data: ArrayBufferView): void {
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  let done = 0;
-  while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done);
 }

@@ -4,8 +4,8 @@
  * (0xFFFF = none). 10 bytes per cell; codes index the manifest vocabularies.
  */
 import { open } from 'node:fs/promises';
+import { readFullyAsync } from '../common/index.js';
 import { LEVEL_COLUMNS } from '../ontology/index.js';
-import type { LabelCodes } from './label-filter.js';
 
 /** Code meaning "no Cell Ontology id". */
 export const NO_CL_ID = 0xffff;
@@ -18,6 +18,9 @@ export const LABEL_BLOCKS = LEVEL_COLUMNS.length + 1;
 export function labelBytes(numCells: number): number {
   return numCells * 2 * LABEL_BLOCKS;
 }
+
+/** The label code columns of the reference, one per level column (Uint16 codes, as stored in labels.bin). */
+export type LabelCodes = readonly Uint16Array[];
 
 /** Label codes loaded in one (optionally shared) buffer. */
 export interface LabelTable {
@@ -44,12 +47,8 @@ export async function loadLabelTable(path: string, numCells: number): Promise<La
   const target = new Uint8Array(shared);
   const fh = await open(path, 'r');
   try {
-    let done = 0;
-    while (done < bytes) {
-      const { bytesRead } = await fh.read(target, done, Math.min(bytes - done, 16 << 20), done);
-      if (bytesRead <= 0) throw new Error(`${path}: unexpected end of file at byte ${done}`);
-      done += bytesRead;
-    }
+    const done = await readFullyAsync(fh, target, 0);
+    if (done < bytes) throw new Error(`${path}: unexpected end of file at byte ${done}`);
   } finally {
     await fh.close();
   }

@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { isAtlasError } from '../../common/index.js';
 import { LEVEL_COLUMNS } from '../../ontology/index.js';
-import { UNASSIGNED, buildAtlasIndex, openAtlasIndex, type AtlasIndexService, type IndexManifest } from '../../index/index.js';
+import { UNASSIGNED, openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
+import { type IndexManifest } from '../../index-files/index.js';
 import { DIM, createFakeAdapter, embeddingOf, labelsOf, rng, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
 
 let atlas: SyntheticAtlas;

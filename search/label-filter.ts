@@ -6,6 +6,7 @@ import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
 import { levelPosition, resolveLevel } from './level-names.js';
 import type { SearchFilter } from './types.js';
+import type { LabelCodes } from '../index-files/index.js';
 
 /** Per level (position in LEVEL_COLUMNS), the codes a row must (include) or must not (exclude) have. */
 export interface CompiledFilter {
@@ -14,9 +15,6 @@ export interface CompiledFilter {
   /** Canonical text of the filter: equal filters have equal keys (mask caches use it). */
   readonly key: string;
 }
-
-/** The label code columns of the reference, one per level column (Uint16 codes, as stored in labels.bin). */
-export type LabelCodes = readonly Uint16Array[];
 
 function compileSide(side: Readonly<Record<string, readonly string[]>> | undefined, vocabularies: Readonly<Record<LevelColumn, readonly string[]>>, what: string) {
   if (side === undefined || side === null) return [];

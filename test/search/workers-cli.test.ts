@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { IDENTITY_ADAPTER, openAtlasIndex, type AtlasIndexService } from '../../index/index.js';
+import { IDENTITY_ADAPTER } from '../../index-files/index.js';
+import { openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
 import { DIM, embeddingOf, rng, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));

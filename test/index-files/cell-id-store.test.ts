@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CellIdReader, CellIdWriter, cellIdHashBytes, hashCellId } from '../../index/cell-id-store.js';
+import { CellIdReader, CellIdWriter, cellIdHashBytes, hashCellId } from '../../index-files/cell-id-store.js';
 
 test('cell ids round-trip through the on-disk hash table, unicode and duplicates included', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'fa-ids-'));

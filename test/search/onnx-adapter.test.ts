@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { pythonPath } from '../../adapter/index.js';
 import { isAtlasError, projectPath } from '../../common/index.js';
-import { openAtlasIndex } from '../../index/index.js';
+import { openAtlasIndex } from '../../search/index.js';
 import { DIM, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
-const MAKE = projectPath('test', 'index', 'fixtures', 'make_onnx_adapter.py');
+const MAKE = projectPath('test', 'search', 'fixtures', 'make_onnx_adapter.py');
 const SKIP: string | false = spawnSync(pythonPath(), ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0 ? false : 'PyTorch is not importable (apt-get install -y python3-torch python3-numpy)';
 
 let atlas: SyntheticAtlas;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
-import { UNASSIGNED, callConsistentLevels, tallyVotes } from '../../index/index.js';
+import { UNASSIGNED, callConsistentLevels, tallyVotes } from '../../search/index.js';
 
 // Level table: Immune(0) → Lymphoid(0) → T cell(0) → CD4 T(0) | CD8 T(1); Immune → Myeloid(1) → Monocyte(1) → Classical mono(2)
 // Epithelial(1) → Epithelial(2) → Keratinocyte(2) → Basal keratinocyte(3)

@@ -11,17 +11,13 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AtlasError, createProgress } from '../common/index.js';
+import { AtlasError, createProgress, readFully } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
-import { IDENTITY_ADAPTER, openEmbeddingAdapter, sha256File, type EmbeddingAdapter } from './adapter-port.js';
-import { readFully } from './cell-id-store.js';
+import { IDENTITY_ADAPTER, openEmbeddingAdapter, sha256File, INDEX_FILES, VectorIndex, normalizedPrefix, INDEX_FORMAT_VERSION, metricFor, type EmbeddingAdapter, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
-import { INDEX_FILES } from './manifest.js';
 import { calibrateOutOfReference } from './calibrate.js';
-import { VectorIndex, type IndexParams } from './usearch-io.js';
-import { normalizedPrefix } from './vector-math.js';
-import { INDEX_FORMAT_VERSION, metricFor, type BuildAtlasIndexOptions, type BuildAtlasIndexResult, type IndexFileEntry, type IndexManifest, type Quantization } from './types.js';
+import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
 export const BUILD_DEFAULTS = { quantization: 'f32' as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };

@@ -1,6 +1,6 @@
 /** Positional reads of rows of a row-major f32 vectors file (vectors.f32, original.f32). Synchronous. */
 import { closeSync, openSync } from 'node:fs';
-import { readFully } from './cell-id-store.js';
+import { readFully } from '../common/index.js';
 
 export class VectorFile {
   private readonly fd: number;

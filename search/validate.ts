@@ -4,8 +4,8 @@ import { shortLevelName, type LevelColumn } from '../ontology/index.js';
 import type { EngineAnnotateRequest, EngineSearchRequest } from './engine.js';
 import { compileFilter } from './label-filter.js';
 import { resolveLevel } from './level-names.js';
-import { INDEX_MAX_K, type AnnotateQuery, type IndexManifest, type SearchQuery } from './types.js';
-import { firstNonFinite } from './vector-math.js';
+import { INDEX_MAX_K, type AnnotateQuery, type SearchQuery } from './types.js';
+import { firstNonFinite, type IndexManifest } from '../index-files/index.js';
 
 /** Throws k_out_of_range unless k is an integer in 1..INDEX_MAX_K. */
 export function checkK(k: unknown): number {

@@ -7,14 +7,12 @@
 import { join, resolve } from 'node:path';
 import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
-import { IDENTITY_ADAPTER, sha256File, type EmbeddingAdapter } from './adapter-port.js';
+import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, readManifest, verifyFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
-import { loadLabelTable } from './label-store.js';
-import { INDEX_FILES, checkAdapterHash, readManifest, verifyFiles } from './manifest.js';
 import { validateAnnotate, validateSearch } from './validate.js';
 import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
-import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, IndexManifest, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult } from './types.js';
+import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult } from './types.js';
 
 /** Cells per annotate job: small enough that the main thread stays responsive between chunks. */
 export const ANNOTATE_CHUNK = 128;
