@@ -17,6 +17,7 @@ import { IDENTITY_ADAPTER, openEmbeddingAdapter, sha256File, INDEX_FILES, Vector
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
+import { writeReferenceMap } from './map-pass.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
@@ -100,6 +101,9 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       index.save(join(tmp, INDEX_FILES.original));
       original = { prefix: 0, file: INDEX_FILES.original, dims: atlas.dim, vectors: N, bytes: (await stat(join(tmp, INDEX_FILES.original))).size };
     }
+    const mapInputs = { numCells: N, numScales: S, scaleDim: d, vocabularies: pass1.vocabularies, clIdVocabulary: pass1.clIdVocabulary };
+    const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
+    if (map) lap('map');
     const seconds = (performance.now() - started) / 1000;
     const fileEntry = async (file: string) => ({ file, bytes: (await stat(join(tmp, file))).size });
     const manifest: IndexManifest = {
@@ -135,6 +139,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
         vectors: await fileEntry(INDEX_FILES.vectors),
         originalVectors: pass1.wroteOriginal ? await fileEntry(INDEX_FILES.originalVectors) : null,
       },
+      map,
     };
     throwIfAborted(options.signal);
     // Manifest last: its presence is what makes a folder an index.

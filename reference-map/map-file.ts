@@ -27,7 +27,7 @@ export interface MapHeader {
   readonly reference_cells: number;
   /** Level columns of `codes`, in order; codes index the manifest vocabularies (GET /v1/info). */
   readonly levels: readonly LevelColumn[];
-  /** Every (level1..level4) code tuple of the reference, for the hierarchy tree. */
+  /** Every (level1..level4) code tuple of the reference with its cells, `[c1, c2, c3, c4, cells]` (the hierarchy tree). */
   readonly level_table: readonly (readonly number[])[];
   /** Cell Ontology id per label, per level column (null where the label has none or it is unknown). */
   readonly cl_ids: Readonly<Record<LevelColumn, readonly (string | null)[]>>;

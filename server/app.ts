@@ -14,6 +14,7 @@ import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
 import { createRequestValidator } from './validate.js';
+import { createWebRouter } from './web.js';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -27,6 +28,10 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** Metric set; a fresh one (with process defaults) by default. */
   readonly metrics?: ServerMetrics;
+  /** The index's map.bin, served by GET /v1/map; 404 map_not_built without it. */
+  readonly referenceMap?: Uint8Array | null;
+  /** Serve the web page at `/` (default true). */
+  readonly web?: boolean;
 }
 
 /** Route patterns and their methods: the only values the `route` metric label takes (plus "unmatched"). */
@@ -36,6 +41,7 @@ const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/metrics': ['GET'],
   '/openapi.json': ['GET'],
   '/v1/info': ['GET'],
+  '/v1/map': ['GET'],
   '/v1/search': ['POST'],
   '/v1/annotate': ['POST'],
 };
@@ -125,6 +131,8 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     res.json(openapi);
   });
 
+  if (options.web !== false) app.use(createWebRouter());
+
   if (options.apiKey !== undefined) app.use('/v1', createBearerAuth(options.apiKey));
   app.use('/v1', (_req, _res, next) => {
     next(service.ready() ? undefined : new AtlasError('not_ready', 'indexes or adapter not loaded yet; retry when GET /readyz answers 200'));
@@ -133,6 +141,11 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   const parseJson = express.json({ limit: limits.maxBodyBytes, strict: true, type: 'application/json' });
 
   app.get('/v1/info', json(() => service.info()));
+  const referenceMap = options.referenceMap ? Buffer.from(options.referenceMap.buffer, options.referenceMap.byteOffset, options.referenceMap.byteLength) : null;
+  app.get('/v1/map', (_req, res, next) => {
+    if (!referenceMap) return next(new AtlasError('map_not_built', 'this index has no reference map (built with --no-map); add one with `fractal-atlas map --index DIR`'));
+    res.type('application/octet-stream').send(referenceMap);
+  });
 
   app.post(
     '/v1/search',

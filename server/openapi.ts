@@ -183,6 +183,17 @@ export function createOpenApiDocument(manifest: IndexManifest, limits: ServerLim
           responses: { '200': { description: 'Index description', content: jsonContent(ref('Info')) }, ...readyGuard },
         },
       },
+      '/v1/map': {
+        get: {
+          summary: 'The reference map: a stratified sample laid out in 2-D at build time (map.bin, format in reference-map/map-file.ts)',
+          security: [{ bearer: [] }, {}],
+          responses: {
+            '200': { description: 'Binary map file: magic, JSON header with section offsets, xy f32, rows u32, label codes u16, cell ids', content: { 'application/octet-stream': {} } },
+            '404': errorResponse('The index was built with --no-map (code map_not_built)'),
+            ...readyGuard,
+          },
+        },
+      },
       '/v1/search': {
         post: {
           summary: 'k nearest reference cells per query, at a level (prefix) of the fractal embedding',

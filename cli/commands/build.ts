@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { AtlasError } from '../../common/index.js';
-import { BUILD_DEFAULTS, buildAtlasIndex } from '../../index-build/index.js';
+import { BUILD_DEFAULTS, MAP_DEFAULTS, buildAtlasIndex } from '../../index-build/index.js';
 import { type Quantization } from '../../index-files/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 
@@ -21,8 +21,11 @@ export const buildCommand: Command = {
     '  --with-original        also index the original embeddings (search them with "original": true)',
     '  --threads N            threads for usearch adds and the adapter (default: all cores)',
     '  --overwrite            replace an existing index folder',
+    `  --map-size N           cells of the reference map laid out for the web page (default ${MAP_DEFAULTS.size})`,
+    `  --map-seed S           seed of the map sample and layout (default ${MAP_DEFAULTS.seed})`,
+    '  --no-map               skip the reference map (GET /v1/map then answers 404)',
     '',
-    'Writes manifest.json, labels.bin, cell-id files, vectors.f32 and prefix-<j>.usearch for j = 1..S.',
+    'Writes manifest.json, labels.bin, cell-id files, vectors.f32, prefix-<j>.usearch for j = 1..S and map.bin.',
     'Ctrl-C (or a crash) leaves no index folder behind; only a complete build is renamed into place.',
   ].join('\n'),
   options: {
@@ -36,6 +39,9 @@ export const buildCommand: Command = {
     'with-original': { type: 'boolean' },
     threads: { type: 'string' },
     overwrite: { type: 'boolean' },
+    'map-size': { type: 'string' },
+    'map-seed': { type: 'string' },
+    'no-map': { type: 'boolean' },
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `build: unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -61,12 +67,14 @@ export const buildCommand: Command = {
         threads: readInt(values, 'threads', availableParallelism(), 1, 1024),
         overwrite: values.overwrite === true,
         signal: controller.signal,
+        map: readMapOptions(values),
       });
       const m = r.manifest;
       process.stdout.write(
         `built ${r.outDir}: ${m.numCells} cells, ${m.numScales} prefix indexes (dims ${m.prefixes.map((p) => p.dims).join(', ')})` +
           `${m.original ? ` + original (${m.original.dims})` : ''}, ${m.quantization}, M=${m.connectivity}, ` +
-          `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}\n` +
+          `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}` +
+          `${m.map ? `; map of ${m.map.points} cells` : '; no map'}\n` +
           `phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
       );
     } finally {
@@ -75,3 +83,12 @@ export const buildCommand: Command = {
     }
   },
 };
+
+/** `--no-map`, `--map-size`, `--map-seed` → the build's map options (false: no map). */
+export function readMapOptions(values: Record<string, unknown>): { size: number; seed: number } | false {
+  if (values['no-map'] === true) {
+    if (values['map-size'] !== undefined || values['map-seed'] !== undefined) throw new AtlasError('invalid_argument', '--no-map cannot be combined with --map-size or --map-seed');
+    return false;
+  }
+  return { size: readInt(values, 'map-size', MAP_DEFAULTS.size, 1, MAP_DEFAULTS.maxSize), seed: readInt(values, 'map-seed', MAP_DEFAULTS.seed, 0, 2 ** 32 - 1) };
+}

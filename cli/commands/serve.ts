@@ -1,4 +1,5 @@
 import { AtlasError } from '../../common/index.js';
+import { readReferenceMap } from '../../index-files/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { API_KEY_ENV, startServer, type RunningServer } from '../../server/index.js';
 import { readInt, requireString, type Command } from '../command.js';
@@ -29,7 +30,8 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
   });
   let server: RunningServer;
   try {
-    server = await startServer(service, { port: options.port, host: options.host, apiKey: options.apiKey, corsOrigin: options.corsOrigin });
+    const referenceMap = await readReferenceMap(options.indexDir, service.manifest);
+    server = await startServer(service, { port: options.port, host: options.host, apiKey: options.apiKey, corsOrigin: options.corsOrigin, referenceMap });
   } catch (err) {
     await service.close();
     const code = (err as NodeJS.ErrnoException).code;
@@ -95,7 +97,7 @@ export function readNetworkOptions(values: Record<string, unknown>, defaultPort:
 export function printServing(server: RunningServer, apiKey: string | undefined, example: string): void {
   const auth = apiKey !== undefined ? ` -H "Authorization: Bearer $${API_KEY_ENV}"` : '';
   process.stdout.write(
-    `fractal-atlas: serving on ${server.url}  (GET ${server.url}/openapi.json; Ctrl-C stops)\n` +
+    `fractal-atlas: serving on ${server.url}  (web page ${server.url}/, API ${server.url}/openapi.json; Ctrl-C stops)\n` +
       `try: curl -s${auth} -H 'Content-Type: application/json' -d '${example}' ${server.url}/v1/search\n`,
   );
 }
@@ -112,7 +114,8 @@ export const serveCommand: Command = {
     '  --adapter FILE     the adapter the index was built with (its sha256 must match), or "identity"',
     ...SERVE_NETWORK_USAGE,
     '',
-    'Endpoints: GET /healthz /readyz /metrics /openapi.json /v1/info, POST /v1/search /v1/annotate (README "HTTP API").',
+    'Endpoints: GET /healthz /readyz /metrics /openapi.json /v1/info /v1/map, POST /v1/search /v1/annotate (README "HTTP API");',
+    'the web page at / (README "The web page").',
     'SIGTERM or SIGINT stops accepting, finishes requests in flight and closes the index.',
   ].join('\n'),
   options: { index: { type: 'string' }, adapter: { type: 'string' }, ...SERVE_NETWORK_OPTIONS },
