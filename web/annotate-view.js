@@ -245,7 +245,8 @@ export function createAnnotateView(app) {
     const select = $('annotate-summary-level');
     if (select.options.length === 0) {
       select.replaceChildren(...served.map((c) => new Option(shortName(c), c)));
-      select.value = served[served.length - 1];
+      // Type by default: subtype summaries of a real query run long.
+      select.value = served[Math.max(0, served.length - 2)];
       select.addEventListener('change', renderSummary);
     }
     const column = select.value;

@@ -121,7 +121,7 @@ export class MapView {
       const { n, xy, codes } = this.data;
       const colours = this.palettes[this.level];
       const labelCodes = codes[this.level];
-      const size = Math.max(2, Math.min(6, Math.round((1.5 + this.scale / 900) * this.dpr)));
+      const size = Math.max(2, Math.min(7, Math.round((2.5 + this.scale / 1200) * this.dpr)));
       const focusCodes = this.focus ? codes[this.focus.level] : null;
       // Two passes when focused, so that the focused cells lie on top of the dimmed ones.
       for (let pass = focusCodes ? 0 : 1; pass < 2; pass++) {
@@ -296,7 +296,12 @@ export class MapView {
     const content = this.hooks.describe?.(i);
     this.tooltip.replaceChildren(content ?? String(i));
     this.tooltip.hidden = false;
-    this.tooltip.style.left = `${cssX + 14}px`;
-    this.tooltip.style.top = `${cssY + 14}px`;
+    // Keep the tooltip inside the map pane: flip it to the left / above near the right / bottom edge.
+    const pane = this.canvas.parentElement;
+    const { offsetWidth: tw, offsetHeight: th } = this.tooltip;
+    const left = cssX + 14 + tw > pane.clientWidth ? cssX - 14 - tw : cssX + 14;
+    const top = cssY + 14 + th > pane.clientHeight ? cssY - 14 - th : cssY + 14;
+    this.tooltip.style.left = `${Math.max(0, left)}px`;
+    this.tooltip.style.top = `${Math.max(0, top)}px`;
   }
 }
