@@ -9,7 +9,7 @@ import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
 import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, readManifest, verifyFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
-import { validateAnnotate, validateSearch } from './validate.js';
+import { checkAnnotate, checkSearch } from './query-guards.js';
 import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
 import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult } from './types.js';
@@ -118,7 +118,7 @@ class IndexService implements AtlasIndexService {
   async search(query: SearchQuery): Promise<SearchResult> {
     this.check();
     const t0 = performance.now();
-    const v = validateSearch(query, this.manifest);
+    const v = checkSearch(query, this.manifest);
     let rows: Int32Array | undefined;
     if (v.cellIds) {
       rows = await this.runner.run({ op: 'lookup', ids: v.cellIds });
@@ -162,7 +162,7 @@ class IndexService implements AtlasIndexService {
   private async annotateChunks(query: AnnotateQuery, serialize: boolean) {
     this.check();
     const t0 = performance.now();
-    const base = validateAnnotate(query, this.manifest);
+    const base = checkAnnotate(query, this.manifest);
     const D = this.manifest.inputDim;
     const answers = await Promise.all(
       chunks(base.n, ANNOTATE_CHUNK).map(([s, e]) =>

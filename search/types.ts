@@ -9,8 +9,11 @@ import type { IndexManifest, IndexMetric, Quantization } from '../index-files/in
 /** Largest k the index accepts (the server applies its own, tighter limits on top). */
 export const INDEX_MAX_K = 10_000;
 
-/** Vote weighting: every neighbour counts 1, or 1/distance (SCimilarity's `weighting=True`). */
-export type Weighting = 'uniform' | 'distance';
+/** Vote weightings: every neighbour counts 1, or 1/distance (SCimilarity's `weighting=True`). */
+export const WEIGHTINGS = ['uniform', 'distance'] as const;
+
+/** One of {@link WEIGHTINGS}. */
+export type Weighting = (typeof WEIGHTINGS)[number];
 
 /** Label assigned at a level whose confidence is below `minConfidence` (or whose vote is empty). */
 export const UNASSIGNED = 'unassigned';
@@ -31,7 +34,7 @@ export interface SearchQuery {
   readonly n: number;
   /** Reference cell ids whose stored vectors are the queries. */
   readonly cellIds?: readonly string[];
-  /** Short level name (system|lineage|type|subtype) or level column; picks the prefix. */
+  /** Short level name (system|lineage|type|subtype) or level column, exactly; picks the prefix. */
   readonly level?: string;
   /** Explicit prefix j (1..S); alternative to `level`. Default: the finest prefix. */
   readonly prefix?: number;

@@ -4,7 +4,7 @@
  */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { AtlasError } from '../common/index.js';
-import type { AnnotateTimings, AtlasIndexService } from '../search/index.js';
+import { createRequestSchemas, type AnnotateTimings, type AtlasIndexService } from '../search/index.js';
 import { shortLevelName } from '../ontology/index.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
@@ -13,7 +13,6 @@ import { resolveLimits, type ServerLimits } from './limits.js';
 import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
-import { createRequestValidator } from './validate.js';
 import { createWebRouter } from './web.js';
 
 /** Options of {@link createApp}. */
@@ -73,8 +72,8 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   const logger = options.logger ?? createStreamLogger();
   const metrics = options.metrics ?? createServerMetrics();
   const manifest = service.manifest;
-  const validator = createRequestValidator(manifest, limits);
-  const openapi = createOpenApiDocument(manifest, limits);
+  const requests = createRequestSchemas(manifest, limits);
+  const openapi = createOpenApiDocument(requests, limits);
   for (const p of manifest.prefixes) metrics.indexVectors.set({ prefix: String(p.prefix), level: levelOfPrefix(p.prefix) }, p.vectors);
   if (manifest.original) metrics.indexVectors.set({ prefix: '0', level: 'original' }, manifest.original.vectors);
 
@@ -152,7 +151,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     requireJson,
     parseJson,
     json(async (req, res) => {
-      const query = validator.parseSearch(req.body);
+      const query = requests.parseSearch(req.body);
       res.locals.cells = query.n;
       const result = await service.search(query);
       const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
@@ -168,7 +167,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     requireJson,
     parseJson,
     async (req, res) => {
-      const query = validator.parseAnnotate(req.body);
+      const query = requests.parseAnnotate(req.body);
       res.locals.cells = query.n;
       // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
       // otherwise build and stringify while /healthz waits.
