@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { projectPath } from '../../common/index.js';
 import { LEVEL_COLUMNS } from '../../ontology/index.js';
@@ -57,9 +57,13 @@ describe('the web page in Chromium', { skip: missing ?? false }, () => {
   before(async () => {
     rig = await startWebRig({ referenceCells: REFERENCE, heldOutCells: QUERIES, mapEpochs: MAP_EPOCHS });
     work = await mkdtemp(join(tmpdir(), 'fa-web-'));
+  });
+  // A fresh tab per test: no test sees another's state.
+  beforeEach(async () => {
     page = await openPage(rig, rig.server.url);
     await waitReady(page);
   });
+  afterEach(() => page?.close());
   after(async () => {
     await rig?.close();
     if (work) await rm(work, { recursive: true, force: true });
@@ -106,6 +110,11 @@ describe('the web page in Chromium', { skip: missing ?? false }, () => {
   });
 
   it('the level slider searches again at the level it names', async () => {
+    await page.click('#tabs button[data-view="search"]');
+    await page.fill('#search-k', '7');
+    await page.fill('#search-cell', rig.fixture.reference.cellIds[3]!);
+    await page.click('#search-form button[type="submit"]');
+    await page.waitForSelector('#search-table[data-level="subtype"]');
     const atSubtype = await tableIds(page);
     await page.locator('#search-level').fill('0');
     await page.waitForSelector('#search-table[data-level="system"]');
@@ -113,8 +122,6 @@ describe('the web page in Chromium', { skip: missing ?? false }, () => {
     const atSystem = await tableIds(page);
     assert.equal(atSystem.length, 7);
     assert.notDeepEqual(atSystem, atSubtype);
-    await page.locator('#search-level').fill('3');
-    await page.waitForSelector('#search-table[data-level="subtype"]');
   });
 
   it('annotates an uploaded CSV: one call per cell, summary and cells on the map; the download has one row per cell', async () => {
@@ -150,6 +157,7 @@ describe('the web page in Chromium', { skip: missing ?? false }, () => {
     await writeFile(npy, heldOut.embeddings.subarray(0, 10 * heldOut.dim));
     const h5ad = join(work, 'query.h5ad');
     execFileSync('/usr/bin/python3', ['-c', H5AD_SCRIPT, npy, String(heldOut.dim), h5ad, ...heldOut.cellIds.slice(0, 10)]);
+    await page.click('#tabs button[data-view="annotate"]');
     await page.setInputFiles('#annotate-file', h5ad);
     await page.waitForSelector('#obsm-picker:not([hidden])');
     const keys = await page.locator('#obsm-key option').evaluateAll((os) => os.map((o: any) => o.value));
@@ -169,12 +177,14 @@ describe('the web page in Chromium', { skip: missing ?? false }, () => {
     await page.waitForSelector('#focus-bar:not([hidden])');
     await shoot(page, 'hierarchy');
     await page.click('#tabs button[data-view="search"]');
+    await page.fill('#search-cell', rig.fixture.reference.cellIds[0]!);
     await page.click('#search-form button[type="submit"]');
     await page.waitForFunction((l) => document.querySelector('#search-status')?.textContent?.includes('neighbours') && [...document.querySelectorAll('#search-table tbody tr td:nth-child(4)')].every((td: any) => td.textContent === l), label);
     const systems = await page.locator('#search-table tbody tr td:nth-child(4)').allTextContents();
     assert.ok(systems.length > 0);
     assert.ok(systems.every((s) => s === label), `${systems} outside ${label}`);
     await page.click('#focus-clear');
+    await page.waitForSelector('#focus-bar[hidden]', { state: 'attached' });
   });
 
   it('asks for the API key once and keeps it for the tab', async () => {
