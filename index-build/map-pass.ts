@@ -73,6 +73,7 @@ export async function writeReferenceMap(dir: string, m: MapInputs, options: Refe
   }
   throwIfAborted(options.signal);
   const graph = neighbourGraph(vectors, n, rowDim, k, options.threads ?? 1);
+  const graphSeconds = Math.round(performance.now() - started) / 1000;
   const progress = createProgress('map layout (epochs)', 1);
   let shown = 0;
   let layout;
@@ -97,7 +98,7 @@ export async function writeReferenceMap(dir: string, m: MapInputs, options: Refe
       reference_cells: N,
       level_table: levelTuples(labels, N),
       cl_ids: clIdsPerLevel(labels, m, N),
-      layout: { method: 'umap-js', seed, neighbours: k, epochs: layout.epochs, seconds },
+      layout: { method: 'umap-js', seed, neighbours: k, epochs: layout.epochs, seconds, graph_seconds: graphSeconds },
     },
     xy: layout.xy,
     rows,

@@ -31,7 +31,15 @@ export interface MapHeader {
   readonly level_table: readonly (readonly number[])[];
   /** Cell Ontology id per label, per level column (null where the label has none or it is unknown). */
   readonly cl_ids: Readonly<Record<LevelColumn, readonly (string | null)[]>>;
-  readonly layout: { readonly method: 'umap-js'; readonly seed: number; readonly neighbours: number; readonly epochs: number; readonly seconds: number };
+  /** How the layout was made; `graph_seconds` of `seconds` went to the sample and its kNN graph, the rest to UMAP. */
+  readonly layout: {
+    readonly method: 'umap-js';
+    readonly seed: number;
+    readonly neighbours: number;
+    readonly epochs: number;
+    readonly seconds: number;
+    readonly graph_seconds: number;
+  };
   readonly sections: { readonly xy: MapSection; readonly rows: MapSection; readonly codes: MapSection; readonly ids: MapSection };
 }
 

@@ -8,7 +8,7 @@ function content(n: number): MapContent {
       reference_cells: 100,
       level_table: [[0, 0, 0, 0, 60], [0, 1, 1, 1, 40]],
       cl_ids: { level1_system: ['CL:0000988'], level2_lineage: [null, null], level3_type: [null, null], level4_subtype: ['CL:1', null] },
-      layout: { method: 'umap-js', seed: 1, neighbours: 15, epochs: 10, seconds: 0.5 },
+      layout: { method: 'umap-js', seed: 1, neighbours: 15, epochs: 10, seconds: 0.5, graph_seconds: 0.1 },
     },
     xy: Float32Array.from({ length: 2 * n }, (_, i) => i / (2 * n)),
     rows: Uint32Array.from({ length: n }, (_, i) => i * 3),
