@@ -6,8 +6,6 @@ export type { AtlasWriter, AtlasWriterOptions } from './writer.js';
 export { CELL_ID_COLUMN, CL_ID_COLUMN, EMBEDDING_COLUMN } from './schema.js';
 export { MISSING_CL_ID } from './arrow-columns.js';
 export type { AtlasBatch, AtlasBatchInput, EncodedColumn } from './types.js';
-export { LEVEL_COLUMNS } from '../ontology/index.js';
-export type { LevelColumn } from '../ontology/index.js';
 export { ingestScimilarity, buildLabelLevelMap } from './ingest.js';
 export type { IngestOptions, IngestResult } from './ingest.js';
 export { openHnswlibFile, parseHnswHeader } from './hnswlib-file.js';
@@ -34,5 +32,7 @@ export {
 export type { DemoCellTruth, DemoCellType, DemoChunk, DemoGenerator, DemoModel, DemoModelParams, WriteDemoAtlasOptions, WriteDemoAtlasResult } from './demo/index.js';
 export { stratifyAtlas } from './stratify.js';
 export type { StratifyOptions, StratifyResult } from './stratify.js';
-export { createRng, inversePermutation, roundRobinOrder } from './stratify-order.js';
+export { inversePermutation, roundRobinOrder } from './stratify-order.js';
+export { createRng } from './prng.js';
+export type { Rng } from './prng.js';
 export { exitCleanlyOnSignals } from './temp-files.js';

@@ -4,8 +4,8 @@
  * once per distinct label, and rows carry only Int32 codes. Memory: the label codes and the label → element
  * map (8 bytes per row) plus one row group of vectors.
  */
-import { AtlasError, createProgress } from '../common/index.js';
-import { LEVEL_COLUMNS, loadOntology, resolveHierarchy, type HierarchyRow, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, createProgress, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
+import { loadOntology, resolveHierarchy, type HierarchyRow } from '../ontology/index.js';
 import { MISSING_CL_ID } from './arrow-columns.js';
 import { openHnswlibFile } from './hnswlib-file.js';
 import { locateScimilarityFiles, readLabelInts, readReferenceLabels } from './scimilarity-files.js';

@@ -14,8 +14,7 @@
  */
 import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AtlasError, createProgress } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, createProgress, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import { MISSING_CL_ID } from './arrow-columns.js';
 import { openAtlas } from './reader.js';
 import { inversePermutation, roundRobinOrder } from './stratify-order.js';

@@ -8,7 +8,7 @@ export type { EmbeddingRow, FractalTableInput, FractalTableResult, LevelScore } 
 export { majorityLabel, runIndexEvaluation, selectHits } from './index-eval.js';
 export type { IndexEvalRow, IndexEvaluationOptions, IndexEvaluationReport, IndexLevelScore } from './index-eval.js';
 export { formatFractalTable, formatIndexEvaluation, renderScoreRows, renderTable } from './report.js';
-export { openEvalAdapter, runEvaluation } from './run-eval.js';
+export { runEvaluation } from './run-eval.js';
 export type { EvaluationReport, RunEvaluationOptions } from './run-eval.js';
 export { chooseSampleRows, sampleAtlas } from './sample.js';
 export type { AtlasSample } from './sample.js';

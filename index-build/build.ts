@@ -11,9 +11,10 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AtlasError, createProgress, readFully } from '../common/index.js';
+import { AtlasError, createProgress, readFully, sha256File } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
-import { IDENTITY_ADAPTER, openEmbeddingAdapter, sha256File, INDEX_FILES, VectorIndex, normalizedPrefix, INDEX_FORMAT_VERSION, metricFor, type EmbeddingAdapter, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
+import { IDENTITY_ADAPTER, adapterSha256, describeAdapter, openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
+import { INDEX_FILES, VectorIndex, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
@@ -21,18 +22,18 @@ import { writeReferenceMap } from './map-pass.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
-export const BUILD_DEFAULTS = { quantization: 'f32' as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
+export const BUILD_DEFAULTS = { quantization: QUANTIZATIONS[0] as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
 /** Rows per usearch add call in pass 2. */
 const ADD_CHUNK = 16_384;
 
 /** Test hook: an adapter object used instead of opening `adapterPath` (whose hash is still recorded). */
 export interface BuildHooks {
-  readonly adapter?: EmbeddingAdapter;
+  readonly adapter?: Adapter;
 }
 
 function checkOptions(o: BuildAtlasIndexOptions) {
   const quantization = o.quantization ?? BUILD_DEFAULTS.quantization;
-  if (!['f32', 'f16', 'i8'].includes(quantization)) throw new AtlasError('invalid_argument', `quantization must be f32, f16 or i8, got ${JSON.stringify(quantization)}`);
+  if (!QUANTIZATIONS.includes(quantization)) throw new AtlasError('invalid_argument', `quantization must be one of ${QUANTIZATIONS.join(', ')}, got ${JSON.stringify(quantization)}`);
   const int = (v: number | undefined, name: string, fallback: number, min: number, max: number) => {
     const x = v ?? fallback;
     if (!Number.isSafeInteger(x) || x < min || x > max) throw new AtlasError('invalid_argument', `${name} must be an integer in [${min}, ${max}], got ${x}`);
@@ -59,7 +60,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
   if (atlas.numRows === 0) throw new AtlasError('invalid_atlas', `${options.referencePath} has no rows`);
   const adapterPath = options.adapterPath;
   if (adapterPath !== IDENTITY_ADAPTER && !(await exists(adapterPath))) throw new AtlasError('file_not_found', `adapter not found: ${adapterPath}`);
-  const adapter = hooks.adapter ?? (await openEmbeddingAdapter(adapterPath, { inputDim: atlas.dim, threads: p.threads }));
+  const adapter = hooks.adapter ?? (await openAdapter(adapterPath, { inputDim: atlas.dim, threads: p.threads }));
   await removeStaleTemps(outDir);
   const tmp = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
@@ -74,7 +75,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       phases[name] = Math.round(now - mark) / 1000;
       mark = now;
     };
-    const [atlasSha, adapterSha] = await Promise.all([sha256File(options.referencePath), sha256File(adapterPath)]);
+    const [atlasSha, adapterSha] = await Promise.all([sha256File(options.referencePath), adapterSha256(adapterPath)]);
     throwIfAborted(options.signal);
     lap('hash');
     const pass1 = await embedAtlas(atlas, adapter, tmp, !!options.withOriginal && !adapter.identity, options.signal);
@@ -124,7 +125,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       connectivity: p.connectivity,
       expansionAdd: p.expansionAdd,
       expansionSearch: p.expansionSearch,
-      adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: { ...adapter.metadata } },
+      adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: describeAdapter(adapter) },
       atlas: { sha256: atlasSha, file: basename(options.referencePath), bytes: (await stat(options.referencePath)).size },
       vocabularies: pass1.vocabularies,
       clIdVocabulary: pass1.clIdVocabulary,
@@ -174,7 +175,7 @@ async function buildPrefixIndex(
       const n = Math.min(ADD_CHUNK, N - start);
       const raw = new Float32Array(n * rowDim);
       readFully(fd, new Uint8Array(raw.buffer), start * rowDim * 4);
-      index.add(start, normalizedPrefix(raw, n, rowDim, params.dims), threads);
+      index.add(start, l2NormalizeRows(raw, n, rowDim, params.dims), threads);
       progress.increment(n);
       // Yield between chunks so an abort signal (or SIGINT handler) can run.
       await new Promise((r) => setImmediate(r));

@@ -7,7 +7,9 @@
 import { rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtlasError, createProgress } from '../common/index.js';
-import { LEVEL_COLUMNS, LINEAGE_ANCHORS, STEM_ANCHOR, SYSTEM_ANCHORS, type LevelColumn } from '../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
+import { LINEAGE_ANCHORS, STEM_ANCHOR, SYSTEM_ANCHORS } from '../ontology/index.js';
+import { l2NormalizeRows } from '../adapter/index.js';
 import { encodeMapFile, layoutUmap, sampleStratified, type NeighbourGraph } from '../reference-map/index.js';
 import {
   CellIdReader,
@@ -17,7 +19,6 @@ import {
   VectorIndex,
   exactNeighbours,
   loadLabelTable,
-  normalizedPrefix,
   readManifest,
   type IndexManifest,
   type LabelTable,
@@ -67,7 +68,7 @@ export async function writeReferenceMap(dir: string, m: MapInputs, options: Refe
   const vectorFile = new VectorFile(join(dir, INDEX_FILES.vectors), rowDim, N);
   let vectors: Float32Array;
   try {
-    vectors = normalizedPrefix(vectorFile.readRows(rows), n, rowDim, rowDim);
+    vectors = l2NormalizeRows(vectorFile.readRows(rows), n, rowDim, rowDim);
   } finally {
     vectorFile.close();
   }

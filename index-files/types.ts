@@ -2,7 +2,7 @@
  * The on-disk contract of an index folder: what `fractal-atlas build` writes (`manifest.json`) and what
  * `openAtlasIndex` reads and verifies.
  */
-import type { LevelColumn } from '../ontology/index.js';
+import type { LevelColumn } from '../common/index.js';
 
 /** Version of the on-disk index layout; `openAtlasIndex` refuses any other. */
 export const INDEX_FORMAT_VERSION = 2;
@@ -21,8 +21,11 @@ export function metricFor(quantization: Quantization): IndexMetric {
 }
 
 
-/** Scalar type of the vectors stored in the usearch indexes. */
-export type Quantization = 'f32' | 'f16' | 'i8';
+/** Scalar types the usearch indexes can store, the default first. */
+export const QUANTIZATIONS = ['f32', 'f16', 'i8'] as const;
+
+/** One of {@link QUANTIZATIONS}. */
+export type Quantization = (typeof QUANTIZATIONS)[number];
 
 /** One usearch index file of the build. */
 export interface IndexFileEntry {

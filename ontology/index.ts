@@ -1,6 +1,5 @@
 /** Cell Ontology parsing and 4-level hierarchy materialisation. */
-export { LEVEL_COLUMNS, shortLevelName } from './levels.js';
-export type { HierarchyRow, LevelColumn } from './levels.js';
+export type { HierarchyRow } from './levels.js';
 export { parseObo } from './obo-parser.js';
 export type { OboDocument, OboRelationship, OboSynonym, OboTerm } from './obo-parser.js';
 export { buildOntologyGraph } from './graph.js';

@@ -42,12 +42,13 @@ export async function layoutUmap(graph: NeighbourGraph, options: LayoutOptions):
     knnIndices.push(Array.from(graph.indices.subarray(i * k, (i + 1) * k)));
     knnDistances.push(Array.from(graph.distances.subarray(i * k, (i + 1) * k)));
   }
+  const rng = createRng(options.seed);
   const umap = new UMAP({
     nComponents: 2,
     nNeighbors: k,
     minDist: options.minDist ?? 0.1,
     nEpochs: options.epochs,
-    random: createRng(options.seed),
+    random: () => rng.uniform(),
   });
   umap.setPrecomputedKNN(knnIndices, knnDistances);
   // umap-js reads only the number of rows of X once the kNN graph is given.

@@ -8,7 +8,7 @@
  * All numbers little-endian; the header gives every section's byte offset, so a reader (the web page) needs
  * no other knowledge of the layout.
  */
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 
 /** First 8 bytes of a map file. */
 export const MAP_MAGIC = 'FAMAP001';

@@ -44,7 +44,7 @@ export function sampleStratified(classOfRow: ArrayLike<number>, numClasses: numb
     const from = starts[c]!;
     const len = counts[c]!;
     for (let k = 0; k < quota[c]!; k++) {
-      const j = from + k + Math.floor(rng() * (len - k));
+      const j = from + k + rng.int(len - k);
       const t = grouped[from + k]!;
       grouped[from + k] = grouped[j]!;
       grouped[j] = t;

@@ -4,8 +4,10 @@
  * (or one in-process); requests and answers are plain data so they cross thread boundaries cheaply.
  */
 import { join } from 'node:path';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
-import { openEmbeddingAdapter, CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, normalizedCentroid, normalizedPrefix, type EmbeddingAdapter, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
+import { openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
+import { normalizedCentroid } from './vector-math.js';
+import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
 import { callConsistentLevels } from './hierarchy-call.js';
 import type { CompiledFilter } from './label-filter.js';
@@ -70,7 +72,7 @@ export class SearchEngine {
     private readonly labels: LabelTable,
     private readonly spaces: Map<number, SearchSpace>,
     private readonly cellIds: CellIdReader,
-    private readonly adapter: EmbeddingAdapter,
+    private readonly adapter: Adapter,
     private readonly threads: number,
     private readonly ownsAdapter: boolean,
   ) {
@@ -78,7 +80,7 @@ export class SearchEngine {
   }
 
   /** Opens every index (memory-mapped), checking dims and counts. `adapter` overrides opening one (tests). */
-  static async open(init: EngineInit, adapter?: EmbeddingAdapter): Promise<SearchEngine> {
+  static async open(init: EngineInit, adapter?: Adapter): Promise<SearchEngine> {
     const { dir, manifest: m, threads } = init;
     const params = { quantization: m.quantization, connectivity: m.connectivity, expansionAdd: m.expansionAdd, expansionSearch: m.expansionSearch };
     const width = m.numScales * m.scaleDim;
@@ -95,7 +97,7 @@ export class SearchEngine {
       { ids: join(dir, INDEX_FILES.cellIds), offsets: join(dir, INDEX_FILES.cellIdOffsets), hash: join(dir, INDEX_FILES.cellIdHash) },
       m.numCells,
     );
-    const a = adapter ?? (await openEmbeddingAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
+    const a = adapter ?? (await openAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
     return new SearchEngine(m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter);
   }
 
@@ -107,9 +109,9 @@ export class SearchEngine {
   /** Normalised query vectors of a space, from embeddings (through the adapter) or from stored rows. */
   private async queryVectors(req: { embeddings?: Float32Array; rows?: Int32Array; n: number }, prefix: number, full?: Float32Array): Promise<Float32Array> {
     const space = this.spaces.get(prefix)!;
-    if (req.rows) return normalizedPrefix(space.vectors.readRows(req.rows), req.n, space.vectors.rowDim, space.dims);
-    if (prefix === 0) return normalizedPrefix(req.embeddings!, req.n, this.m.inputDim, this.m.inputDim);
-    return normalizedPrefix(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
+    if (req.rows) return l2NormalizeRows(space.vectors.readRows(req.rows), req.n, space.vectors.rowDim, space.dims);
+    if (prefix === 0) return l2NormalizeRows(req.embeddings!, req.n, this.m.inputDim, this.m.inputDim);
+    return l2NormalizeRows(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
   }
 
   async search(req: EngineSearchRequest): Promise<EngineSearchResponse> {
@@ -144,15 +146,10 @@ export class SearchEngine {
     const v = this.m.vocabularies;
     const L = this.labels.levels;
     const cl = this.labels.clIds[row]!;
-    return {
-      cell_id: this.cellIds.cellId(row),
-      distance: Math.max(0, distance),
-      level1_system: v.level1_system[L[0]![row]!]!,
-      level2_lineage: v.level2_lineage[L[1]![row]!]!,
-      level3_type: v.level3_type[L[2]![row]!]!,
-      level4_subtype: v.level4_subtype[L[3]![row]!]!,
-      cl_id: cl === NO_CL_ID ? null : (this.m.clIdVocabulary[cl] ?? null),
-    };
+    const hit: Record<string, string | number | null> = { cell_id: this.cellIds.cellId(row), distance: Math.max(0, distance) };
+    LEVEL_COLUMNS.forEach((c, l) => (hit[c] = v[c][L[l]![row]!]!));
+    hit.cl_id = cl === NO_CL_ID ? null : (this.m.clIdVocabulary[cl] ?? null);
+    return hit as unknown as SearchHit;
   }
 
   async annotate(req: EngineAnnotateRequest): Promise<EngineAnnotateResponse> {

@@ -3,8 +3,7 @@
  * matched exactly (no case folding, no trimming). The request schema and the service both resolve through
  * here, so a name means the same everywhere.
  */
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../common/index.js';
 
 /** Every accepted spelling of `columns`: the short names, then the columns. */
 export function levelChoices(columns: readonly LevelColumn[]): string[] {

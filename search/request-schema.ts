@@ -4,8 +4,7 @@
  * the validation (through {@link parseAtBoundary}) and the source of the OpenAPI request documents.
  */
 import { z } from 'zod';
-import { AtlasError, describeValue, parseAtBoundary, coded } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, describeValue, parseAtBoundary, coded, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';

@@ -5,9 +5,9 @@
  * the atlas size (only labels.bin, 10 bytes per cell, is read, asynchronously, into one shared buffer).
  */
 import { join, resolve } from 'node:path';
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
-import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, readManifest, verifyFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
+import { AtlasError, LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../common/index.js';
+import { IDENTITY_ADAPTER, adapterSha256, type Adapter } from '../adapter/index.js';
+import { loadLabelTable, INDEX_FILES, checkAdapterHash, readManifest, verifyFiles, type IndexManifest } from '../index-files/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
 import { checkAnnotate, checkSearch } from './query-guards.js';
 import { WorkerPool } from './worker-pool.js';
@@ -21,7 +21,7 @@ export const SEARCH_CHUNK = 512;
 
 /** Test hook: an adapter object for the in-process engine (workers: 0) instead of opening adapterPath. */
 export interface OpenHooks {
-  readonly adapter?: EmbeddingAdapter;
+  readonly adapter?: Adapter;
 }
 
 interface Runner {
@@ -43,7 +43,7 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
   const manifest = await readManifest(abs);
   await verifyFiles(abs, manifest);
   const adapterPath = options.adapterPath === IDENTITY_ADAPTER ? IDENTITY_ADAPTER : resolve(options.adapterPath);
-  checkAdapterHash(abs, manifest, await sha256File(adapterPath), options.adapterPath);
+  checkAdapterHash(abs, manifest, await adapterSha256(adapterPath), options.adapterPath);
   const labels = await loadLabelTable(join(abs, INDEX_FILES.labels), manifest.numCells);
   const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, threads };
   let runner: Runner;

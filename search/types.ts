@@ -3,7 +3,7 @@
  * {@link AtlasIndexService}). Result objects are already in the JSON shape of the API (snake_case fields), so
  * the server can return them as they are.
  */
-import type { LevelColumn } from '../ontology/index.js';
+import type { LevelColumn } from '../common/index.js';
 import type { IndexManifest, IndexMetric, Quantization } from '../index-files/index.js';
 
 /** Largest k the index accepts (the server applies its own, tighter limits on top). */
@@ -51,18 +51,15 @@ export interface SearchQuery {
   readonly summary?: boolean;
 }
 
-/** One neighbour in the reference. */
-export interface SearchHit {
+/** One neighbour in the reference: its id, distance, label at every level column, and CL id. */
+export type SearchHit = {
   readonly cell_id: string;
   /** Cosine distance (1 − cos) in the searched prefix space. */
   readonly distance: number;
-  readonly level1_system: string;
-  readonly level2_lineage: string;
-  readonly level3_type: string;
-  readonly level4_subtype: string;
+} & { readonly [C in LevelColumn]: string } & {
   /** Cell Ontology id of the subtype, null where the atlas has none. */
   readonly cl_id: string | null;
-}
+};
 
 /** Hit counts per label, per level column. */
 export type LabelSummary = Record<LevelColumn, Record<string, number>>;

@@ -3,9 +3,8 @@
  * /v1, optional CORS, one log line per request, Prometheus metrics.
  */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { AtlasError } from '../common/index.js';
+import { AtlasError, shortLevelName } from '../common/index.js';
 import { createRequestSchemas, type AnnotateTimings, type AtlasIndexService } from '../search/index.js';
-import { shortLevelName } from '../ontology/index.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';

@@ -3,11 +3,10 @@
  * subspace, batch offsets, warp, sampling tables. Cells are drawn from it by generate.ts. See README
  * "Demo atlas" for the model and how its constants were calibrated.
  */
-import { AtlasError } from '../../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import type { DemoCellType } from './cell-types.js';
 import { DEFAULT_DEMO_PARAMS, DEMO_SYSTEM_PROPORTIONS, validateParams, type DemoModelParams } from './params.js';
-import { createRng, type Rng } from './prng.js';
+import { createRng, type Rng } from '../prng.js';
 
 export { DEFAULT_DEMO_PARAMS, DEMO_SYSTEM_PROPORTIONS, type DemoModelParams } from './params.js';
 

@@ -6,8 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { AtlasError } from '../../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import { createSummaryCounter, formatSummary, type AtlasSummary } from '../summary.js';
 import type { AtlasBatchInput, EncodedColumn } from '../types.js';
 import { createAtlasWriter } from '../writer.js';

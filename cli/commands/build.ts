@@ -43,7 +43,7 @@ export const buildCommand: Command = {
     'map-seed': { type: 'string' },
     'no-map': { type: 'boolean' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `build: unexpected argument ${JSON.stringify(positionals[0])}`);
     const referencePath = requireString(values, 'reference', 'build');
     const adapterPath = requireString(values, 'adapter', 'build');
@@ -70,7 +70,7 @@ export const buildCommand: Command = {
         map: readMapOptions(values),
       });
       const m = r.manifest;
-      process.stdout.write(
+      io.stdout.write(
         `built ${r.outDir}: ${m.numCells} cells, ${m.numScales} prefix indexes (dims ${m.prefixes.map((p) => p.dims).join(', ')})` +
           `${m.original ? ` + original (${m.original.dims})` : ''}, ${m.quantization}, M=${m.connectivity}, ` +
           `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}` +

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { AtlasError } from '../../common/index.js';
-import { DEFAULT_OBO_URL, LEVEL_COLUMNS, loadOntology, resolveHierarchy, type HierarchyRow } from '../../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS } from '../../common/index.js';
+import { DEFAULT_OBO_URL, loadOntology, resolveHierarchy, type HierarchyRow } from '../../ontology/index.js';
 import { requireString, type Command } from '../command.js';
 
 /** Reads a names file: one label per line, surrounding whitespace trimmed, blank lines ignored, order kept. */
@@ -42,7 +42,7 @@ export function formatHierarchyJson(names: readonly string[], rows: ReadonlyMap<
   const obj: Record<string, HierarchyRow> = {};
   for (const name of names) {
     const r = rows.get(name) as HierarchyRow;
-    obj[name] = { cl_id: r.cl_id, level1_system: r.level1_system, level2_lineage: r.level2_lineage, level3_type: r.level3_type, level4_subtype: r.level4_subtype };
+    obj[name] = { cl_id: r.cl_id, ...Object.fromEntries(LEVEL_COLUMNS.map((c) => [c, r[c]])) } as HierarchyRow;
   }
   return `${JSON.stringify(obj, null, 2)}\n`;
 }
@@ -68,7 +68,7 @@ export const hierarchyCommand: Command = {
     'cache-dir': { type: 'string' },
     json: { type: 'boolean' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `hierarchy: unexpected argument ${JSON.stringify(positionals[0])}`);
     const namesPath = requireString(values, 'names', 'hierarchy');
     const obo = values.obo === undefined ? DEFAULT_OBO_URL : requireString(values, 'obo', 'hierarchy');
@@ -76,6 +76,6 @@ export const hierarchyCommand: Command = {
     const names = await readNamesFile(namesPath);
     const { graph } = await loadOntology(obo, { cacheDir });
     const rows = resolveHierarchy(graph, names);
-    process.stdout.write(values.json === true ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
+    io.stdout.write(values.json === true ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
   },
 };

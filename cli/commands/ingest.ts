@@ -36,7 +36,7 @@ export const ingestCommand: Command = {
     'row-group-size': { type: 'string' },
     compression: { type: 'string' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `ingest: unexpected argument ${JSON.stringify(positionals[0])}`);
     const scimilarityDir = requireString(values, 'scimilarity-dir', 'ingest');
     const out = requireString(values, 'out', 'ingest');
@@ -46,6 +46,6 @@ export const ingestCommand: Command = {
     const compression = readCompression(values);
     exitCleanlyOnSignals();
     const result = await ingestScimilarity({ scimilarityDir, obo, cacheDir, out, rowGroupSize, compression, progress: true });
-    process.stdout.write(`wrote ${out} (dim ${result.dim})\n${formatSummary(result.summary, result.seconds)}`);
+    io.stdout.write(`wrote ${out} (dim ${result.dim})\n${formatSummary(result.summary, result.seconds)}`);
   },
 };

@@ -96,7 +96,7 @@ export const startCommand: Command = {
     ...SERVE_NETWORK_USAGE.filter((l) => !l.trimStart().startsWith('--port')),
   ].join('\n'),
   options: { ...SERVE_NETWORK_OPTIONS },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `start: unexpected argument ${JSON.stringify(positionals[0])}`);
     const envPort = process.env.PORT;
     const net = readNetworkOptions({ ...values, port: values.port ?? (envPort !== undefined && envPort !== '' ? envPort : undefined) }, 8080);
@@ -105,22 +105,23 @@ export const startCommand: Command = {
       throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
     }
     const cacheDir = projectPath(DEMO.cacheDir);
-    let { indexDir } = await ensureDemoIndex(cacheDir, adapterPath);
+    const log = (line: string) => io.stderr.write(`fractal-atlas start: ${line}\n`);
+    let { indexDir } = await ensureDemoIndex(cacheDir, adapterPath, { log });
     const serve = () =>
       serveIndex({
         indexDir,
         adapterPath,
         ...net,
-        onListening: (server) => printServing(server, net.apiKey, `{"cell_ids": ["${demoCellId(0)}"], "level": "type", "k": 5}`),
+        onListening: (server) => printServing(io.stdout, server, net.apiKey, `{"cell_ids": ["${demoCellId(0)}"], "level": "type", "k": 5}`),
       });
     try {
       await serve();
     } catch (err) {
       // A cached index from an older demo adapter: rebuild once rather than make the user delete the cache.
       if (!isAtlasError(err, 'index_mismatch')) throw err;
-      logLine(`cached index does not match (${err.message}); rebuilding`);
+      log(`cached index does not match (${err.message}); rebuilding`);
       await rm(demoPaths(cacheDir).index, { recursive: true, force: true });
-      ({ indexDir } = await ensureDemoIndex(cacheDir, adapterPath));
+      ({ indexDir } = await ensureDemoIndex(cacheDir, adapterPath, { log }));
       await serve();
     }
   },

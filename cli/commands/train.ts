@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AtlasError } from '../../common/index.js';
-import { loadAdapter, pythonPath, requireTorch, runPythonScript } from '../../adapter/index.js';
+import { openAdapter, pythonPath, requireTorch, runPythonScript } from '../../adapter/index.js';
 import { readInt, readNumber, requireString, type Command } from '../command.js';
 import { DEFAULT_MAX_SAMPLES, exportTrainingSet } from './export-training-set.js';
 
@@ -47,7 +47,7 @@ export const trainCommand: Command = {
     checkpoint: { type: 'string' },
     'metrics-out': { type: 'string' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `train: unexpected argument ${JSON.stringify(positionals[0])}`);
     const input = requireString(values, 'in', 'train');
     const out = resolve(requireString(values, 'out', 'train'));
@@ -72,14 +72,14 @@ export const trainCommand: Command = {
     const dir = await mkdtemp(join(tmpdir(), 'fractal-atlas-train-'));
     try {
       const bundle = await exportTrainingSet(input, dir, maxSamples);
-      process.stdout.write(`training bundle: ${bundle.numRows.toLocaleString('en')} cells × ${bundle.dim} dims, ${bundle.fingerprint}\n`);
-      process.stdout.write(`trainer: ${python} (torch ${torch})\n`);
-      await runPythonScript('train.py', ['--bundle', dir, '--out', out, '--max-samples', '0', ...flags], { python });
+      io.stdout.write(`training bundle: ${bundle.numRows.toLocaleString('en')} cells × ${bundle.dim} dims, ${bundle.fingerprint}\n`);
+      io.stdout.write(`trainer: ${python} (torch ${torch})\n`);
+      await runPythonScript('train.py', ['--bundle', dir, '--out', out, '--max-samples', '0', ...flags], { python, onLine: (l) => io.stdout.write(`${l}\n`) });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    const adapter = await loadAdapter(out);
+    const adapter = await openAdapter(out);
     await adapter.close();
-    process.stdout.write(`wrote ${out}: ${adapter.inputDim} → ${adapter.numScales}×${adapter.scaleDim} (contract checked)\n`);
+    io.stdout.write(`wrote ${out}: ${adapter.inputDim} → ${adapter.numScales}×${adapter.scaleDim} (contract checked)\n`);
   },
 };

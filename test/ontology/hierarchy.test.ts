@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { SHARED_OBO_PATH, isAtlasError, projectPath } from '../../common/index.js';
-import {
-  LEVEL_COLUMNS,
-  buildOntologyGraph,
-  createHierarchyResolver,
-  parseObo,
-  resolveHierarchy,
-  type HierarchyRow,
-  type OntologyGraph,
-} from '../../ontology/index.js';
+import { SHARED_OBO_PATH, isAtlasError, projectPath, LEVEL_COLUMNS } from '../../common/index.js';
+import { buildOntologyGraph, createHierarchyResolver, parseObo, resolveHierarchy, type HierarchyRow, type OntologyGraph } from '../../ontology/index.js';
 
 /** The real Cell Ontology, parsed once for this file. */
 const CL: OntologyGraph = buildOntologyGraph(parseObo(readFileSync(SHARED_OBO_PATH, 'utf8')));

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { IDENTITY_ADAPTER, readReferenceMap } from '../../index-files/index.js';
+import { IDENTITY_ADAPTER } from '../../adapter/index.js';
+import { readReferenceMap } from '../../index-files/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type RunningServer } from '../../server/index.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { projectPath } from '../../common/index.js';
-import { LEVEL_COLUMNS } from '../../ontology/index.js';
+import { LEVEL_COLUMNS } from '../../common/index.js';
 import { chromiumMissing, startWebRig, type WebRig } from './web-fixture.js';
 
 // page.evaluate callbacks run in the browser; this file compiles without the DOM library.
