@@ -61,8 +61,11 @@ export async function parseArrow(buffer, expectedDim) {
   const fields = table.schema.fields;
   const isFloat = (t) => t.typeId === Arrow.Type.Float;
   const lists = fields.filter((f) => (f.type.typeId === Arrow.Type.FixedSizeList || f.type.typeId === Arrow.Type.List) && isFloat(f.type.children[0].type));
-  const idField = fields.find((f) => f.name === 'cell_id' && f.type.typeId === Arrow.Type.Utf8) ?? fields.find((f) => f.type.typeId === Arrow.Type.Utf8);
-  const ids = idField ? Array.from(table.getChild(idField.name).toArray(), String) : Array.from({ length: n }, (_, i) => `cell_${i + 1}`);
+  // Strings may be plain or dictionary-encoded (what most writers produce for repeated values).
+  const isText = (t) => Arrow.DataType.isUtf8(t) || Arrow.DataType.isLargeUtf8?.(t) || (Arrow.DataType.isDictionary(t) && isText(t.dictionary));
+  const idField = fields.find((f) => f.name === 'cell_id' && isText(f.type)) ?? fields.find((f) => isText(f.type));
+  const idColumn = idField ? table.getChild(idField.name) : null;
+  const ids = Array.from({ length: n }, (_, i) => (idColumn ? String(idColumn.get(i)) : `cell_${i + 1}`));
   let data;
   let dim;
   if (lists.length > 0) {

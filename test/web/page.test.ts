@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import type { Page } from 'playwright-core';
 import { projectPath } from '../../common/index.js';
 import { LEVEL_COLUMNS } from '../../common/index.js';
@@ -167,6 +168,20 @@ describe('the web page in Chromium', { skip: missing ?? false }, () => {
     await page.click('#annotate-run');
     await page.waitForSelector('#annotate-table[data-rows="10"]', { timeout: 60_000 });
     assert.deepEqual(await page.locator('#annotate-table tbody td.cell-id').allTextContents(), heldOut.cellIds.slice(0, 10));
+  });
+
+  it('reads an Arrow IPC file in the browser (apache-arrow), one float column per dimension', async () => {
+    const { heldOut } = rig.fixture;
+    const columns: Record<string, unknown> = { cell_id: heldOut.cellIds.slice(0, 12) };
+    for (let j = 0; j < heldOut.dim; j++) columns[`e${j}`] = Float32Array.from({ length: 12 }, (_, i) => heldOut.embeddings[i * heldOut.dim + j]!);
+    const file = join(work, 'query.arrow');
+    await writeFile(file, tableToIPC(tableFromArrays(columns as any), 'file'));
+    await page.click('#tabs button[data-view="annotate"]');
+    await page.setInputFiles('#annotate-file', file);
+    await page.waitForSelector('#annotate-run:not([disabled])');
+    await page.click('#annotate-run');
+    await page.waitForSelector('#annotate-table[data-rows="12"]', { timeout: 60_000 });
+    assert.deepEqual(await page.locator('#annotate-table tbody td.cell-id').allTextContents(), heldOut.cellIds.slice(0, 12));
   });
 
   it('a hierarchy node focuses the map and filters the search', async () => {
