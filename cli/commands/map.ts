@@ -22,7 +22,7 @@ export const mapCommand: Command = {
     'Writes map.bin and updates manifest.json; a running server picks it up at its next start.',
   ].join('\n'),
   options: { index: { type: 'string' }, 'map-size': { type: 'string' }, 'map-seed': { type: 'string' }, epochs: { type: 'string' }, threads: { type: 'string' } },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `map: unexpected argument ${JSON.stringify(positionals[0])}`);
     const indexDir = requireString(values, 'index', 'map');
     const options = readMapOptions(values);
@@ -30,7 +30,7 @@ export const mapCommand: Command = {
     const epochs = values.epochs === undefined ? undefined : readInt(values, 'epochs', 200, 1, 10_000);
     const m = await addReferenceMap(indexDir, { ...options, epochs, threads: readInt(values, 'threads', 1, 1, 1024) });
     const layout = decodeMapHeader(new Uint8Array(await readFile(join(indexDir, m.map!.file)))).layout;
-    process.stdout.write(
+    io.stdout.write(
       `map of ${indexDir}: ${m.map!.points} of ${m.numCells} cells laid out in ${m.map!.seconds.toFixed(1)} s ` +
         `(sample + kNN graph ${layout.graph_seconds.toFixed(1)} s, ${layout.epochs} UMAP epochs ${(layout.seconds - layout.graph_seconds).toFixed(1)} s; ${m.map!.bytes} bytes)\n`,
     );
