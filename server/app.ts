@@ -12,7 +12,7 @@ import { resolveLimits, type ServerLimits } from './limits.js';
 import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
-import { createWebRouter } from './web.js';
+import { addMapRoute, createWebRouter } from './web.js';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -139,11 +139,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   const parseJson = express.json({ limit: limits.maxBodyBytes, strict: true, type: 'application/json' });
 
   app.get('/v1/info', json(() => service.info()));
-  const referenceMap = options.referenceMap ? Buffer.from(options.referenceMap.buffer, options.referenceMap.byteOffset, options.referenceMap.byteLength) : null;
-  app.get('/v1/map', (_req, res, next) => {
-    if (!referenceMap) return next(new AtlasError('map_not_built', 'this index has no reference map (built with --no-map); add one with `fractal-atlas map --index DIR`'));
-    res.type('application/octet-stream').send(referenceMap);
-  });
+  addMapRoute(app, options.referenceMap ?? null);
 
   app.post(
     '/v1/search',

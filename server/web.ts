@@ -5,8 +5,8 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Router } from 'express';
-import { projectPath } from '../common/index.js';
+import express, { type Express, type Router } from 'express';
+import { AtlasError, projectPath } from '../common/index.js';
 
 /** Folder of the page's files. */
 export const WEB_DIR = projectPath('web');
@@ -46,4 +46,13 @@ export function createWebRouter(): Router {
   router.get('/vendor/apache-arrow/Arrow.es2015.min.js', (_req, res) => res.sendFile(arrow));
   router.use(express.static(WEB_DIR, options));
   return router;
+}
+
+/** GET /v1/map: the index's map.bin as it is (behind the same auth and readiness guard as every /v1 route). */
+export function addMapRoute(app: Express, referenceMap: Uint8Array | null): void {
+  const bytes = referenceMap ? Buffer.from(referenceMap.buffer, referenceMap.byteOffset, referenceMap.byteLength) : null;
+  app.get('/v1/map', (_req, res, next) => {
+    if (!bytes) return next(new AtlasError('map_not_built', 'this index has no reference map (built with --no-map); add one with `fractal-atlas map --index DIR`'));
+    res.type('application/octet-stream').send(bytes);
+  });
 }
