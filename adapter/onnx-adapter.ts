@@ -1,6 +1,6 @@
 /** A trained fractal adapter ONNX file, run with onnxruntime-node in batches (use `openAdapter(path)`). */
 import { readFile } from 'node:fs/promises';
-import { AtlasError, checkRows, type LevelColumn } from '../common/index.js';
+import { AtlasError, checkRows } from '../common/index.js';
 import { checkGraphSignature, parseAdapterMetadata, type AdapterMetadata } from './contract.js';
 import { readOnnxMetadataProps } from './onnx-metadata.js';
 import { createOrtSession, type OrtSessionLike } from './ort-session.js';
@@ -17,47 +17,34 @@ export function checkInput(x: Float32Array, n: number, dim: number): void {
   checkRows(x, dim, 'embeddings', n);
 }
 
-class OnnxAdapter implements Adapter {
-  readonly identity = false;
-  readonly inputDim: number;
-  readonly numScales: number;
-  readonly scaleDim: number;
-  readonly outputDim: number;
-  readonly levelColumns: readonly LevelColumn[];
-  readonly levelPrefix: Readonly<Partial<Record<LevelColumn, number>>>;
-
-  constructor(
-    readonly metadata: AdapterMetadata,
-    private readonly session: OrtSessionLike,
-    private readonly batchSize: number,
-    private readonly source: string,
-  ) {
-    this.inputDim = metadata.inputDim;
-    this.numScales = metadata.numScales;
-    this.scaleDim = metadata.scaleDim;
-    this.outputDim = metadata.numScales * metadata.scaleDim;
-    this.levelColumns = metadata.servedLevels;
-    this.levelPrefix = metadata.levelPrefix;
-  }
-
-  async embed(x: Float32Array, n: number): Promise<Float32Array> {
-    checkInput(x, n, this.inputDim);
-    const d = this.outputDim;
-    const blocks = new Float32Array(n * d);
-    for (let start = 0; start < n; start += this.batchSize) {
-      const m = Math.min(this.batchSize, n - start);
-      const out = (await this.session.run(x.subarray(start * this.inputDim, (start + m) * this.inputDim), m, this.inputDim)).blocks;
-      if (out.dims.length !== 2 || out.dims[0] !== m || out.dims[1] !== d || out.data.length !== m * d) {
-        throw new AtlasError('invalid_model', `${this.source}: output blocks has dims [${out.dims.join(', ')}], expected [${m}, ${d}]`);
+/** The adapter over one checked session: embed runs it in batches of `batchSize` cells. */
+function createOnnxAdapter(metadata: AdapterMetadata, session: OrtSessionLike, batchSize: number, source: string): Adapter {
+  const { inputDim, numScales, scaleDim } = metadata;
+  const d = numScales * scaleDim;
+  return {
+    identity: false,
+    inputDim,
+    numScales,
+    scaleDim,
+    outputDim: d,
+    levelColumns: metadata.servedLevels,
+    levelPrefix: metadata.levelPrefix,
+    metadata,
+    async embed(x, n) {
+      checkInput(x, n, inputDim);
+      const blocks = new Float32Array(n * d);
+      for (let start = 0; start < n; start += batchSize) {
+        const m = Math.min(batchSize, n - start);
+        const out = (await session.run(x.subarray(start * inputDim, (start + m) * inputDim), m, inputDim)).blocks;
+        if (out.dims.length !== 2 || out.dims[0] !== m || out.dims[1] !== d || out.data.length !== m * d) {
+          throw new AtlasError('invalid_model', `${source}: output blocks has dims [${out.dims.join(', ')}], expected [${m}, ${d}]`);
+        }
+        blocks.set(out.data, start * d);
       }
-      blocks.set(out.data, start * d);
-    }
-    return blocks;
-  }
-
-  close(): Promise<void> {
-    return this.session.release();
-  }
+      return blocks;
+    },
+    close: () => session.release(),
+  };
 }
 
 /**
@@ -83,5 +70,5 @@ export async function loadOnnxAdapter(path: string, options: OpenAdapterOptions 
     await session.release();
     throw err;
   }
-  return new OnnxAdapter(metadata, session, batchSize, path);
+  return createOnnxAdapter(metadata, session, batchSize, path);
 }

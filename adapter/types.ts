@@ -3,19 +3,26 @@ import type { LevelColumn } from '../common/index.js';
 import type { AdapterMetadata } from './contract.js';
 import type { OrtSessionFactory } from './ort-session.js';
 
-/** An opened adapter. */
-export interface Adapter {
-  /** True for the identity adapter. */
-  readonly identity: boolean;
+/** How an adapter's output is laid out and which prefix serves which level: what an index built with it records. */
+export interface AdapterLayout {
+  /** Dimension of the embeddings the adapter takes (and the atlas stores). */
   readonly inputDim: number;
+  /** Number of scales S of the output (1 for the identity adapter). */
   readonly numScales: number;
+  /** Dims d of one scale block; prefix j has j·d dims. */
   readonly scaleDim: number;
-  /** numScales·scaleDim. */
-  readonly outputDim: number;
-  /** Level columns the adapter serves, coarse to fine. */
+  /** Level columns the adapter serves, coarse to fine: the levels search and annotate accept. */
   readonly levelColumns: readonly LevelColumn[];
   /** Level column → prefix j (1..numScales) serving it, as the metadata declares; identity: every level → 1. */
   readonly levelPrefix: Readonly<Partial<Record<LevelColumn, number>>>;
+}
+
+/** An opened adapter. */
+export interface Adapter extends AdapterLayout {
+  /** True for the identity adapter. */
+  readonly identity: boolean;
+  /** numScales·scaleDim. */
+  readonly outputDim: number;
   /** Everything the model file declares; null for the identity adapter. */
   readonly metadata: AdapterMetadata | null;
   /**

@@ -10,6 +10,7 @@ import { MISSING_CL_ID } from './arrow-columns.js';
 import { openHnswlibFile } from './hnswlib-file.js';
 import { locateScimilarityFiles, readLabelInts, readReferenceLabels } from './scimilarity-files.js';
 import { createSummaryCounter, type AtlasSummary } from './summary.js';
+import type { Compression } from './parquet-stream.js';
 import type { EncodedColumn } from './types.js';
 import { DEFAULT_ROW_GROUP_SIZE, createAtlasWriter, type AtlasWriter } from './writer.js';
 
@@ -27,7 +28,7 @@ export interface IngestOptions {
   readonly labels?: HierarchyOptions;
   readonly out: string;
   readonly rowGroupSize?: number;
-  readonly compression?: 'zstd' | 'snappy';
+  readonly compression?: Compression;
   /** Show progress bars (on a TTY only). */
   readonly progress?: boolean;
 }

@@ -20,6 +20,7 @@ import { openAtlas } from './reader.js';
 import { inversePermutation, roundRobinOrder } from './stratify-order.js';
 import { trackTemp, untrackTemp } from './temp-files.js';
 import { createSummaryCounter, type AtlasSummary } from './summary.js';
+import type { Compression } from './parquet-stream.js';
 import type { EncodedColumn } from './types.js';
 import { DEFAULT_ROW_GROUP_SIZE, createAtlasWriter, type AtlasWriter } from './writer.js';
 
@@ -31,7 +32,7 @@ export interface StratifyOptions {
   readonly seed?: number;
   /** Output rows per row group (default: the writer's 65,536). Also the bucket size. */
   readonly rowGroupSize?: number;
-  readonly compression?: 'zstd' | 'snappy';
+  readonly compression?: Compression;
   /** Folder for the temp buckets (default: beside the output, so they land on the same disk). */
   readonly tempDir?: string;
   readonly progress?: boolean;

@@ -3,7 +3,7 @@
  * the label, cell-id and vector files. index-build/ writes them, search/ reads them.
  */
 export { INDEX_FILES, checkAdapterHash, readManifest, readReferenceMap, verifyFiles } from './manifest.js';
-export { CellIdReader, CellIdWriter, cellIdHashBytes } from './cell-id-store.js';
+export { CellIdReader, CellIdWriter } from './cell-id-store.js';
 export { MAX_VOCABULARY, NO_CL_ID, labelBytes, loadLabelTable, viewLabelTable } from './label-store.js';
 export type { LabelCodes, LabelTable } from './label-store.js';
 export { VectorFile } from './vector-file.js';

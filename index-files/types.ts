@@ -2,6 +2,7 @@
  * The on-disk contract of an index folder: what `fractal-atlas build` writes (`manifest.json`) and what
  * `openAtlasIndex` reads and verifies.
  */
+import type { AdapterLayout } from '../adapter/index.js';
 import type { LevelColumn } from '../common/index.js';
 
 /** Version of the on-disk index layout; `openAtlasIndex` refuses any other. */
@@ -48,7 +49,7 @@ export interface DataFileEntry {
 }
 
 /** `manifest.json` of an index folder: everything needed to open, verify and describe the build. */
-export interface IndexManifest {
+export interface IndexManifest extends AdapterLayout {
   readonly format: 'fractal-atlas-index';
   readonly formatVersion: number;
   /** ISO time the build finished. */
@@ -56,16 +57,6 @@ export interface IndexManifest {
   readonly buildSeconds: number;
   /** Reference cells (rows of the atlas). */
   readonly numCells: number;
-  /** Dimension of the embeddings the adapter takes (and the atlas stores). */
-  readonly inputDim: number;
-  /** Number of scales S of the adapter output (1 for the identity adapter). */
-  readonly numScales: number;
-  /** Dims d of one scale block; prefix j has j·d dims. */
-  readonly scaleDim: number;
-  /** Level columns the adapter was trained on, coarse to fine: the levels search and annotate accept. */
-  readonly levelColumns: readonly LevelColumn[];
-  /** Level column → prefix j that serves it. An identity adapter maps every level to prefix 1. */
-  readonly levelPrefix: Readonly<Partial<Record<LevelColumn, number>>>;
   /** One index per prefix j = 1..S, in order. */
   readonly prefixes: readonly IndexFileEntry[];
   /** Optional index over the original (input) embeddings, `--with-original`. */

@@ -5,8 +5,9 @@ import { AtlasError, createProgress, isAtlasError, projectPath } from '../../com
 import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
 import { addReferenceMap, buildAtlasIndex } from '../../index-build/index.js';
 import { readManifest } from '../../index-files/index.js';
-import { type Command } from '../command.js';
-import { SERVE_NETWORK_OPTIONS, SERVE_NETWORK_USAGE, printServing, readNetworkOptions, serveIndex } from './serve.js';
+import { defineCommand } from '../command.js';
+import { networkOptions } from '../shared-options.js';
+import { printServing, serveIndex } from './serve.js';
 
 /** The embedded default: what `npm start` generates, builds and serves. */
 export const DEMO = {
@@ -66,8 +67,8 @@ export async function ensureDemoIndex(
   }
   const manifest = join(paths.index, 'manifest.json');
   if (existsSync(manifest)) {
-    // An index cached before the web page existed: add its map rather than rebuild.
-    // (A manifest that does not read is left to serve, which rebuilds.)
+    // An index cached before the web page existed: add its map rather than rebuild. (A manifest that does
+    // not read is left to serve, which rebuilds.)
     const cached = await readManifest(paths.index).catch(() => null);
     if (cached && cached.map == null) {
       log(`laying out the reference map of ${paths.index}`);
@@ -82,24 +83,18 @@ export async function ensureDemoIndex(
 }
 
 /** `fractal-atlas start`: the embedded default behind `npm start`. */
-export const startCommand: Command = {
+export const startCommand = defineCommand({
   name: 'start',
   summary: 'generate + build the demo atlas if absent, then serve it (what `npm start` runs)',
-  usage: [
-    'usage: fractal-atlas start [--port N] [--host H] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N]',
-    '',
+  synopsis: ['[--port N] [--host H] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N]'],
+  description: [
     `Generates the demo atlas (${DEMO.cells.toLocaleString('en-US')} cells) and builds its indexes with the committed`,
     `${DEMO.adapter} when they are absent (cached under ${DEMO.cacheDir}/), then serves it like \`serve\`.`,
     'A second start reuses the cache and is ready in seconds.',
-    '',
-    '  --port N           TCP port (default $PORT, else 8080)',
-    ...SERVE_NETWORK_USAGE.filter((l) => !l.trimStart().startsWith('--port')),
-  ].join('\n'),
-  options: { ...SERVE_NETWORK_OPTIONS },
-  async run(values, positionals, io) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `start: unexpected argument ${JSON.stringify(positionals[0])}`);
-    const envPort = process.env.PORT;
-    const net = readNetworkOptions({ ...values, port: values.port ?? (envPort !== undefined && envPort !== '' ? envPort : undefined) }, 8080);
+  ],
+  options: networkOptions('TCP port (default $PORT, else 8080)', 'PORT'),
+  async run(o, io) {
+    const net = { port: o.port, host: o.host, apiKey: o['api-key'], corsOrigin: o.cors, workers: o.workers, threadsPerWorker: o.threads };
     const adapterPath = projectPath(DEMO.adapter);
     if (!existsSync(adapterPath)) {
       throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
@@ -125,4 +120,4 @@ export const startCommand: Command = {
       await serve();
     }
   },
-};
+});
