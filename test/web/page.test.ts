@@ -88,6 +88,25 @@ describe('the web page in Chromium', { skip: missing ?? false }, () => {
     await shoot(page, 'map');
   });
 
+  it('the wheel zooms about the pointer and a drag pans the map', async () => {
+    const box = (await page.locator('#map-canvas').boundingBox())!;
+    const at = () => page.evaluate(() => window.fractalAtlas.mapView.screenPositionOf(0) as { x: number; y: number });
+    const before = await at();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -600);
+    await page.waitForFunction((n) => Number(document.getElementById('map-canvas').dataset.pointsDrawn) < n, REFERENCE);
+    const zoomed = await at();
+    // Zooming in about the centre moves every point away from it.
+    const d = (p: { x: number; y: number }) => Math.hypot(p.x - box.width / 2, p.y - box.height / 2);
+    assert.ok(d(zoomed) > d(before), `${d(zoomed)} <= ${d(before)}`);
+    await page.mouse.move(box.x + 100, box.y + 100);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 160, box.y + 140, { steps: 4 });
+    await page.mouse.up();
+    const panned = await at();
+    assert.ok(Math.abs(panned.x - zoomed.x - 60) < 1 && Math.abs(panned.y - zoomed.y - 40) < 1, JSON.stringify({ zoomed, panned }));
+  });
+
   it('a click on a map cell lists its k neighbours with their four labels', async () => {
     await page.click('#tabs button[data-view="search"]');
     await page.fill('#search-k', '7');
