@@ -11,7 +11,7 @@
  * (label_offset − offsetData) / 4. Little-endian, as hnswlib writes its memory as is.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { AtlasError } from '../common/index.js';
+import { AtlasError, readFullyAsync } from '../common/index.js';
 
 export const HNSW_HEADER_BYTES = 96;
 
@@ -105,12 +105,8 @@ const CHUNK_BYTES = 8 << 20;
 const GAP_ELEMENTS = 32;
 
 async function readFully(fh: FileHandle, buf: Buffer, length: number, position: number, path: string): Promise<void> {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) throw new AtlasError('invalid_hnswlib', `${path} is truncated: unexpected end of file at byte ${position + done}`);
-    done += bytesRead;
-  }
+  const done = await readFullyAsync(fh, buf, position, length, length);
+  if (done < length) throw new AtlasError('invalid_hnswlib', `${path} is truncated: unexpected end of file at byte ${position + done}`);
 }
 
 /** Opens an hnswlib index file and checks its header (`file_not_found`, `invalid_hnswlib`). */

@@ -4,7 +4,7 @@
  *
  *   (forked by http-bench.ts) node http-server-child.js INDEX_DIR ADAPTER WORKERS
  */
-import { openAtlasIndex } from '../index/index.js';
+import { openAtlasIndex } from '../search/index.js';
 import { SILENT_LOGGER, startServer } from '../server/index.js';
 
 const [indexDir, adapterPath, workers] = process.argv.slice(2);

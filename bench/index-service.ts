@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openAtlas } from '../atlas/index.js';
-import { openAtlasIndex } from '../index/index.js';
+import { openAtlasIndex } from '../search/index.js';
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;

@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectPath } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
-import { BUILD_DEFAULTS, buildAtlasIndex } from '../index/index.js';
+import { BUILD_DEFAULTS, buildAtlasIndex } from '../index-build/index.js';
 import { runEvaluation, runIndexEvaluation, sampleAtlas } from '../eval/index.js';
 import { benchAdapterThroughput } from './adapter-throughput.js';
 import { generateBenchCells } from './data.js';

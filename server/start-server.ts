@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AtlasIndexService } from '../index/index.js';
+import type { AtlasIndexService } from '../search/index.js';
 import { createApp, type AppOptions } from './app.js';
 import { configureKeepAlive } from './keep-alive.js';
 import { createStreamLogger } from './log.js';

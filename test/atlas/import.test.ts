@@ -126,7 +126,7 @@ test('bad .h5ad input: one readable error each, no output left', { skip: noObo |
   await assertFails({ ...base, input: h5('dupes') }, 'invalid_input', /1 duplicated id\(s\); the first, "cell2", is on rows 2 and 9/);
   await assertFails({ ...base, input: h5('unlabelled') }, 'invalid_input', /1 row\(s\) have no label in column "cell_type"; the first is row 5/);
   await assertFails({ ...base, input: h5('unmapped') }, 'unmapped_labels', /"natural killer cel"/);
-  const mapped = await readAll((await run({ ...base, input: h5('unmapped'), labelMap: new Map([['natural killer cel', 'CL:0000623']]) })).out);
+  const mapped = await readAll((await run({ ...base, input: h5('unmapped'), labelOptions: { labelMap: new Map([['natural killer cel', 'CL:0000623']]) } })).out);
   assert.equal(mapped.rows[4]!.clId, 'CL:0000623');
   assert.equal(mapped.rows[4]!.subtype, 'natural killer cel');
   await assertFails({ ...base, input: h5('csc'), matrix: { X: true } }, 'invalid_input', /X is CSC \(column-compressed\).*tocsr/);

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCliInProcess } from '../support/run-cli.js';
-import { LEVEL_COLUMNS, createAtlasWriter, type EncodedColumn, type LevelColumn } from '../../atlas/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
+import { createAtlasWriter, type EncodedColumn } from '../../atlas/index.js';
 import { runEvaluation, type EvaluationReport, type IndexEvaluationReport } from '../../eval/index.js';
-import { createIdentityAdapter } from '../../index/index.js';
-import { buildAtlasIndex } from '../../index/index.js';
+import { IDENTITY_ADAPTER, openAdapter } from '../../adapter/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-cli-'));
 const atlasPath = join(root, 'tiny.parquet');
@@ -97,7 +98,7 @@ test('eval errors are one readable line', async () => {
 
 test('runEvaluation scores a two-scale adapter: steerable blocks give S > 0', async () => {
   // A fake two-scale adapter: block 1 = the system sign pattern only, block 2 = the input.
-  const inner = createIdentityAdapter(16);
+  const inner = await openAdapter(IDENTITY_ADAPTER, { inputDim: 16 });
   const report = await runEvaluation({
     referencePath: atlasPath,
     adapterPath: 'fake.onnx',

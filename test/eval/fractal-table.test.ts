@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
 import { chooseSampleRows, evaluateFractalTable, formatFractalTable, majorityLabel, selectHits } from '../../eval/index.js';
-import type { SearchHit } from '../../index/index.js';
+import type { SearchHit } from '../../search/index.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

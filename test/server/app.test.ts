@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AtlasError } from '../../common/index.js';
-import type { AtlasIndexService, SearchQuery } from '../../index/index.js';
+import type { AtlasIndexService, SearchQuery } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type Logger, type RunningServer, type StartServerOptions } from '../../server/index.js';
 import { call, errorOf } from './http-client.js';
 import { TINY_DIM, TINY_SUBTYPES, buildTinyIndex, wrapService, type TinyIndex } from './tiny-index.js';
@@ -99,7 +99,7 @@ describe('HTTP layer over the real service', () => {
         [{ embeddings: [padded([1, 2, 'NaN'])] }, 'non_finite', /embeddings\[0\]\[2\]/],
         [{ embeddings: [padded([1, 2, null])] }, 'non_finite', /got null/],
         [{ cell_ids: ['c1'], level: 'tissue' }, 'unknown_level', /system, lineage, type, subtype/],
-        [{ cell_ids: ['c1'], filter: { include: { type: ['B cell'] } } }, 'unknown_label', /filter\.include\.type\[0\]: unknown type label "B cell"/],
+        [{ cell_ids: ['c1'], filter: { include: { type: ['B cell'] } } }, 'unknown_label', /filter\.include\.type\[0\] is an unknown type label "B cell"/],
         [{ cell_ids: ['c1'], k: 0 }, 'k_out_of_range', /1\.\.1000/],
       ];
       for (const [body, code, message] of cases) {
@@ -157,9 +157,9 @@ describe('HTTP layer over the real service', () => {
     withServer(async (url) => {
       const r = await call(url, 'GET', '/openapi.json');
       assert.equal(r.body.openapi, '3.1.0');
-      assert.deepEqual(Object.keys(r.body.paths).sort(), ['/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/annotate', '/v1/info', '/v1/search']);
+      assert.deepEqual(Object.keys(r.body.paths).sort(), ['/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/annotate', '/v1/info', '/v1/map', '/v1/search']);
       const search = r.body.components.schemas.SearchRequest.properties;
-      assert.deepEqual(search.level.enum, ['system', 'lineage', 'type', 'subtype']);
+      assert.deepEqual(search.level.enum, ['system', 'lineage', 'type', 'subtype', 'level1_system', 'level2_lineage', 'level3_type', 'level4_subtype']);
       assert.equal(search.embeddings.maxItems, LIMITS.maxCells);
       assert.equal(search.embeddings.items.minItems, TINY_DIM);
       assert.ok(r.body.paths['/v1/search'].post.responses['413']);

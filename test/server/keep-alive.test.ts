@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { after, before, test } from 'node:test';
-import type { AtlasIndexService } from '../../index/index.js';
+import type { AtlasIndexService } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type RunningServer } from '../../server/index.js';
 import { buildTinyIndex, wrapService, type TinyIndex } from './tiny-index.js';
 

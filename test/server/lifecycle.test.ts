@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { AnnotateQuery, AtlasIndexService } from '../../index/index.js';
+import type { AnnotateQuery, AtlasIndexService } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type StartServerOptions } from '../../server/index.js';
 import { call, errorOf } from './http-client.js';
 import { buildTinyIndex, wrapService, type TinyIndex } from './tiny-index.js';

@@ -1,0 +1,206 @@
+/**
+ * `buildAtlasIndex`: atlas + adapter → an index folder. Two passes so that only one usearch index is in
+ * memory at a time: pass 1 streams the atlas by row group through the adapter, writing the raw adapter
+ * outputs (vectors.f32), label codes and cell ids; pass 2 builds one usearch index per prefix j from
+ * vectors.f32 (and optionally one over the original embeddings). Everything is written into a temporary
+ * folder beside the target, the manifest last, and renamed into place at the end: an interrupted build
+ * leaves no folder that openAtlasIndex accepts.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AtlasError, createProgress, readFully, sha256File } from '../common/index.js';
+import { openAtlas } from '../atlas/index.js';
+import { IDENTITY_ADAPTER, adapterSha256, describeAdapter, openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
+import { INDEX_FILES, VectorIndex, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
+import { embedAtlas, throwIfAborted } from './embed-pass.js';
+import { exists, publish, removeStaleTemps } from './build-folder.js';
+import { calibrateOutOfReference } from './calibrate.js';
+import { writeReferenceMap } from './map-pass.js';
+import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
+
+/** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
+export const BUILD_DEFAULTS = { quantization: QUANTIZATIONS[0] as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
+/** Accepted ranges of the build parameters (the CLI reads them too). */
+export const BUILD_LIMITS = {
+  connectivity: { min: 2, max: 256 },
+  expansionAdd: { min: 1, max: 4096 },
+  expansionSearch: { min: 1, max: 4096 },
+  threads: { min: 1, max: 1024 },
+} as const;
+/** Rows per usearch add call in pass 2. */
+const ADD_CHUNK = 16_384;
+
+/** Test hook: an adapter object used instead of opening `adapterPath` (whose hash is still recorded). */
+export interface BuildHooks {
+  readonly adapter?: Adapter;
+}
+
+function checkOptions(o: BuildAtlasIndexOptions) {
+  const quantization = o.quantization ?? BUILD_DEFAULTS.quantization;
+  if (!QUANTIZATIONS.includes(quantization)) throw new AtlasError('invalid_argument', `quantization must be one of ${QUANTIZATIONS.join(', ')}, got ${JSON.stringify(quantization)}`);
+  const int = (v: number | undefined, name: string, fallback: number, { min, max }: { min: number; max: number }) => {
+    const x = v ?? fallback;
+    if (!Number.isSafeInteger(x) || x < min || x > max) throw new AtlasError('invalid_argument', `${name} must be an integer in [${min}, ${max}], got ${x}`);
+    return x;
+  };
+  return {
+    quantization,
+    connectivity: int(o.connectivity, 'connectivity', BUILD_DEFAULTS.connectivity, BUILD_LIMITS.connectivity),
+    expansionAdd: int(o.expansionAdd, 'expansion-add', BUILD_DEFAULTS.expansionAdd, BUILD_LIMITS.expansionAdd),
+    expansionSearch: int(o.expansionSearch, 'expansion-search', BUILD_DEFAULTS.expansionSearch, BUILD_LIMITS.expansionSearch),
+    threads: int(o.threads, 'threads', availableParallelism(), BUILD_LIMITS.threads),
+  };
+}
+
+/** Builds the index folder `outDir` (see the module comment). */
+export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: BuildHooks = {}): Promise<BuildAtlasIndexResult> {
+  const started = performance.now();
+  const p = checkOptions(options);
+  const outDir = resolve(options.outDir);
+  if (!options.overwrite && (await exists(outDir))) {
+    throw new AtlasError('invalid_argument', `${outDir} already exists; pass --overwrite to replace it`);
+  }
+  const atlas = await openAtlas(options.referencePath);
+  if (atlas.numRows === 0) throw new AtlasError('invalid_atlas', `${options.referencePath} has no rows`);
+  const adapterPath = options.adapterPath;
+  if (adapterPath !== IDENTITY_ADAPTER && !(await exists(adapterPath))) throw new AtlasError('file_not_found', `adapter not found: ${adapterPath}`);
+  const adapter = hooks.adapter ?? (await openAdapter(adapterPath, { inputDim: atlas.dim, threads: p.threads }));
+  await removeStaleTemps(outDir);
+  const tmp = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    if (adapter.inputDim !== atlas.dim) {
+      throw new AtlasError('wrong_dimension', `the adapter takes ${adapter.inputDim}-d embeddings, the atlas has ${atlas.dim}-d`);
+    }
+    await mkdir(tmp, { recursive: false });
+    const timer = createPhaseTimer();
+    const [atlasSha, adapterSha] = await Promise.all([sha256File(options.referencePath), adapterSha256(adapterPath)]);
+    throwIfAborted(options.signal);
+    timer.lap('hash');
+    const pass1 = await embedAtlas(atlas, adapter, tmp, !!options.withOriginal && !adapter.identity, options.signal);
+    timer.lap('embed');
+    const pass2 = await buildIndexes(tmp, atlas.numRows, atlas.dim, adapter, p, !!options.withOriginal, options.signal, timer.lap);
+    const mapInputs = { numCells: atlas.numRows, numScales: adapter.numScales, scaleDim: adapter.scaleDim, vocabularies: pass1.vocabularies, clIdVocabulary: pass1.clIdVocabulary };
+    const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
+    if (map) timer.lap('map');
+    const seconds = (performance.now() - started) / 1000;
+    const fileEntry = async (file: string) => ({ file, bytes: (await stat(join(tmp, file))).size });
+    const manifest: IndexManifest = {
+      format: 'fractal-atlas-index',
+      formatVersion: INDEX_FORMAT_VERSION,
+      createdAt: new Date().toISOString(),
+      buildSeconds: Math.round(seconds * 1000) / 1000,
+      numCells: atlas.numRows,
+      inputDim: atlas.dim,
+      numScales: adapter.numScales,
+      scaleDim: adapter.scaleDim,
+      levelColumns: [...adapter.levelColumns],
+      levelPrefix: { ...adapter.levelPrefix },
+      ...pass2,
+      metric: metricFor(p.quantization),
+      quantization: p.quantization,
+      connectivity: p.connectivity,
+      expansionAdd: p.expansionAdd,
+      expansionSearch: p.expansionSearch,
+      adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: describeAdapter(adapter) },
+      atlas: { sha256: atlasSha, file: basename(options.referencePath), bytes: (await stat(options.referencePath)).size },
+      vocabularies: pass1.vocabularies,
+      clIdVocabulary: pass1.clIdVocabulary,
+      labelCounts: pass1.labelCounts,
+      levelTable: pass1.levelTable,
+      files: {
+        labels: await fileEntry(INDEX_FILES.labels),
+        cellIds: await fileEntry(INDEX_FILES.cellIds),
+        cellIdOffsets: await fileEntry(INDEX_FILES.cellIdOffsets),
+        cellIdHash: await fileEntry(INDEX_FILES.cellIdHash),
+        vectors: await fileEntry(INDEX_FILES.vectors),
+        originalVectors: pass1.wroteOriginal ? await fileEntry(INDEX_FILES.originalVectors) : null,
+      },
+      map,
+    };
+    throwIfAborted(options.signal);
+    // Manifest last: its presence is what makes a folder an index.
+    await writeFile(join(tmp, INDEX_FILES.manifest), JSON.stringify(manifest, null, 1));
+    await publish(tmp, outDir);
+    const totalVectors = atlas.numRows * (adapter.numScales + (pass2.original ? 1 : 0));
+    return { outDir, manifest, seconds, vectorsPerSecond: totalVectors / seconds, phases: timer.phases };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  } finally {
+    if (!hooks.adapter) await adapter.close();
+  }
+}
+
+/** Seconds per named phase, each measured from the end of the previous one. */
+function createPhaseTimer() {
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark) / 1000;
+    mark = now;
+  };
+  return { phases, lap };
+}
+
+/** Pass 2: one usearch index per prefix j (the finest also calibrates), and the original index if asked. */
+async function buildIndexes(tmp: string, N: number, inputDim: number, adapter: Adapter, p: ReturnType<typeof checkOptions>, withOriginal: boolean, signal: AbortSignal | undefined, lap: (phase: string) => void) {
+  const S = adapter.numScales;
+  const d = adapter.scaleDim;
+  const vectors = join(tmp, INDEX_FILES.vectors);
+  const entry = async (prefix: number, file: string, dims: number): Promise<IndexFileEntry> => ({ prefix, file, dims, vectors: N, bytes: (await stat(join(tmp, file))).size });
+  const prefixes: IndexFileEntry[] = [];
+  let outOfReferenceDistance = 1;
+  for (let j = 1; j <= S; j++) {
+    const index = await buildPrefixIndex(vectors, N, S * d, { dims: j * d, ...p }, `prefix ${j}/${S}`, p.threads, signal);
+    lap(`index${j}`);
+    if (j === S) outOfReferenceDistance = calibrateOutOfReference(index, vectors, N, S * d, j * d, p.threads);
+    index.save(join(tmp, INDEX_FILES.prefix(j)));
+    lap(j === S ? `save${j}+calibrate` : `save${j}`);
+    prefixes.push(await entry(j, INDEX_FILES.prefix(j), j * d));
+  }
+  let original: IndexFileEntry | null = null;
+  if (withOriginal) {
+    const source = adapter.identity ? INDEX_FILES.vectors : INDEX_FILES.originalVectors;
+    const index = await buildPrefixIndex(join(tmp, source), N, inputDim, { dims: inputDim, ...p }, 'original', p.threads, signal);
+    lap('indexOriginal');
+    index.save(join(tmp, INDEX_FILES.original));
+    original = await entry(0, INDEX_FILES.original, inputDim);
+  }
+  return { prefixes, original, outOfReferenceDistance };
+}
+
+/** Pass 2 for one space: stream a vectors file, normalise its first `params.dims` of `rowDim`, add. */
+async function buildPrefixIndex(
+  vectorsPath: string,
+  N: number,
+  rowDim: number,
+  params: IndexParams,
+  label: string,
+  threads: number,
+  signal: AbortSignal | undefined,
+): Promise<VectorIndex> {
+  const index = VectorIndex.create(params);
+  const fd = openSync(vectorsPath, 'r');
+  const progress = createProgress(`index ${label}`, N);
+  try {
+    for (let start = 0; start < N; start += ADD_CHUNK) {
+      throwIfAborted(signal);
+      const n = Math.min(ADD_CHUNK, N - start);
+      const raw = new Float32Array(n * rowDim);
+      readFully(fd, new Uint8Array(raw.buffer), start * rowDim * 4);
+      index.add(start, l2NormalizeRows(raw, n, rowDim, params.dims), threads);
+      progress.increment(n);
+      // Yield between chunks so an abort signal (or SIGINT handler) can run.
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    progress.stop();
+    closeSync(fd);
+  }
+  return index;
+}
+

@@ -1,0 +1,50 @@
+/**
+ * The out-of-reference distance: how far a query's nearest reference neighbour may be before the query is
+ * flagged as unlike anything in the reference. Calibrated at build time on the reference itself: the 99th
+ * percentile of leave-one-out nearest-neighbour distances of an evenly spaced sample of up to 2,000
+ * reference cells at the finest prefix. A query farther than that from every reference cell is farther
+ * than 99% of reference cells are from their own nearest neighbour.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { readFully } from '../common/index.js';
+import { l2NormalizeRows } from '../adapter/index.js';
+import { type VectorIndex } from '../index-files/index.js';
+
+const SAMPLE = 2000;
+const PERCENTILE = 0.99;
+
+/** Value at quantile q (0..1) of `values` (nearest rank). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** Calibrates on `index` (the finest prefix, dims of `rowDim`-wide rows of `vectorsPath`). */
+export function calibrateOutOfReference(index: VectorIndex, vectorsPath: string, N: number, rowDim: number, dims: number, threads: number): number {
+  if (N < 2) return 1;
+  const m = Math.min(SAMPLE, N);
+  const rows = Array.from({ length: m }, (_, i) => Math.floor((i * N) / m));
+  const raw = new Float32Array(m * rowDim);
+  const fd = openSync(vectorsPath, 'r');
+  try {
+    rows.forEach((r, i) => readFully(fd, new Uint8Array(raw.buffer, i * rowDim * 4, rowDim * 4), r * rowDim * 4));
+  } finally {
+    closeSync(fd);
+  }
+  const res = index.search(l2NormalizeRows(raw, m, rowDim, dims), 2, threads);
+  const nearest: number[] = [];
+  for (let i = 0; i < m; i++) {
+    // The first hit is normally the cell itself; take the first hit that is another cell.
+    for (let h = 0; h < 2; h++) {
+      const row = res.rows[i * 2 + h]!;
+      if (row >= 0 && row !== rows[i]) {
+        nearest.push(Math.max(0, res.distances[i * 2 + h]!));
+        break;
+      }
+    }
+  }
+  const q = quantile(nearest, PERCENTILE);
+  return Number.isFinite(q) ? Math.round(q * 1e6) / 1e6 : 1;
+}

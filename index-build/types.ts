@@ -1,0 +1,33 @@
+/** Options and result of `buildAtlasIndex`. */
+import type { IndexManifest, Quantization } from '../index-files/index.js';
+import type { ReferenceMapOptions } from './map-pass.js';
+
+export interface BuildAtlasIndexOptions {
+  readonly referencePath: string;
+  /** Adapter ONNX file, or "identity". */
+  readonly adapterPath: string;
+  readonly outDir: string;
+  readonly quantization?: Quantization;
+  readonly connectivity?: number;
+  readonly expansionAdd?: number;
+  readonly expansionSearch?: number;
+  readonly withOriginal?: boolean;
+  /** usearch add threads and adapter threads; default: available cores. */
+  readonly threads?: number;
+  /** Replace an existing index folder. */
+  readonly overwrite?: boolean;
+  /** Abort the build (tests of crash safety). */
+  readonly signal?: AbortSignal;
+  /** Lay out a reference map (map.bin, GET /v1/map) with these options; none when absent or false. */
+  readonly map?: ReferenceMapOptions | false;
+}
+
+export interface BuildAtlasIndexResult {
+  readonly outDir: string;
+  readonly manifest: IndexManifest;
+  readonly seconds: number;
+  /** Vectors added per second over all prefix indexes (whole build time). */
+  readonly vectorsPerSecond: number;
+  /** Seconds per phase: hashing inputs, pass 1 (adapter + labels + ids), each index add, calibration. */
+  readonly phases: Readonly<Record<string, number>>;
+}

@@ -1,0 +1,131 @@
+/**
+ * The only file that touches usearch. Every call checks dims, counts, k and finiteness first: a native
+ * crash cannot be caught.
+ */
+import usearch from 'usearch';
+import { AtlasError, checkRows } from '../common/index.js';
+import { metricFor, type IndexMetric, type Quantization } from './types.js';
+
+const { Index, MetricKind, ScalarKind, exactSearch } = usearch;
+
+/** Our names → usearch's enums (the same strings, typed). */
+const METRIC: Readonly<Record<IndexMetric, (typeof MetricKind)[keyof typeof MetricKind]>> = { ip: MetricKind.IP, cos: MetricKind.Cos };
+const SCALAR: Readonly<Record<Quantization, (typeof ScalarKind)[keyof typeof ScalarKind]>> = { f32: ScalarKind.F32, f16: ScalarKind.F16, i8: ScalarKind.I8 };
+type UIndex = InstanceType<typeof Index>;
+
+/** Build / search parameters of one index. */
+export interface IndexParams {
+  readonly dims: number;
+  readonly quantization: Quantization;
+  readonly connectivity: number;
+  readonly expansionAdd: number;
+  readonly expansionSearch: number;
+}
+
+/** Nearest neighbours of a batch: row-major n × k, key −1 / distance Infinity where fewer than k found. */
+export interface Neighbours {
+  readonly n: number;
+  readonly k: number;
+  readonly rows: Int32Array;
+  readonly distances: Float32Array;
+}
+
+/** A usearch index, created for building or viewed (memory-mapped) for searching. */
+export class VectorIndex {
+  private constructor(private readonly index: UIndex, readonly dims: number) {}
+
+  static create(p: IndexParams): VectorIndex {
+    return new VectorIndex(new Index(config(p)), p.dims);
+  }
+
+  /** Memory-maps a saved index and checks its dims and vector count; index_mismatch otherwise. */
+  static view(path: string, p: IndexParams, expectedSize: number): VectorIndex {
+    const index = new Index(config(p));
+    try {
+      index.view(path);
+    } catch (err) {
+      throw new AtlasError('index_mismatch', `cannot memory-map ${path}: ${(err as Error).message}`);
+    }
+    if (index.dimensions() !== p.dims) throw new AtlasError('index_mismatch', `${path} has ${index.dimensions()} dims, the manifest says ${p.dims}`);
+    if (index.size() !== expectedSize) throw new AtlasError('index_mismatch', `${path} holds ${index.size()} vectors, the manifest says ${expectedSize}`);
+    return new VectorIndex(index, p.dims);
+  }
+
+  size(): number {
+    return this.index.size();
+  }
+
+  /** Adds `vectors` (n × dims, finite) with keys firstKey … firstKey + n − 1. */
+  add(firstKey: number, vectors: Float32Array, threads: number): void {
+    const n = checkMatrix(vectors, this.dims, 'vectors to add');
+    const keys = new BigUint64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = BigInt(firstKey + i);
+    if (n > 0) this.index.add(keys, vectors, threads);
+  }
+
+  /** k nearest of each query (n × dims, finite, normalised by the caller). */
+  search(queries: Float32Array, k: number, threads: number): Neighbours {
+    const n = checkMatrix(queries, this.dims, 'queries');
+    checkK(k);
+    const rows = new Int32Array(n * k).fill(-1);
+    const distances = new Float32Array(n * k).fill(Infinity);
+    if (n === 0 || this.index.size() === 0) return { n, k, rows, distances };
+    const m = this.index.search(queries, k, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
+    const counts = m.counts;
+    for (let q = 0; q < n; q++) {
+      const c = counts ? Number(counts[q]) : Math.min(k, m.keys.length);
+      for (let i = 0; i < c; i++) {
+        rows[q * k + i] = Number(m.keys[q * k + i]);
+        distances[q * k + i] = m.distances[q * k + i]!;
+      }
+    }
+    return { n, k, rows, distances };
+  }
+
+  save(path: string): void {
+    this.index.save(path);
+  }
+}
+
+/**
+ * Exact (brute-force) cosine search of `queries` against `dataset` (m × dims); result rows are positions in
+ * `dataset`. Used for filtered searches over small subsets.
+ */
+export function exactNeighbours(dataset: Float32Array, queries: Float32Array, dims: number, k: number, threads: number): Neighbours {
+  const m = checkMatrix(dataset, dims, 'dataset');
+  const n = checkMatrix(queries, dims, 'queries');
+  checkK(k);
+  const rows = new Int32Array(n * k).fill(-1);
+  const distances = new Float32Array(n * k).fill(Infinity);
+  const kk = Math.min(k, m);
+  if (n === 0 || kk === 0) return { n, k, rows, distances };
+  const res = exactSearch(dataset, queries, dims, kk, METRIC.cos, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
+  for (let q = 0; q < n; q++) {
+    const c = res.counts ? Number(res.counts[q]) : kk;
+    for (let i = 0; i < c; i++) {
+      rows[q * k + i] = Number(res.keys[q * kk + i]);
+      distances[q * k + i] = res.distances[q * kk + i]!;
+    }
+  }
+  return { n, k, rows, distances };
+}
+
+function config(p: IndexParams) {
+  return {
+    dimensions: p.dims,
+    metric: METRIC[metricFor(p.quantization)],
+    quantization: SCALAR[p.quantization],
+    connectivity: p.connectivity,
+    expansion_add: p.expansionAdd,
+    expansion_search: p.expansionSearch,
+    multi: false,
+  };
+}
+
+function checkK(k: number): void {
+  if (!Number.isSafeInteger(k) || k < 1) throw new AtlasError('k_out_of_range', `k must be a positive integer, got ${k}`);
+}
+
+function checkMatrix(values: Float32Array, dims: number, what: string): number {
+  return checkRows(values, dims, what);
+}

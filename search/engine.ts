@@ -1,0 +1,221 @@
+/**
+ * The search engine of one thread: opens the memory-mapped indexes, the cell-id files and the adapter, and
+ * answers already-validated requests over typed arrays. The service runs one engine per worker thread
+ * (or one in-process); requests and answers are plain data so they cross thread boundaries cheaply.
+ */
+import { join } from 'node:path';
+import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
+import { openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
+import { normalizedCentroid } from './vector-math.js';
+import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
+import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
+import { callConsistentLevels } from './hierarchy-call.js';
+import type { CompiledFilter } from './label-filter.js';
+import { tallyVotes, voteLevel, type Tally } from './vote.js';
+import type { CellAnnotation, LabelSummary, LevelVote, SearchHit, SearchQueryResult, Weighting } from './types.js';
+
+/** What an engine needs to open (crosses to workers as workerData). */
+export interface EngineInit {
+  readonly dir: string;
+  readonly manifest: IndexManifest;
+  /** labels.bin contents (a SharedArrayBuffer when shared with workers). */
+  readonly labelsBuffer: ArrayBufferLike;
+  readonly adapterPath: string;
+  readonly threads: number;
+}
+
+/** A validated search: prefix 0 = original index. Queries are embeddings or reference rows. */
+export interface EngineSearchRequest {
+  readonly embeddings?: Float32Array;
+  readonly rows?: Int32Array;
+  readonly n: number;
+  readonly prefix: number;
+  readonly k: number;
+  readonly filter: CompiledFilter | null;
+  readonly maxDist?: number;
+  readonly centroid: boolean;
+  readonly summary: boolean;
+}
+
+export interface EngineSearchResponse {
+  readonly results: SearchQueryResult[];
+  readonly adapterMs: number;
+  readonly searchMs: number;
+}
+
+export interface EngineAnnotateRequest {
+  readonly embeddings: Float32Array;
+  readonly n: number;
+  readonly k: number;
+  readonly weighting: Weighting;
+  readonly minConfidence: number;
+  readonly filter: CompiledFilter | null;
+  readonly outOfReferenceDistance: number;
+  /** Return the cells as JSON text (comma-separated objects) in `cellsJson` instead of objects. */
+  readonly serialize?: boolean;
+}
+
+export interface EngineAnnotateResponse {
+  /** Empty when the request asked for `serialize`. */
+  readonly cells: CellAnnotation[];
+  readonly cellsJson?: string;
+  readonly adapterMs: number;
+  readonly searchMs: number;
+  readonly voteMs: number;
+}
+
+export class SearchEngine {
+  private readonly masks: MaskCache;
+
+  private constructor(
+    private readonly m: IndexManifest,
+    private readonly labels: LabelTable,
+    private readonly spaces: Map<number, SearchSpace>,
+    private readonly cellIds: CellIdReader,
+    private readonly adapter: Adapter,
+    private readonly threads: number,
+    private readonly ownsAdapter: boolean,
+  ) {
+    this.masks = new MaskCache(labels.levels, m.numCells);
+  }
+
+  /** Opens every index (memory-mapped), checking dims and counts. `adapter` overrides opening one (tests). */
+  static async open(init: EngineInit, adapter?: Adapter): Promise<SearchEngine> {
+    const { dir, manifest: m, threads } = init;
+    const params = { quantization: m.quantization, connectivity: m.connectivity, expansionAdd: m.expansionAdd, expansionSearch: m.expansionSearch };
+    const width = m.numScales * m.scaleDim;
+    const vectors = new VectorFile(join(dir, INDEX_FILES.vectors), width, m.numCells);
+    const spaces = new Map<number, SearchSpace>();
+    for (const p of m.prefixes) {
+      spaces.set(p.prefix, { index: VectorIndex.view(join(dir, p.file), { dims: p.dims, ...params }, m.numCells), vectors, dims: p.dims, subsets: new SubsetCache() });
+    }
+    if (m.original) {
+      const source = m.files.originalVectors ? new VectorFile(join(dir, m.files.originalVectors.file), m.inputDim, m.numCells) : vectors;
+      spaces.set(0, { index: VectorIndex.view(join(dir, m.original.file), { dims: m.inputDim, ...params }, m.numCells), vectors: source, dims: m.inputDim, subsets: new SubsetCache() });
+    }
+    const cellIds = new CellIdReader(
+      { ids: join(dir, INDEX_FILES.cellIds), offsets: join(dir, INDEX_FILES.cellIdOffsets), hash: join(dir, INDEX_FILES.cellIdHash) },
+      m.numCells,
+    );
+    const a = adapter ?? (await openAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
+    return new SearchEngine(m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter);
+  }
+
+  /** Reference rows of cell ids (−1 for unknown ids). */
+  lookupRows(ids: readonly string[]): Int32Array {
+    return Int32Array.from(ids, (id) => this.cellIds.rowOf(id));
+  }
+
+  /** Normalised query vectors of a space, from embeddings (through the adapter) or from stored rows. */
+  private async queryVectors(req: { embeddings?: Float32Array; rows?: Int32Array; n: number }, prefix: number, full?: Float32Array): Promise<Float32Array> {
+    const space = this.spaces.get(prefix)!;
+    if (req.rows) return l2NormalizeRows(space.vectors.readRows(req.rows), req.n, space.vectors.rowDim, space.dims);
+    if (prefix === 0) return l2NormalizeRows(req.embeddings!, req.n, this.m.inputDim, this.m.inputDim);
+    return l2NormalizeRows(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
+  }
+
+  async search(req: EngineSearchRequest): Promise<EngineSearchResponse> {
+    const t0 = performance.now();
+    const full = req.embeddings && req.prefix !== 0 ? await this.adapter.embed(req.embeddings, req.n) : undefined;
+    const t1 = performance.now();
+    const space = this.spaces.get(req.prefix)!;
+    let queries = await this.queryVectors(req, req.prefix, full);
+    let n = req.n;
+    if (req.centroid) {
+      queries = normalizedCentroid(queries, n, space.dims);
+      n = 1;
+    }
+    const mask = req.filter ? this.masks.get(req.filter) : null;
+    const nb = searchFiltered(space, queries, req.k, mask, this.threads);
+    const results: SearchQueryResult[] = [];
+    for (let q = 0; q < n; q++) {
+      const hits: SearchHit[] = [];
+      for (let i = 0; i < nb.k; i++) {
+        const row = nb.rows[q * nb.k + i]!;
+        const distance = nb.distances[q * nb.k + i]!;
+        if (row < 0) break;
+        if (req.maxDist !== undefined && distance > req.maxDist) break;
+        hits.push(this.hit(row, distance));
+      }
+      results.push(req.summary ? { hits, summary: summarize(hits) } : { hits });
+    }
+    return { results, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
+  }
+
+  private hit(row: number, distance: number): SearchHit {
+    const v = this.m.vocabularies;
+    const L = this.labels.levels;
+    const cl = this.labels.clIds[row]!;
+    const hit: Record<string, string | number | null> = { cell_id: this.cellIds.cellId(row), distance: Math.max(0, distance) };
+    LEVEL_COLUMNS.forEach((c, l) => (hit[c] = v[c][L[l]![row]!]!));
+    hit.cl_id = cl === NO_CL_ID ? null : (this.m.clIdVocabulary[cl] ?? null);
+    return hit as unknown as SearchHit;
+  }
+
+  async annotate(req: EngineAnnotateRequest): Promise<EngineAnnotateResponse> {
+    const t0 = performance.now();
+    const full = await this.adapter.embed(req.embeddings, req.n);
+    const t1 = performance.now();
+    // One search per distinct prefix (an identity adapter serves every level from one search).
+    const byPrefix = new Map<number, Neighbours>();
+    const mask = req.filter ? this.masks.get(req.filter) : null;
+    for (const c of this.m.levelColumns) {
+      const j = this.m.levelPrefix[c]!;
+      if (byPrefix.has(j)) continue;
+      const queries = await this.queryVectors(req, j, full);
+      byPrefix.set(j, searchFiltered(this.spaces.get(j)!, queries, req.k, mask, this.threads));
+    }
+    const t2 = performance.now();
+    const finest = Math.max(...this.m.levelColumns.map((c) => this.m.levelPrefix[c]!));
+    const cells: CellAnnotation[] = [];
+    const codes = new Int32Array(req.k);
+    for (let q = 0; q < req.n; q++) {
+      const levels: Partial<Record<LevelColumn, LevelVote>> = {};
+      const tallies: (Tally | null)[] = LEVEL_COLUMNS.map(() => null);
+      for (const c of this.m.levelColumns) {
+        const j = this.m.levelPrefix[c]!;
+        const nb = byPrefix.get(j)!;
+        const l = LEVEL_COLUMNS.indexOf(c);
+        const col = this.labels.levels[l]!;
+        for (let i = 0; i < nb.k; i++) {
+          const row = nb.rows[q * nb.k + i]!;
+          codes[i] = row < 0 ? -1 : col[row]!;
+        }
+        const tally = tallyVotes(codes, nb.distances.subarray(q * nb.k, (q + 1) * nb.k), 0, nb.k);
+        tallies[l] = tally;
+        levels[c] = voteLevel(tally, this.m.vocabularies[c], { weighting: req.weighting, minConfidence: req.minConfidence, prefix: j });
+      }
+      const consistent = callConsistentLevels(LEVEL_COLUMNS, tallies, this.m.levelTable, this.m.vocabularies, {
+        weighting: req.weighting,
+        minConfidence: req.minConfidence,
+      });
+      const nb = byPrefix.get(finest)!;
+      const nearest = nb.rows[q * nb.k]! >= 0 ? Math.max(0, nb.distances[q * nb.k]!) : null;
+      cells.push({ levels, consistent, nearest_distance: nearest, out_of_reference: nearest === null || nearest > req.outOfReferenceDistance });
+    }
+    if (req.serialize) {
+      const cellsJson = cells.map((c) => JSON.stringify(c)).join(',');
+      return { cells: [], cellsJson, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
+    }
+    return { cells, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
+  }
+
+  async close(): Promise<void> {
+    this.cellIds.close();
+    const files = new Set<VectorFile>();
+    for (const s of this.spaces.values()) files.add(s.vectors);
+    for (const f of files) f.close();
+    if (this.ownsAdapter) await this.adapter.close();
+  }
+}
+
+/** Hit counts per label at every level. */
+export function summarize(hits: readonly SearchHit[]): LabelSummary {
+  const out = {} as LabelSummary;
+  for (const c of LEVEL_COLUMNS) {
+    const counts: Record<string, number> = {};
+    for (const h of hits) counts[h[c]] = (counts[h[c]] ?? 0) + 1;
+    out[c] = counts;
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+/** Opens an index folder and serves kNN search and annotation by kNN vote, in worker threads. */
+export { openAtlasIndex } from './service.js';
+export type { OpenHooks } from './service.js';
+export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
+export { callConsistentLevels } from './hierarchy-call.js';
+export { createRequestSchemas } from './request-schema.js';
+export type { RequestLimits, RequestSchemas } from './request-schema.js';
+export { UNASSIGNED } from './types.js';
+export type {
+  AnnotateQuery,
+  AnnotateResult,
+  AnnotateTimings,
+  AtlasIndexService,
+  CellAnnotation,
+  ConsistentLevel,
+  InfoResult,
+  LabelSummary,
+  LevelInfo,
+  LevelVote,
+  OpenAtlasIndexOptions,
+  SearchFilter,
+  SearchHit,
+  SearchQuery,
+  SearchQueryResult,
+  SearchResult,
+  SearchTimings,
+  SerializedAnnotateResult,
+  Weighting,
+} from './types.js';

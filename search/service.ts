@@ -1,0 +1,210 @@
+/**
+ * `openAtlasIndex`: verifies an index folder against its manifest and adapter, then serves search and
+ * annotate from a pool of worker threads (or in-process with `workers: 0`). The main thread only validates,
+ * splits requests into chunks and merges answers; the memory-mapped indexes make start-up independent of
+ * the atlas size (only labels.bin, 10 bytes per cell, is read, asynchronously, into one shared buffer).
+ */
+import { join, resolve } from 'node:path';
+import { AtlasError, LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../common/index.js';
+import { IDENTITY_ADAPTER, adapterSha256, type Adapter } from '../adapter/index.js';
+import { loadLabelTable, INDEX_FILES, checkAdapterHash, readManifest, verifyFiles, type IndexManifest } from '../index-files/index.js';
+import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
+import { checkAnnotate, checkSearch } from './query-guards.js';
+import { WorkerPool } from './worker-pool.js';
+import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
+import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult } from './types.js';
+
+/** Cells per annotate job: small enough that the main thread stays responsive between chunks. */
+export const ANNOTATE_CHUNK = 128;
+/** Queries per search job. */
+export const SEARCH_CHUNK = 512;
+
+/** Test hook: an adapter object for the in-process engine (workers: 0) instead of opening adapterPath. */
+export interface OpenHooks {
+  readonly adapter?: Adapter;
+}
+
+interface Runner {
+  run<J extends EngineJob>(job: J): Promise<EngineJobResult<J>>;
+  readonly parallelism: number;
+  /** Engines able to take jobs. */
+  alive(): boolean;
+  close(): Promise<void>;
+}
+
+/** Opens an index folder; index_mismatch (one clear message) when manifest, files or adapter disagree. */
+export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions, hooks: OpenHooks = {}): Promise<AtlasIndexService> {
+  const abs = resolve(dir);
+  const workers = options.workers ?? 2;
+  const threads = options.threadsPerWorker ?? 1;
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) throw new AtlasError('invalid_argument', `workers must be an integer in [0, 64], got ${workers}`);
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > 256) throw new AtlasError('invalid_argument', `threadsPerWorker must be an integer in [1, 256], got ${threads}`);
+  if (hooks.adapter && workers !== 0) throw new AtlasError('invalid_argument', 'an adapter object can only be used in-process (workers: 0)');
+  const manifest = await readManifest(abs);
+  await verifyFiles(abs, manifest);
+  const adapterPath = options.adapterPath === IDENTITY_ADAPTER ? IDENTITY_ADAPTER : resolve(options.adapterPath);
+  checkAdapterHash(abs, manifest, await adapterSha256(adapterPath), options.adapterPath);
+  const labels = await loadLabelTable(join(abs, INDEX_FILES.labels), manifest.numCells);
+  const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, threads };
+  let runner: Runner;
+  if (workers === 0) {
+    const engine = await SearchEngine.open(init, hooks.adapter);
+    runner = {
+      parallelism: 1,
+      alive: () => true,
+      run: (job) => runJob(engine, job) as Promise<never>,
+      close: () => engine.close(),
+    };
+  } else {
+    const pool = await WorkerPool.start(init, workers);
+    runner = { parallelism: workers, alive: () => pool.size > 0, run: (job) => pool.run(job), close: () => pool.close() };
+  }
+  return new IndexService(manifest, runner, workers, threads);
+}
+
+function chunks(n: number, size: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = 0; s < n; s += size) out.push([s, Math.min(n, s + size)]);
+  return out;
+}
+
+class IndexService implements AtlasIndexService {
+  private open = true;
+
+  constructor(readonly manifest: IndexManifest, private readonly runner: Runner, private readonly workers: number, private readonly threads: number) {}
+
+  ready(): boolean {
+    return this.open && this.runner.alive();
+  }
+
+  private check(): void {
+    if (!this.open) throw new AtlasError('not_ready', 'the index service is closed');
+  }
+
+  info(): InfoResult {
+    const m = this.manifest;
+    const labelCounts = {} as Record<LevelColumn, Record<string, number>>;
+    for (const c of LEVEL_COLUMNS) {
+      labelCounts[c] = Object.fromEntries(m.vocabularies[c].map((w, i) => [w, m.labelCounts[c]?.[i] ?? 0]));
+    }
+    return {
+      format_version: m.formatVersion,
+      num_cells: m.numCells,
+      input_dim: m.inputDim,
+      num_scales: m.numScales,
+      scale_dim: m.scaleDim,
+      levels: m.levelColumns.map((c) => ({ column: c, name: shortLevelName(c), prefix: m.levelPrefix[c]!, dims: m.levelPrefix[c]! * m.scaleDim })),
+      prefixes: m.prefixes.map((p) => ({ prefix: p.prefix, dims: p.dims, vectors: p.vectors })),
+      original: m.original ? { dims: m.original.dims, vectors: m.original.vectors } : null,
+      vocabularies: m.vocabularies,
+      label_counts: labelCounts,
+      out_of_reference_distance: m.outOfReferenceDistance,
+      adapter: m.adapter,
+      build: {
+        created_at: m.createdAt,
+        build_seconds: m.buildSeconds,
+        metric: m.metric,
+        quantization: m.quantization,
+        connectivity: m.connectivity,
+        expansion_add: m.expansionAdd,
+        expansion_search: m.expansionSearch,
+        atlas: m.atlas,
+      },
+      workers: this.workers,
+      threads_per_worker: this.threads,
+    };
+  }
+
+  async search(query: SearchQuery): Promise<SearchResult> {
+    this.check();
+    const t0 = performance.now();
+    const v = checkSearch(query, this.manifest);
+    let rows: Int32Array | undefined;
+    if (v.cellIds) {
+      rows = await this.runner.run({ op: 'lookup', ids: v.cellIds });
+      const unknown = v.cellIds.filter((_, i) => rows![i]! < 0);
+      if (unknown.length > 0) {
+        const shown = unknown.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
+        throw new AtlasError('unknown_cell_id', `unknown cell id${unknown.length > 1 ? 's' : ''}: ${shown}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`, { unknown: unknown.slice(0, 100) });
+      }
+    }
+    const base = v.request;
+    const parts = base.centroid ? [[0, base.n] as [number, number]] : chunks(base.n, Math.min(SEARCH_CHUNK, Math.ceil(base.n / this.runner.parallelism)));
+    const answers = await Promise.all(
+      parts.map(([s, e]) => {
+        const request: EngineSearchRequest = {
+          ...base,
+          n: e - s,
+          embeddings: base.embeddings ? base.embeddings.slice(s * this.manifest.inputDim, e * this.manifest.inputDim) : undefined,
+          rows: rows ? rows.slice(s, e) : undefined,
+        };
+        return this.runner.run({ op: 'search', request });
+      }),
+    );
+    const results: SearchQueryResult[] = [];
+    let adapterMs = 0;
+    let searchMs = 0;
+    for (const a of answers) {
+      results.push(...a.results);
+      adapterMs += a.adapterMs;
+      searchMs += a.searchMs;
+    }
+    return {
+      level: v.target.level,
+      prefix: v.target.prefix,
+      dims: v.target.dims,
+      k: base.k,
+      results,
+      timings: { adapterMs, searchMs, totalMs: performance.now() - t0 },
+    };
+  }
+
+  private async annotateChunks(query: AnnotateQuery, serialize: boolean) {
+    this.check();
+    const t0 = performance.now();
+    const base = checkAnnotate(query, this.manifest);
+    const D = this.manifest.inputDim;
+    const answers = await Promise.all(
+      chunks(base.n, ANNOTATE_CHUNK).map(([s, e]) =>
+        this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, embeddings: base.embeddings.slice(s * D, e * D) } }),
+      ),
+    );
+    let adapterMs = 0;
+    let searchMs = 0;
+    let voteMs = 0;
+    for (const a of answers) {
+      adapterMs += a.adapterMs;
+      searchMs += a.searchMs;
+      voteMs += a.voteMs;
+    }
+    const head = {
+      levels: this.manifest.levelColumns,
+      k: base.k,
+      weighting: base.weighting,
+      minConfidence: base.minConfidence,
+      outOfReferenceDistance: base.outOfReferenceDistance,
+    };
+    return { head, answers, n: base.n, timings: { adapterMs, searchMs, voteMs, totalMs: performance.now() - t0 } };
+  }
+
+  async annotate(query: AnnotateQuery): Promise<AnnotateResult> {
+    const { head, answers, timings } = await this.annotateChunks(query, false);
+    const cells: CellAnnotation[] = [];
+    for (const a of answers) for (const c of a.cells) cells.push(c);
+    return { ...head, cells, timings };
+  }
+
+  async annotateJson(query: AnnotateQuery): Promise<SerializedAnnotateResult> {
+    const { head, answers, n, timings } = await this.annotateChunks(query, true);
+    // Same key order as annotate(): head fields, cells, timings.
+    const prefix = JSON.stringify(head).slice(0, -1);
+    const json = `${prefix},"cells":[${answers.map((a) => a.cellsJson).join(',')}],"timings":${JSON.stringify(timings)}}`;
+    return { json, n, timings };
+  }
+
+  async close(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    await this.runner.close();
+  }
+}

@@ -1,0 +1,67 @@
+/** The /v1 routes: info, search and annotate, each body through the request schema, then the service. */
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { AtlasError, shortLevelName } from '../common/index.js';
+import type { AnnotateTimings, AtlasIndexService, RequestSchemas } from '../search/index.js';
+import type { ServerLimits } from './limits.js';
+import type { ServerMetrics } from './metrics.js';
+
+/** Rejects POST bodies that are not JSON before any byte is parsed. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (!hasBody) return next(new AtlasError('invalid_request', 'request body is required (a JSON object)'));
+  if (!req.is('application/json')) {
+    const got = req.headers['content-type'] ?? 'none';
+    return next(new AtlasError('unsupported_media_type', `request body must be application/json, got Content-Type ${got}`));
+  }
+  next();
+};
+
+/** Wraps an async handler; express 5 forwards rejections to the error handler itself. */
+function json(fn: (req: Request, res: Response) => Promise<unknown> | unknown): RequestHandler {
+  return async (req: Request, res: Response, _next: NextFunction) => {
+    res.json(await fn(req, res));
+  };
+}
+
+/** Adds GET /v1/info, POST /v1/search and POST /v1/annotate. */
+export function addQueryRoutes(app: Express, service: AtlasIndexService, requests: RequestSchemas, limits: ServerLimits, metrics: ServerMetrics): void {
+  const parseJson = express.json({ limit: limits.maxBodyBytes, strict: true, type: 'application/json' });
+
+  app.get('/v1/info', json(() => service.info()));
+
+  app.post(
+    '/v1/search',
+    requireJson,
+    parseJson,
+    json(async (req, res) => {
+      const query = requests.parseSearch(req.body);
+      res.locals.cells = query.n;
+      const result = await service.search(query);
+      const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
+      metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
+      metrics.cellsSearched.inc({ level }, query.n);
+      if (query.embeddings) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
+      return result;
+    }),
+  );
+
+  app.post('/v1/annotate', requireJson, parseJson, async (req, res) => {
+    const query = requests.parseAnnotate(req.body);
+    res.locals.cells = query.n;
+    // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
+    // otherwise build and stringify while /healthz waits.
+    let timings: AnnotateTimings;
+    if (service.annotateJson) {
+      const result = await service.annotateJson(query);
+      timings = result.timings;
+      res.type('application/json').send(result.json);
+    } else {
+      const result = await service.annotate(query);
+      timings = result.timings;
+      res.json(result);
+    }
+    metrics.cellsAnnotated.inc(query.n);
+    metrics.adapterDuration.observe(timings.adapterMs / 1000);
+    metrics.annotateDuration.observe(timings.totalMs / 1000);
+  });
+}
