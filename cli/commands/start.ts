@@ -7,7 +7,7 @@ import { addReferenceMap, buildAtlasIndex } from '../../index-build/index.js';
 import { readManifest } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { networkOptions } from '../shared-options.js';
-import { printServing, serveIndex } from './serve.js';
+import { printServing, serveIndex, networkSettings } from './serve.js';
 
 /** The embedded default: what `npm start` generates, builds and serves. */
 export const DEMO = {
@@ -94,7 +94,7 @@ export const startCommand = defineCommand({
   ],
   options: networkOptions('TCP port (default $PORT, else 8080)', 'PORT'),
   async run(o, io) {
-    const net = { port: o.port, host: o.host, apiKey: o['api-key'], corsOrigin: o.cors, workers: o.workers, threadsPerWorker: o.threads };
+    const net = networkSettings(o);
     const adapterPath = projectPath(DEMO.adapter);
     if (!existsSync(adapterPath)) {
       throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
