@@ -105,9 +105,17 @@ class BucketFile {
     this.used = 0;
   }
   async close(): Promise<void> {
-    await this.flush();
-    await this.fh?.close();
+    try {
+      await this.flush();
+    } finally {
+      await this.abort();
+    }
+  }
+  /** Closes the file without flushing (after a failure: no descriptor outlives the stratify run). */
+  async abort(): Promise<void> {
+    const fh = this.fh;
     this.fh = null;
+    await fh?.close().catch(() => {});
   }
 }
 
@@ -227,9 +235,10 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
   const tempDir = await mkdtemp(join(tempRoot, `.${basename(options.out)}.stratify-`));
   trackTemp(tempDir);
   let writer: AtlasWriter | null = null;
+  let buckets: BucketFile[] = [];
   try {
     const flushAt = Math.max(64 << 10, Math.min(4 << 20, Math.floor(BUFFER_BUDGET / numBuckets)));
-    const buckets = Array.from({ length: numBuckets }, (_, b) => new BucketFile(join(tempDir, `bucket-${b}.bin`), flushAt));
+    buckets = Array.from({ length: numBuckets }, (_, b) => new BucketFile(join(tempDir, `bucket-${b}.bin`), flushAt));
     const clDict = new GlobalDictionary();
     const extraDicts = reader.extraColumns.map(() => new GlobalDictionary());
     await spreadRows(reader, positionOf, { buckets, bucketRows }, levelDicts, clDict, extraDicts, !!options.progress);
@@ -258,6 +267,7 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
     return { summary: counter.result(), seconds: (performance.now() - started) / 1000 };
   } catch (err) {
     await writer?.abort();
+    await Promise.all(buckets.map((b) => b.abort()));
     throw err;
   } finally {
     await rm(tempDir, { recursive: true, force: true });

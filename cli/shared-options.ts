@@ -1,6 +1,7 @@
 /** Options several commands share, declared once. */
 import { COMPRESSIONS } from '../atlas/index.js';
-import { API_KEY_ENV } from '../server/index.js';
+import { VERIFY_MODES } from '../index-files/index.js';
+import { API_KEY_ENV, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS } from '../server/index.js';
 import { DEFAULT_OBO_URL, readLabelMap, type HierarchyOptions } from '../ontology/index.js';
 import { AtlasError } from '../common/index.js';
 import { MAP_DEFAULTS, type ReferenceMapOptions } from '../index-build/index.js';
@@ -26,6 +27,15 @@ export function networkOptions(portHelp: string, portEnv?: string) {
     'api-key': option.custom('K', `require "Authorization: Bearer K" on /v1 (default: $${API_KEY_ENV}, else no auth)`, (v, fail) => {
       const key = v ?? process.env[API_KEY_ENV];
       if (key !== undefined && key.trim().length === 0) fail(`(or ${API_KEY_ENV}) must not be empty`);
+      // A client sends the key as "Authorization: Bearer <key>": a space, control or non-ASCII character could
+      // never arrive intact, so the server would start and then refuse every request.
+      const bad = key === undefined ? -1 : [...key].findIndex((ch) => !/^[\x21-\x7e]$/.test(ch));
+      if (bad >= 0) {
+        const ch = [...key!][bad]!.codePointAt(0)!;
+        const name = ch === 0x20 ? 'a space' : ch < 0x20 || ch === 0x7f ? 'a control character' : 'a non-ASCII character';
+        fail(`(or ${API_KEY_ENV}) contains ${name} at position ${bad + 1}; a bearer token may only use printable ASCII without spaces (e.g. openssl rand -hex 32)`);
+      }
+      if (key !== undefined && key.length > 1024) fail(`(or ${API_KEY_ENV}) is ${key.length} characters; at most 1024`);
       return key;
     }),
     cors: option.custom('ORIGIN', 'send CORS headers for ORIGIN (or *); off by default', (v, fail) => {
@@ -34,6 +44,10 @@ export function networkOptions(portHelp: string, portEnv?: string) {
     }),
     workers: option.int('N', 'worker threads running the adapter and the searches (default 2)', { fallback: 2, min: 0, max: 64 }),
     threads: option.int('N', 'usearch / onnxruntime threads inside each worker (default 1)', { fallback: 1, min: 1, max: 256 }),
+    verify: option.choice('M', ['checks before listening: none (manifest schema, sizes), quick (+ usearch headers, cell-id offsets,', 'label codes), full (+ xxh64 of every file; default); `fractal-atlas verify` runs them without serving'], VERIFY_MODES, 'full'),
+    'header-timeout': option.int('S', `seconds a client may take to send the request headers (default ${DEFAULT_HEADERS_TIMEOUT_MS / 1000})`, { fallback: DEFAULT_HEADERS_TIMEOUT_MS / 1000, min: 1, max: 3600 }),
+    'body-timeout': option.int('S', `seconds a client may take to send the whole request (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000})`, { fallback: DEFAULT_REQUEST_TIMEOUT_MS / 1000, min: 1, max: 3600 }),
+    'max-connections': option.int('N', `open connections at once; more are closed on arrival (default ${DEFAULT_MAX_CONNECTIONS})`, { fallback: DEFAULT_MAX_CONNECTIONS, min: 1, max: 1_000_000 }),
   };
 }
 

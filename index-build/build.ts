@@ -14,7 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AtlasError, createProgress, readFully, sha256File } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
 import { IDENTITY_ADAPTER, adapterSha256, describeAdapter, openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
-import { INDEX_FILES, VectorIndex, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
+import { INDEX_FILES, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
@@ -86,7 +86,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
     if (map) timer.lap('map');
     const seconds = (performance.now() - started) / 1000;
-    const fileEntry = async (file: string) => ({ file, bytes: (await stat(join(tmp, file))).size });
+    const fileEntry = (file: string) => dataFileEntry(tmp, file);
     const manifest: IndexManifest = {
       format: 'fractal-atlas-index',
       formatVersion: INDEX_FORMAT_VERSION,
@@ -134,6 +134,20 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
   }
 }
 
+/** Size and xxh64 of a file just written (still in the page cache, so the hash costs little). */
+async function dataFileEntry(tmp: string, file: string): Promise<{ file: string; bytes: number; xxh64: string }> {
+  return { file, bytes: (await stat(join(tmp, file))).size, xxh64: await checksumFile(join(tmp, file)) };
+}
+
+/** Saves an index; usearch's own error on a full disk ("Failed to serialize into stream") becomes write_failed. */
+function saveIndex(index: VectorIndex, path: string): void {
+  try {
+    index.save(path);
+  } catch (err) {
+    throw new AtlasError('write_failed', `cannot write ${path}: ${(err as Error).message} (disk full?)`);
+  }
+}
+
 /** Seconds per named phase, each measured from the end of the previous one. */
 function createPhaseTimer() {
   const phases: Record<string, number> = {};
@@ -151,14 +165,14 @@ async function buildIndexes(tmp: string, N: number, inputDim: number, adapter: A
   const S = adapter.numScales;
   const d = adapter.scaleDim;
   const vectors = join(tmp, INDEX_FILES.vectors);
-  const entry = async (prefix: number, file: string, dims: number): Promise<IndexFileEntry> => ({ prefix, file, dims, vectors: N, bytes: (await stat(join(tmp, file))).size });
+  const entry = async (prefix: number, file: string, dims: number): Promise<IndexFileEntry> => ({ prefix, dims, vectors: N, ...(await dataFileEntry(tmp, file)) });
   const prefixes: IndexFileEntry[] = [];
   let outOfReferenceDistance = 1;
   for (let j = 1; j <= S; j++) {
     const index = await buildPrefixIndex(vectors, N, S * d, { dims: j * d, ...p }, `prefix ${j}/${S}`, p.threads, signal);
     lap(`index${j}`);
     if (j === S) outOfReferenceDistance = calibrateOutOfReference(index, vectors, N, S * d, j * d, p.threads);
-    index.save(join(tmp, INDEX_FILES.prefix(j)));
+    saveIndex(index, join(tmp, INDEX_FILES.prefix(j)));
     lap(j === S ? `save${j}+calibrate` : `save${j}`);
     prefixes.push(await entry(j, INDEX_FILES.prefix(j), j * d));
   }
@@ -167,7 +181,7 @@ async function buildIndexes(tmp: string, N: number, inputDim: number, adapter: A
     const source = adapter.identity ? INDEX_FILES.vectors : INDEX_FILES.originalVectors;
     const index = await buildPrefixIndex(join(tmp, source), N, inputDim, { dims: inputDim, ...p }, 'original', p.threads, signal);
     lap('indexOriginal');
-    index.save(join(tmp, INDEX_FILES.original));
+    saveIndex(index, join(tmp, INDEX_FILES.original));
     original = await entry(0, INDEX_FILES.original, inputDim);
   }
   return { prefixes, original, outOfReferenceDistance };

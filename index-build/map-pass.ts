@@ -12,6 +12,7 @@ import { LINEAGE_ANCHORS, STEM_ANCHOR, SYSTEM_ANCHORS } from '../ontology/index.
 import { l2NormalizeRows } from '../adapter/index.js';
 import { encodeMapFile, layoutUmap, sampleStratified, type NeighbourGraph } from '../reference-map/index.js';
 import {
+  checksumFile,
   CellIdReader,
   INDEX_FILES,
   NO_CL_ID,
@@ -107,7 +108,7 @@ export async function writeReferenceMap(dir: string, m: MapInputs, options: Refe
     ids,
   });
   await writeFile(join(dir, INDEX_FILES.map), bytes);
-  return { file: INDEX_FILES.map, bytes: bytes.length, points: n, seconds };
+  return { file: INDEX_FILES.map, bytes: bytes.length, xxh64: await checksumFile(join(dir, INDEX_FILES.map)), points: n, seconds };
 }
 
 /**

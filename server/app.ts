@@ -9,7 +9,7 @@ import { createRequestSchemas, type AtlasIndexService } from '../search/index.js
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
 import { createErrorHandler } from './error-handler.js';
-import { resolveLimits, type ServerLimits } from './limits.js';
+import { createBodyLengthGuard, resolveLimits, type ServerLimits } from './limits.js';
 import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
@@ -52,6 +52,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   app.set('etag', false);
   app.set('json spaces', 0);
   app.use(createRequestLog(logger, metrics));
+  app.use(createBodyLengthGuard(limits.maxBodyBytes));
   if (options.corsOrigin !== undefined) app.use(createCors(options.corsOrigin));
   addProbeRoutes(app, service, metrics, createOpenApiDocument(requests, limits));
   if (options.web !== false) app.use(createWebRouter());

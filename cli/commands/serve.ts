@@ -1,5 +1,5 @@
 import { AtlasError } from '../../common/index.js';
-import { readReferenceMap } from '../../index-files/index.js';
+import { readReferenceMap, type VerifyMode } from '../../index-files/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { API_KEY_ENV, startServer, type RunningServer } from '../../server/index.js';
 import { defineCommand } from '../command.js';
@@ -18,6 +18,11 @@ export interface ServeIndexOptions {
   readonly threadsPerWorker?: number;
   /** How to pick another port, for the "already in use" message (default: `choose another with --port`). */
   readonly portHint?: string;
+  /** Checks of the index folder before the server listens (default full). */
+  readonly verify?: VerifyMode;
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly maxConnections?: number;
   /** Called once the server listens (prints the URL and examples). */
   readonly onListening?: (server: RunningServer) => void;
 }
@@ -31,11 +36,21 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
     adapterPath: options.adapterPath,
     workers: options.workers,
     threadsPerWorker: options.threadsPerWorker,
+    verify: options.verify,
   });
   let server: RunningServer;
   try {
     const referenceMap = await readReferenceMap(options.indexDir, service.manifest);
-    server = await startServer(service, { port: options.port, host: options.host, apiKey: options.apiKey, corsOrigin: options.corsOrigin, referenceMap });
+    server = await startServer(service, {
+      port: options.port,
+      host: options.host,
+      apiKey: options.apiKey,
+      corsOrigin: options.corsOrigin,
+      headersTimeoutMs: options.headersTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      maxConnections: options.maxConnections,
+      referenceMap,
+    });
   } catch (err) {
     await service.close();
     const code = (err as NodeJS.ErrnoException).code;
@@ -46,6 +61,33 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
   }
   options.onListening?.(server);
   await server.closed;
+}
+
+/** Parsed network options (`networkOptions`) → the network fields of {@link ServeIndexOptions}. */
+export function networkSettings(o: {
+  port: number;
+  host: string;
+  'api-key'?: string;
+  cors?: string;
+  workers: number;
+  threads: number;
+  verify: VerifyMode;
+  'header-timeout': number;
+  'body-timeout': number;
+  'max-connections': number;
+}) {
+  return {
+    port: o.port,
+    host: o.host,
+    apiKey: o['api-key'],
+    corsOrigin: o.cors,
+    workers: o.workers,
+    threadsPerWorker: o.threads,
+    verify: o.verify,
+    headersTimeoutMs: o['header-timeout'] * 1000,
+    requestTimeoutMs: o['body-timeout'] * 1000,
+    maxConnections: o['max-connections'],
+  };
 }
 
 /** Prints the URL and a first request to try. */
@@ -61,7 +103,7 @@ export function printServing(out: NodeJS.WritableStream, server: RunningServer, 
 export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'serve a built index over HTTP (search, annotate, info, metrics)',
-  synopsis: ['--index DIR --adapter adapter.onnx [--port 8080] [--host 127.0.0.1] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N]'],
+  synopsis: ['--index DIR --adapter adapter.onnx [--port 8080] [--host 127.0.0.1] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N] [--verify full|quick|none]'],
   options: {
     index: option.required('DIR', 'index folder written by `fractal-atlas build`'),
     adapter: option.required('FILE', 'the adapter the index was built with (its sha256 must match), or "identity"'),
@@ -76,12 +118,7 @@ export const serveCommand = defineCommand({
     await serveIndex({
       indexDir: o.index,
       adapterPath: o.adapter,
-      port: o.port,
-      host: o.host,
-      apiKey: o['api-key'],
-      corsOrigin: o.cors,
-      workers: o.workers,
-      threadsPerWorker: o.threads,
+      ...networkSettings(o),
       onListening: (server) => printServing(io.stdout, server, o['api-key'], '{"cell_ids": ["<a cell id>"], "level": "type", "k": 5}'),
     });
   },

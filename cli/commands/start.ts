@@ -7,7 +7,7 @@ import { addReferenceMap, buildAtlasIndex } from '../../index-build/index.js';
 import { readManifest } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { networkOptions } from '../shared-options.js';
-import { printServing, serveIndex } from './serve.js';
+import { printServing, serveIndex, networkSettings } from './serve.js';
 import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
 
 /** The embedded default: what `npm start` generates, builds and serves. */
@@ -97,7 +97,7 @@ export const startCommand = defineCommand({
   // `npm start --port 9000` gives npm the flag and us the bare "9000"
   unexpectedArgumentHint: (arg) => (/^\d+$/.test(arg) ? `through npm, options follow \`--\`: \`npm start -- --port ${arg}\` or \`PORT=${arg} npm start\`` : undefined),
   async run(o, io) {
-    const net = { port: o.port, host: o.host, apiKey: o['api-key'], corsOrigin: o.cors, workers: o.workers, threadsPerWorker: o.threads };
+    const net = networkSettings(o);
     const adapterPath = projectPath(DEMO.adapter);
     if (!existsSync(adapterPath)) {
       throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
