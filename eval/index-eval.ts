@@ -137,13 +137,13 @@ async function checkIndexedAtlas(path: string, manifest: IndexManifest): Promise
 
 /** The index's manifest, the adapter to open it with, and the sampled query cells. */
 async function prepareQueries(options: IndexEvaluationOptions, seed: number) {
+  const leaveOneOut = options.queriesPath === undefined;
   const source = options.queriesPath ?? options.referencePath;
   if (source === undefined) throw new AtlasError('invalid_argument', 'eval --index needs --reference (the indexed atlas, leave-one-out) or --queries (held-out cells)');
-  const leaveOneOut = options.queriesPath === undefined;
   const manifest = await readManifest(options.indexDir);
   const adapterPath = options.adapterPath ?? (manifest.adapter.identity ? 'identity' : undefined);
   if (adapterPath === undefined) {
-    throw new AtlasError('invalid_argument', `eval --index: the index was built with adapter ${manifest.adapter.file}; give it with --adapter`);
+    throw new AtlasError('invalid_argument', `eval --index: the index was built with adapter ${manifest.adapter.file} (the manifest keeps its name and sha256, not its path); give that file with --adapter`);
   }
   if (leaveOneOut) await checkIndexedAtlas(source, manifest);
   const reader = await openAtlas(source);
@@ -153,13 +153,19 @@ async function prepareQueries(options: IndexEvaluationOptions, seed: number) {
   const sample = await sampleAtlas(reader, options.samples ?? 5000, seed);
   if (sample.n === 0) throw new AtlasError('invalid_atlas', `${source} has no cells`);
   if (!sample.cellIds.every((id) => id !== undefined)) throw new AtlasError('invalid_atlas', `${source}: missing cell ids`);
-  return { source, manifest, adapterPath, sample, leaveOneOut };
+  return { source, manifest, adapterPath, sample, leaveOneOut: options.queriesPath === undefined };
 }
 
 /** Per level, the code of each query's predicted label, for one way of asking the service. */
 type Predict = () => Promise<Int32Array[]>;
 
 /** Scores every prefix index (and the original one), the served mapping and, for held-out cells, annotate. */
+/** The table row name of prefix index `prefix`: with the identity adapter, prefix 1 is the original embedding. */
+export function indexRowName(identity: boolean, prefix: number, numScales: number): string {
+  if (identity) return 'Original (identity adapter)';
+  return prefix === numScales ? `Fractal (full = prefix ${prefix})` : `Fractal (prefix ${prefix})`;
+}
+
 async function scoreRows(service: AtlasIndexService, sample: AtlasSample, k: number, leaveOneOut: boolean, log: (line: string) => void): Promise<IndexEvalRow[]> {
   const m = service.manifest;
   const columns = m.levelColumns;
@@ -190,7 +196,7 @@ async function scoreRows(service: AtlasIndexService, sample: AtlasSample, k: num
   }
   for (const entry of m.prefixes) {
     log(`eval: searching prefix ${entry.prefix} (${entry.dims} dims)`);
-    const name = entry.prefix === m.numScales ? `Fractal (full, prefix ${entry.prefix})` : `Fractal (prefix ${entry.prefix})`;
+    const name = indexRowName(m.adapter.identity, entry.prefix, m.numScales);
     rows.push({ key: `prefix${entry.prefix}`, name, dims: entry.dims, prefix: entry.prefix, levels: scoreLevels(columns, sample, await searchVotes({ prefix: entry.prefix })()) });
   }
   // What annotate serves: each level scored at the prefix the manifest assigns to it.

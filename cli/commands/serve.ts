@@ -1,5 +1,5 @@
 import { AtlasError } from '../../common/index.js';
-import type { VerifyMode } from '../../index-files/index.js';
+import { readReferenceMap, type VerifyMode } from '../../index-files/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { API_KEY_ENV, startServer, type RunningServer } from '../../server/index.js';
 import { defineCommand } from '../command.js';
@@ -16,6 +16,8 @@ export interface ServeIndexOptions {
   readonly corsOrigin?: string;
   readonly workers?: number;
   readonly threadsPerWorker?: number;
+  /** How to pick another port, for the "already in use" message (default: `choose another with --port`). */
+  readonly portHint?: string;
   /** Checks of the index folder before the server listens (default full). */
   readonly verify?: VerifyMode;
   readonly headersTimeoutMs?: number;
@@ -38,6 +40,7 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
   });
   let server: RunningServer;
   try {
+    const referenceMap = await readReferenceMap(options.indexDir, service.manifest);
     server = await startServer(service, {
       port: options.port,
       host: options.host,
@@ -46,11 +49,12 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
       headersTimeoutMs: options.headersTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       maxConnections: options.maxConnections,
+      referenceMap,
     });
   } catch (err) {
     await service.close();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new AtlasError('invalid_argument', `port ${options.port} on ${options.host} is already in use (choose another with --port)`);
+    if (code === 'EADDRINUSE') throw new AtlasError('invalid_argument', `port ${options.port} on ${options.host} is already in use (${options.portHint ?? 'choose another with --port'})`);
     if (code === 'EACCES') throw new AtlasError('invalid_argument', `no permission to listen on ${options.host}:${options.port}`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new AtlasError('invalid_argument', `cannot listen on host ${options.host}`);
     throw err;
@@ -90,7 +94,7 @@ export function networkSettings(o: {
 export function printServing(out: NodeJS.WritableStream, server: RunningServer, apiKey: string | undefined, example: string): void {
   const auth = apiKey !== undefined ? ` -H "Authorization: Bearer $${API_KEY_ENV}"` : '';
   out.write(
-    `fractal-atlas: serving on ${server.url}  (GET ${server.url}/openapi.json; Ctrl-C stops)\n` +
+    `fractal-atlas: serving on ${server.url}  (web page ${server.url}/, API ${server.url}/openapi.json; Ctrl-C stops)\n` +
       `try: curl -s${auth} -H 'Content-Type: application/json' -d '${example}' ${server.url}/v1/search\n`,
   );
 }
@@ -106,7 +110,8 @@ export const serveCommand = defineCommand({
     ...networkOptions('TCP port (default 8080; 0 picks a free one)'),
   },
   notes: [
-    'Endpoints: GET /healthz /readyz /metrics /openapi.json /v1/info, POST /v1/search /v1/annotate (README "HTTP API").',
+    'Endpoints: GET /healthz /readyz /metrics /openapi.json /v1/info /v1/map, POST /v1/search /v1/annotate (README "HTTP API");',
+    'the web page at / (README "The web page").',
     'SIGTERM or SIGINT stops accepting, finishes requests in flight and closes the index.',
   ],
   async run(o, io) {
