@@ -124,7 +124,7 @@ export function renderPeers(p: PeersResult): string {
   }
   const hb = h?.builds ? Object.values(h.builds).reduce((a, b) => a + b, 0) : undefined;
   const fb = fa?.builds ? Object.values(fa.builds).reduce((a, b) => a + b, 0) : undefined;
-  rows.push(['build all 4 prefixes, 2 threads (ours: + adapter, from the manifest)', `${p.buildSeconds.toFixed(1)} s`, hb === undefined ? '—' : `${hb.toFixed(1)} s`, ratio(hb, p.buildSeconds), fb === undefined ? '—' : `${fb.toFixed(1)} s`, h?.loadavg?.toFixed(2) ?? '—']);
+  rows.push(['build all 4 prefixes, 2 threads (ours: + adapter, from the manifest)', `${p.buildSeconds.toFixed(1)} s`, hb === undefined ? '—' : `${hb.toFixed(1)} s`, ratio(hb, p.buildSeconds), fb === undefined ? '—' : `${fb.toFixed(1)} s (${Object.keys(fa!.builds!).join(', ')}-d only)`, h?.loadavg?.toFixed(2) ?? '—']);
   out.push(table(['figure', 'fractal-atlas (q/s)', 'hnswlib', 'ratio', 'faiss', 'load'], rows));
   const views = p.views.filter((v) => v.dims === 128);
   if (views.length > 0) out.push('', `Opening one more memory-mapped view of the 128-d prefix file (another beam): ${views.map((v) => v.viewMs.toFixed(1)).join(', ')} ms.`);
