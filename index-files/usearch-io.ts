@@ -71,7 +71,8 @@ export class VectorIndex {
     const rows = new Int32Array(n * k).fill(-1);
     const distances = new Float32Array(n * k).fill(Infinity);
     if (n === 0 || this.index.size() === 0) return { n, k, rows, distances };
-    const m = this.index.search(queries, k, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
+    // One query cannot use a second thread; asking for one only adds usearch's thread-pool dispatch.
+    const m = this.index.search(queries, k, n === 1 ? 1 : threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
     const counts = m.counts;
     for (let q = 0; q < n; q++) {
       const c = counts ? Number(counts[q]) : Math.min(k, m.keys.length);
