@@ -30,6 +30,10 @@ export type ErrorCode =
   | 'invalid_input'
   | 'invalid_model'
   | 'index_mismatch'
+  | 'index_corrupt'
+  | 'result_too_large'
+  | 'invalid_encoding'
+  | 'write_failed'
   | 'training_failed'
   | 'internal';
 
@@ -67,6 +71,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
   invalid_input: { status: 422, message: 'input file cannot be imported' },
   invalid_model: { status: 422, message: 'not a valid fractal adapter model' },
   index_mismatch: { status: 409, message: 'index does not match its manifest or adapter' },
+  index_corrupt: { status: 503, message: 'index files are damaged or changed since they were verified' },
+  result_too_large: { status: 413, message: 'the response would be too large' },
+  invalid_encoding: { status: 400, message: 'request body encoding is invalid' },
+  write_failed: { status: 507, message: 'cannot write the output' },
   training_failed: { status: 500, message: 'training failed' },
   internal: { status: 500, message: 'internal error' },
 };

@@ -8,3 +8,4 @@ export { readFully, readFullyAsync, writeFully } from './file-io.js';
 export { checkRows, firstNonFinite } from './vectors.js';
 export { coded, describeValue, parseAtBoundary, says } from './boundary.js';
 export type { CodeSpec } from './boundary.js';
+export { MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, clipText, quoteInput } from './text.js';

@@ -5,9 +5,10 @@
  * itself, leaving each cell's own hit out (the seed's leave-one-out).
  */
 import { AtlasError } from '../common/index.js';
+import { stat } from 'node:fs/promises';
 import { openAtlas } from '../atlas/index.js';
 import { openAtlasIndex, type AtlasIndexService, type OpenAtlasIndexOptions, type SearchHit } from '../search/index.js';
-import { readManifest } from '../index-files/index.js';
+import { readManifest, sha256File, type IndexManifest } from '../index-files/index.js';
 import { shortLevelName, type LevelColumn } from '../ontology/index.js';
 import { scoreCodes } from './knn-accuracy.js';
 import { sampleAtlas, type AtlasSample } from './sample.js';
@@ -117,6 +118,24 @@ function scoreLevels(columns: readonly LevelColumn[], sample: AtlasSample, predi
   });
 }
 
+/**
+ * Leave-one-out scores are only meaningful on the atlas the index was built from: its size and sha256 must be
+ * the manifest's (a changed atlas otherwise scores its own cells against someone else's labels).
+ */
+async function checkIndexedAtlas(path: string, manifest: IndexManifest): Promise<void> {
+  const expected = manifest.atlas;
+  let bytes: number;
+  try {
+    bytes = (await stat(path)).size;
+  } catch {
+    throw new AtlasError('file_not_found', `atlas not found: ${path}`);
+  }
+  const why = `the index was built from ${expected.file} (${expected.bytes} bytes, sha256 ${expected.sha256.slice(0, 12)}…)`;
+  if (bytes !== expected.bytes) throw new AtlasError('index_mismatch', `${path} is not the atlas of this index: it has ${bytes} bytes, ${why}; pass that atlas, or held-out cells with --queries`);
+  const sha = await sha256File(path);
+  if (sha !== expected.sha256) throw new AtlasError('index_mismatch', `${path} is not the atlas of this index: sha256 ${sha.slice(0, 12)}…, ${why}; pass that atlas, or held-out cells with --queries`);
+}
+
 /** Samples query cells, searches every prefix index (and the original one), votes and scores. */
 /** The table row name of prefix index `prefix`: with the identity adapter, prefix 1 is the original embedding. */
 export function indexRowName(identity: boolean, prefix: number, numScales: number): string {
@@ -137,6 +156,7 @@ export async function runIndexEvaluation(options: IndexEvaluationOptions): Promi
   if (adapterPath === undefined) {
     throw new AtlasError('invalid_argument', `eval --index: the index was built with adapter ${manifest.adapter.file} (the manifest keeps its name and sha256, not its path); give that file with --adapter`);
   }
+  if (leaveOneOut) await checkIndexedAtlas(source, manifest);
   const reader = await openAtlas(source);
   if (reader.dim !== manifest.inputDim) {
     throw new AtlasError('index_mismatch', `${source} has ${reader.dim}-d embeddings, the index takes ${manifest.inputDim}-d`);

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AtlasError, createProgress, readFully } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
-import { IDENTITY_ADAPTER, openEmbeddingAdapter, sha256File, INDEX_FILES, VectorIndex, normalizedPrefix, INDEX_FORMAT_VERSION, metricFor, type EmbeddingAdapter, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
+import { IDENTITY_ADAPTER, openEmbeddingAdapter, sha256File, checksumFile, INDEX_FILES, VectorIndex, normalizedPrefix, INDEX_FORMAT_VERSION, metricFor, type EmbeddingAdapter, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
@@ -67,6 +67,8 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     }
     await mkdir(tmp, { recursive: false });
     const phases: Record<string, number> = {};
+    // Checksums are taken right after each file is written, while it is still in the page cache.
+    const fileEntry = async (file: string) => ({ file, bytes: (await stat(join(tmp, file))).size, xxh64: await checksumFile(join(tmp, file)) });
     let mark = performance.now();
     const lap = (name: string) => {
       const now = performance.now();
@@ -88,20 +90,19 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       const index = await buildPrefixIndex(join(tmp, INDEX_FILES.vectors), N, S * d, params, `prefix ${j}/${S}`, p.threads, options.signal);
       lap(`index${j}`);
       if (j === S) outOfReferenceDistance = calibrateOutOfReference(index, join(tmp, INDEX_FILES.vectors), N, S * d, j * d, p.threads);
-      index.save(join(tmp, INDEX_FILES.prefix(j)));
+      saveIndex(index, join(tmp, INDEX_FILES.prefix(j)));
       lap(j === S ? `save${j}+calibrate` : `save${j}`);
-      prefixes.push({ prefix: j, file: INDEX_FILES.prefix(j), dims: j * d, vectors: N, bytes: (await stat(join(tmp, INDEX_FILES.prefix(j)))).size });
+      prefixes.push({ prefix: j, dims: j * d, vectors: N, ...(await fileEntry(INDEX_FILES.prefix(j))) });
     }
     let original: IndexFileEntry | null = null;
     if (options.withOriginal) {
       const source = adapter.identity ? INDEX_FILES.vectors : INDEX_FILES.originalVectors;
       const index = await buildPrefixIndex(join(tmp, source), N, atlas.dim, { dims: atlas.dim, ...p }, 'original', p.threads, options.signal);
       lap('indexOriginal');
-      index.save(join(tmp, INDEX_FILES.original));
-      original = { prefix: 0, file: INDEX_FILES.original, dims: atlas.dim, vectors: N, bytes: (await stat(join(tmp, INDEX_FILES.original))).size };
+      saveIndex(index, join(tmp, INDEX_FILES.original));
+      original = { prefix: 0, dims: atlas.dim, vectors: N, ...(await fileEntry(INDEX_FILES.original)) };
     }
     const seconds = (performance.now() - started) / 1000;
-    const fileEntry = async (file: string) => ({ file, bytes: (await stat(join(tmp, file))).size });
     const manifest: IndexManifest = {
       format: 'fractal-atlas-index',
       formatVersion: INDEX_FORMAT_VERSION,
@@ -147,6 +148,15 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     throw err;
   } finally {
     if (!hooks.adapter) await adapter.close();
+  }
+}
+
+/** Saves an index; usearch's own error on a full disk ("Failed to serialize into stream") becomes write_failed. */
+function saveIndex(index: VectorIndex, path: string): void {
+  try {
+    index.save(path);
+  } catch (err) {
+    throw new AtlasError('write_failed', `cannot write ${path}: ${(err as Error).message} (disk full?)`);
   }
 }
 

@@ -7,11 +7,13 @@
  * Readers keep only the 256 KiB bucket directory in memory; everything else is a positional read.
  */
 import { closeSync, openSync } from 'node:fs';
-import { readFully, writeFully } from '../common/index.js';
+import { AtlasError, readFully, writeFully } from '../common/index.js';
 
 const BUCKETS = 65536;
 const ENTRY_BYTES = 12;
 const DIRECTORY_BYTES = (BUCKETS + 1) * 4;
+/** Longest cell id a reader accepts (a longer span means damaged offsets). */
+const MAX_ID_BYTES = 1 << 16;
 
 /** cyrb53: a fast 53-bit string hash (exact in a double). */
 export function hashCellId(id: string): number {
@@ -115,13 +117,20 @@ export class CellIdReader {
     this.hashFd = openSync(paths.hash, 'r');
     this.starts = new Uint32Array(BUCKETS + 1);
     readFully(this.hashFd, new Uint8Array(this.starts.buffer), 0);
+    for (let b = 0; b < BUCKETS; b++) {
+      if (this.starts[b]! > this.starts[b + 1]! || this.starts[b + 1]! > numCells) throw new AtlasError('index_corrupt', `cellid-hash.bin has a bad bucket directory at bucket ${b}; rebuild the index`);
+    }
   }
 
   /** The id of reference row `row`. */
   cellId(row: number): string {
     const off = new Float64Array(2);
     readFully(this.offsetsFd, new Uint8Array(off.buffer), row * 8);
-    const buf = Buffer.alloc(off[1]! - off[0]!);
+    const len = off[1]! - off[0]!;
+    if (!Number.isSafeInteger(off[0]) || !Number.isSafeInteger(len) || len < 0 || len > MAX_ID_BYTES) {
+      throw new AtlasError('index_corrupt', `cellid-offsets.bin has a bad entry at row ${row}: the index changed since start; restart or rebuild`);
+    }
+    const buf = Buffer.alloc(len);
     readFully(this.idsFd, buf, off[0]!);
     return buf.toString('utf8');
   }
@@ -140,6 +149,7 @@ export class CellIdReader {
     for (let i = 0; i < end - start; i++) {
       if (entries[i * 3] === hi && entries[i * 3 + 1] === lo) {
         const row = entries[i * 3 + 2]!;
+        if (row >= this.numCells) throw new AtlasError('index_corrupt', `cellid-hash.bin points to row ${row} of ${this.numCells}: the index changed since start; restart or rebuild`);
         if (this.cellId(row) === id) return row;
       }
     }

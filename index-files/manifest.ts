@@ -5,6 +5,7 @@ import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS } from '../ontology/index.js';
 import { cellIdHashBytes } from './cell-id-store.js';
 import { labelBytes } from './label-store.js';
+import { checkManifestFields } from './manifest-schema.js';
 import { INDEX_FORMAT_VERSION, metricFor, type IndexManifest } from './types.js';
 
 /** File names inside an index folder. The manifest is written last: a folder without it is incomplete. */
@@ -49,6 +50,8 @@ export async function readManifest(dir: string): Promise<IndexManifest> {
   if (m.formatVersion !== INDEX_FORMAT_VERSION) {
     throw mismatch(dir, `format version ${m.formatVersion}, this fractal-atlas reads version ${INDEX_FORMAT_VERSION}; rebuild the index`);
   }
+  const problem = checkManifestFields(m);
+  if (problem) throw mismatch(dir, problem);
   checkShape(dir, m);
   return m;
 }
@@ -60,6 +63,7 @@ function checkShape(dir: string, m: IndexManifest): void {
   }
   if (!Array.isArray(m.prefixes) || m.prefixes.length !== m.numScales) throw mismatch(dir, `manifest lists ${m.prefixes?.length} prefix indexes for ${m.numScales} scales`);
   m.prefixes.forEach((p, i) => {
+    if (p.file !== INDEX_FILES.prefix(i + 1)) throw mismatch(dir, `manifest names ${p.file} for prefix ${i + 1}, expected ${INDEX_FILES.prefix(i + 1)}`);
     if (p.prefix !== i + 1 || p.dims !== (i + 1) * m.scaleDim || p.vectors !== m.numCells) throw mismatch(dir, `manifest entry of prefix ${i + 1} is inconsistent`);
   });
   if (m.metric !== metricFor(m.quantization)) throw mismatch(dir, `manifest metric ${m.metric} is not the one ${m.quantization} indexes use (${metricFor(m.quantization)})`);
@@ -71,9 +75,15 @@ function checkShape(dir: string, m: IndexManifest): void {
     const j = (m.levelPrefix as Record<string, number> | undefined)?.[c as string];
     if (!Number.isInteger(j) || j! < 1 || j! > m.numScales) throw mismatch(dir, `manifest maps level ${c} to no valid prefix`);
   }
-  for (const c of LEVEL_COLUMNS) {
-    if (!Array.isArray(m.vocabularies?.[c])) throw mismatch(dir, `manifest has no vocabulary for ${c}`);
+  for (const c of Object.keys(m.levelPrefix)) {
+    if (!m.levelColumns.includes(c as never)) throw mismatch(dir, `manifest maps level ${c}, which is not among its level columns`);
   }
+  for (const c of LEVEL_COLUMNS) {
+    if (m.labelCounts[c].length !== m.vocabularies[c].length) throw mismatch(dir, `manifest label counts of ${c} do not match its vocabulary`);
+  }
+  m.levelTable.forEach((t, i) => {
+    if (t.some((code, l) => code >= m.vocabularies[LEVEL_COLUMNS[l]!].length)) throw mismatch(dir, `manifest levelTable[${i}] has a label code outside its vocabulary`);
+  });
   const expect: [string, number, number | undefined][] = [
     [INDEX_FILES.labels, labelBytes(m.numCells), m.files?.labels?.bytes],
     [INDEX_FILES.cellIdOffsets, (m.numCells + 1) * 8, m.files?.cellIdOffsets?.bytes],
@@ -85,12 +95,12 @@ function checkShape(dir: string, m: IndexManifest): void {
   }
 }
 
-/** Every file of the folder with its size in the manifest. */
-export function manifestFiles(m: IndexManifest): { file: string; bytes: number }[] {
+/** Every file of the folder with its size and checksum in the manifest. */
+export function manifestFiles(m: IndexManifest): { file: string; bytes: number; xxh64: string }[] {
   const files = [m.files.labels, m.files.cellIds, m.files.cellIdOffsets, m.files.cellIdHash, m.files.vectors, ...m.prefixes];
   if (m.files.originalVectors) files.push(m.files.originalVectors);
   if (m.original) files.push(m.original);
-  return files.map((f) => ({ file: f.file, bytes: f.bytes }));
+  return files.map((f) => ({ file: f.file, bytes: f.bytes, xxh64: f.xxh64 }));
 }
 
 /** Checks that every file exists with its manifest size (a truncated file must never reach usearch). */

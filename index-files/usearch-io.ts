@@ -29,7 +29,8 @@ export interface Neighbours {
 
 /** A usearch index, created for building or viewed (memory-mapped) for searching. */
 export class VectorIndex {
-  private constructor(private readonly index: UIndex, readonly dims: number) {}
+  /** Keys of a viewed index lie in 0..keyLimit − 1; anything else means the file changed under us. */
+  private constructor(private readonly index: UIndex, readonly dims: number, private readonly keyLimit = Infinity, private readonly path = '') {}
 
   static create(p: IndexParams): VectorIndex {
     return new VectorIndex(new Index(config(p)), p.dims);
@@ -45,7 +46,7 @@ export class VectorIndex {
     }
     if (index.dimensions() !== p.dims) throw new AtlasError('index_mismatch', `${path} has ${index.dimensions()} dims, the manifest says ${p.dims}`);
     if (index.size() !== expectedSize) throw new AtlasError('index_mismatch', `${path} holds ${index.size()} vectors, the manifest says ${expectedSize}`);
-    return new VectorIndex(index, p.dims);
+    return new VectorIndex(index, p.dims, expectedSize, path);
   }
 
   size(): number {
@@ -71,12 +72,20 @@ export class VectorIndex {
     const counts = m.counts;
     for (let q = 0; q < n; q++) {
       const c = counts ? Number(counts[q]) : Math.min(k, m.keys.length);
+      if (!(c >= 0 && c <= k)) throw this.damaged(`returned ${c} neighbours for k = ${k}`);
       for (let i = 0; i < c; i++) {
-        rows[q * k + i] = Number(m.keys[q * k + i]);
-        distances[q * k + i] = m.distances[q * k + i]!;
+        const key = Number(m.keys[q * k + i]);
+        const d = m.distances[q * k + i]!;
+        if (!(key < this.keyLimit) || !Number.isFinite(d)) throw this.damaged(`returned key ${key} with distance ${d}`);
+        rows[q * k + i] = key;
+        distances[q * k + i] = d;
       }
     }
     return { n, k, rows, distances };
+  }
+
+  private damaged(what: string): AtlasError {
+    return new AtlasError('index_corrupt', `${this.path || 'a usearch index'} ${what}: the file is damaged or changed since start; restart the server (it verifies the index) or rebuild`);
   }
 
   save(path: string): void {

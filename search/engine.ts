@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
-import { openEmbeddingAdapter, CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, normalizedCentroid, normalizedPrefix, type EmbeddingAdapter, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
+import { AtlasError } from '../common/index.js';
+import { openEmbeddingAdapter, CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, firstNonFinite, normalizedCentroid, normalizedPrefix, type EmbeddingAdapter, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
 import { callConsistentLevels } from './hierarchy-call.js';
 import type { CompiledFilter } from './label-filter.js';
@@ -107,7 +108,12 @@ export class SearchEngine {
   /** Normalised query vectors of a space, from embeddings (through the adapter) or from stored rows. */
   private async queryVectors(req: { embeddings?: Float32Array; rows?: Int32Array; n: number }, prefix: number, full?: Float32Array): Promise<Float32Array> {
     const space = this.spaces.get(prefix)!;
-    if (req.rows) return normalizedPrefix(space.vectors.readRows(req.rows), req.n, space.vectors.rowDim, space.dims);
+    if (req.rows) {
+      const stored = space.vectors.readRows(req.rows);
+      const bad = firstNonFinite(stored);
+      if (bad >= 0) throw new AtlasError('index_corrupt', `the stored vector of reference row ${req.rows[Math.floor(bad / space.vectors.rowDim)]} is not finite: the index is damaged; rebuild it`);
+      return normalizedPrefix(stored, req.n, space.vectors.rowDim, space.dims);
+    }
     if (prefix === 0) return normalizedPrefix(req.embeddings!, req.n, this.m.inputDim, this.m.inputDim);
     return normalizedPrefix(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
   }
@@ -144,13 +150,18 @@ export class SearchEngine {
     const v = this.m.vocabularies;
     const L = this.labels.levels;
     const cl = this.labels.clIds[row]!;
+    const label = (l: number, words: readonly string[]) => {
+      const w = words[L[l]![row]!];
+      if (w === undefined) throw new AtlasError('index_corrupt', `labels.bin has a code outside the ${LEVEL_COLUMNS[l]} vocabulary at row ${row}; rebuild the index`);
+      return w;
+    };
     return {
       cell_id: this.cellIds.cellId(row),
       distance: Math.max(0, distance),
-      level1_system: v.level1_system[L[0]![row]!]!,
-      level2_lineage: v.level2_lineage[L[1]![row]!]!,
-      level3_type: v.level3_type[L[2]![row]!]!,
-      level4_subtype: v.level4_subtype[L[3]![row]!]!,
+      level1_system: label(0, v.level1_system),
+      level2_lineage: label(1, v.level2_lineage),
+      level3_type: label(2, v.level3_type),
+      level4_subtype: label(3, v.level4_subtype),
       cl_id: cl === NO_CL_ID ? null : (this.m.clIdVocabulary[cl] ?? null),
     };
   }
@@ -180,9 +191,11 @@ export class SearchEngine {
         const nb = byPrefix.get(j)!;
         const l = LEVEL_COLUMNS.indexOf(c);
         const col = this.labels.levels[l]!;
+        const size = this.m.vocabularies[c].length;
         for (let i = 0; i < nb.k; i++) {
           const row = nb.rows[q * nb.k + i]!;
           codes[i] = row < 0 ? -1 : col[row]!;
+          if (codes[i]! >= size) throw new AtlasError('index_corrupt', `labels.bin has a code outside the ${c} vocabulary at row ${row}; rebuild the index`);
         }
         const tally = tallyVotes(codes, nb.distances.subarray(q * nb.k, (q + 1) * nb.k), 0, nb.k);
         tallies[l] = tally;

@@ -5,9 +5,9 @@
  * the atlas size (only labels.bin, 10 bytes per cell, is read, asynchronously, into one shared buffer).
  */
 import { join, resolve } from 'node:path';
-import { AtlasError } from '../common/index.js';
+import { AtlasError, clipText, quoteInput } from '../common/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
-import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, readManifest, verifyFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
+import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, checkLabelCodes, checkVerifyMode, readManifest, verifyIndexFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
 import { checkAnnotate, checkSearch } from './query-guards.js';
 import { WorkerPool } from './worker-pool.js';
@@ -40,11 +40,14 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
   if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) throw new AtlasError('invalid_argument', `workers must be an integer in [0, 64], got ${workers}`);
   if (!Number.isSafeInteger(threads) || threads < 1 || threads > 256) throw new AtlasError('invalid_argument', `threadsPerWorker must be an integer in [1, 256], got ${threads}`);
   if (hooks.adapter && workers !== 0) throw new AtlasError('invalid_argument', 'an adapter object can only be used in-process (workers: 0)');
+  const verify = checkVerifyMode(options.verify ?? 'full');
   const manifest = await readManifest(abs);
-  await verifyFiles(abs, manifest);
+  await verifyIndexFiles(abs, manifest, verify);
   const adapterPath = options.adapterPath === IDENTITY_ADAPTER ? IDENTITY_ADAPTER : resolve(options.adapterPath);
   checkAdapterHash(abs, manifest, await sha256File(adapterPath), options.adapterPath);
   const labels = await loadLabelTable(join(abs, INDEX_FILES.labels), manifest.numCells);
+  // Codes outside a vocabulary would give hits without labels; labels.bin is read once, so this holds for good.
+  if (verify !== 'none') checkLabelCodes(abs, manifest, labels.levels, labels.clIds);
   const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, threads };
   let runner: Runner;
   if (workers === 0) {
@@ -124,8 +127,8 @@ class IndexService implements AtlasIndexService {
       rows = await this.runner.run({ op: 'lookup', ids: v.cellIds });
       const unknown = v.cellIds.filter((_, i) => rows![i]! < 0);
       if (unknown.length > 0) {
-        const shown = unknown.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
-        throw new AtlasError('unknown_cell_id', `unknown cell id${unknown.length > 1 ? 's' : ''}: ${shown}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`, { unknown: unknown.slice(0, 100) });
+        const shown = unknown.slice(0, 5).map((id) => quoteInput(id)).join(', ');
+        throw new AtlasError('unknown_cell_id', `unknown cell id${unknown.length > 1 ? 's' : ''}: ${shown}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`, { unknown: unknown.slice(0, 100).map((id) => clipText(id)) });
       }
     }
     const base = v.request;

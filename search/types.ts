@@ -4,7 +4,7 @@
  * the server can return them as they are.
  */
 import type { LevelColumn } from '../ontology/index.js';
-import type { IndexManifest, IndexMetric, Quantization } from '../index-files/index.js';
+import type { IndexManifest, IndexMetric, Quantization, VerifyMode } from '../index-files/index.js';
 
 /** Largest k the index accepts (the server applies its own, tighter limits on top). */
 export const INDEX_MAX_K = 10_000;
@@ -245,5 +245,7 @@ export interface OpenAtlasIndexOptions {
   readonly workers?: number;
   /** usearch / onnxruntime threads inside each worker. Default 1. */
   readonly threadsPerWorker?: number;
+  /** Checks before serving (see {@link VerifyMode}). Default `full`. */
+  readonly verify?: VerifyMode;
 }
 

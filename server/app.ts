@@ -3,13 +3,13 @@
  * /v1, optional CORS, one log line per request, Prometheus metrics.
  */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { AtlasError } from '../common/index.js';
+import { AtlasError, clipText } from '../common/index.js';
 import { createRequestSchemas, type AnnotateTimings, type AtlasIndexService } from '../search/index.js';
 import { shortLevelName } from '../ontology/index.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
-import { resolveLimits, type ServerLimits } from './limits.js';
+import { createBodyLengthGuard, resolveLimits, type ServerLimits } from './limits.js';
 import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
@@ -44,7 +44,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   if (!hasBody) return next(new AtlasError('invalid_request', 'request body is required (a JSON object)'));
   if (!req.is('application/json')) {
-    const got = req.headers['content-type'] ?? 'none';
+    const got = clipText(req.headers['content-type'] ?? 'none');
     return next(new AtlasError('unsupported_media_type', `request body must be application/json, got Content-Type ${got}`));
   }
   next();
@@ -106,6 +106,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     next();
   });
 
+  app.use(createBodyLengthGuard(limits.maxBodyBytes));
   if (options.corsOrigin !== undefined) app.use(createCors(options.corsOrigin));
 
   app.get('/healthz', (_req, res) => {

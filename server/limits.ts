@@ -1,3 +1,6 @@
+import type { RequestHandler } from 'express';
+import { AtlasError } from '../common/index.js';
+
 /**
  * The documented limits of the HTTP API. One place: the request schemas, the OpenAPI document and the README
  * read these values, so they never drift apart.
@@ -29,4 +32,19 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
     if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`server limit ${k} must be a positive integer, got ${v}`);
   }
   return Object.freeze(merged);
+}
+
+/**
+ * Refuses a declared Content-Length over the limit before a byte of the body is read, and closes the
+ * connection after the 413 so the client's remaining upload is not read (or waited for) either.
+ */
+export function createBodyLengthGuard(maxBodyBytes: number): RequestHandler {
+  return (req, res, next) => {
+    const raw = req.headers['content-length'];
+    if (raw !== undefined && /^\d+$/.test(raw) && Number(raw) > maxBodyBytes) {
+      res.setHeader('Connection', 'close');
+      return next(new AtlasError('payload_too_large', `request body is larger than the limit of ${maxBodyBytes} bytes (Content-Length ${Number(raw)}); split the request`));
+    }
+    next();
+  };
 }

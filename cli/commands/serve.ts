@@ -1,6 +1,7 @@
 import { AtlasError } from '../../common/index.js';
+import { checkVerifyMode, type VerifyMode } from '../../index-files/index.js';
 import { openAtlasIndex } from '../../search/index.js';
-import { API_KEY_ENV, startServer, type RunningServer } from '../../server/index.js';
+import { API_KEY_ENV, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, startServer, type RunningServer } from '../../server/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 
 /** What `serve` and `start` need to put an index on the network. */
@@ -15,6 +16,11 @@ export interface ServeIndexOptions {
   readonly threadsPerWorker?: number;
   /** How to pick another port, for the "already in use" message (default: `choose another with --port`). */
   readonly portHint?: string;
+  /** Checks of the index folder before the server listens (default full). */
+  readonly verify?: VerifyMode;
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly maxConnections?: number;
   /** Called once the server listens (prints the URL and examples). */
   readonly onListening?: (server: RunningServer) => void;
 }
@@ -28,10 +34,19 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
     adapterPath: options.adapterPath,
     workers: options.workers,
     threadsPerWorker: options.threadsPerWorker,
+    verify: options.verify,
   });
   let server: RunningServer;
   try {
-    server = await startServer(service, { port: options.port, host: options.host, apiKey: options.apiKey, corsOrigin: options.corsOrigin });
+    server = await startServer(service, {
+      port: options.port,
+      host: options.host,
+      apiKey: options.apiKey,
+      corsOrigin: options.corsOrigin,
+      headersTimeoutMs: options.headersTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      maxConnections: options.maxConnections,
+    });
   } catch (err) {
     await service.close();
     const code = (err as NodeJS.ErrnoException).code;
@@ -48,7 +63,17 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
 export function readApiKey(values: Record<string, unknown>): string | undefined {
   const v = values['api-key'] ?? process.env[API_KEY_ENV];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.trim().length === 0) throw new AtlasError('invalid_argument', `--api-key (or ${API_KEY_ENV}) must not be empty`);
+  const what = `--api-key (or ${API_KEY_ENV})`;
+  if (typeof v !== 'string' || v.trim().length === 0) throw new AtlasError('invalid_argument', `${what} must not be empty`);
+  // A client sends the key as "Authorization: Bearer <key>": a space, control or non-ASCII character could never
+  // arrive intact, so the server would start and then refuse every request.
+  const bad = [...v].findIndex((ch) => !/^[\x21-\x7e]$/.test(ch));
+  if (bad >= 0) {
+    const ch = v.codePointAt(bad)!;
+    const name = ch === 0x20 ? 'a space' : ch < 0x20 || ch === 0x7f ? 'a control character' : 'a non-ASCII character';
+    throw new AtlasError('invalid_argument', `${what} contains ${name} at position ${bad + 1}; a bearer token may only use printable ASCII without spaces (e.g. openssl rand -hex 32)`);
+  }
+  if (v.length > 1024) throw new AtlasError('invalid_argument', `${what} is ${v.length} characters; at most 1024`);
   return v;
 }
 
@@ -70,6 +95,10 @@ export const SERVE_NETWORK_OPTIONS = {
   cors: { type: 'string' },
   workers: { type: 'string' },
   threads: { type: 'string' },
+  verify: { type: 'string' },
+  'header-timeout': { type: 'string' },
+  'body-timeout': { type: 'string' },
+  'max-connections': { type: 'string' },
 } as const;
 
 export const SERVE_NETWORK_USAGE = [
@@ -79,6 +108,11 @@ export const SERVE_NETWORK_USAGE = [
   '  --cors ORIGIN      send CORS headers for ORIGIN (or *); off by default',
   '  --workers N        worker threads running the adapter and the searches (default 2)',
   '  --threads N        usearch / onnxruntime threads inside each worker (default 1)',
+  '  --verify M         checks before listening: none (schema, sizes), quick (+ headers, offsets, label codes),',
+  '                     full (+ xxh64 of every file; default). `fractal-atlas verify` runs them without serving',
+  `  --header-timeout S seconds a client may take to send the request headers (default ${DEFAULT_HEADERS_TIMEOUT_MS / 1000})`,
+  `  --body-timeout S   seconds a client may take to send the whole request (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000})`,
+  `  --max-connections N  open connections accepted at once; more are closed at once (default ${DEFAULT_MAX_CONNECTIONS})`,
 ];
 
 /** Parses the shared network options. */
@@ -90,6 +124,10 @@ export function readNetworkOptions(values: Record<string, unknown>, defaultPort:
     corsOrigin: readCorsOrigin(values),
     workers: readInt(values, 'workers', 2, 0, 64),
     threadsPerWorker: readInt(values, 'threads', 1, 1, 256),
+    verify: checkVerifyMode(values.verify ?? 'full'),
+    headersTimeoutMs: readInt(values, 'header-timeout', DEFAULT_HEADERS_TIMEOUT_MS / 1000, 1, 3600) * 1000,
+    requestTimeoutMs: readInt(values, 'body-timeout', DEFAULT_REQUEST_TIMEOUT_MS / 1000, 1, 3600) * 1000,
+    maxConnections: readInt(values, 'max-connections', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
   };
 }
 
@@ -108,7 +146,7 @@ export const serveCommand: Command = {
   summary: 'serve a built index over HTTP (search, annotate, info, metrics)',
   usage: [
     'usage: fractal-atlas serve --index DIR --adapter adapter.onnx [--port 8080] [--host 127.0.0.1]',
-    '                           [--api-key K] [--cors ORIGIN] [--workers N] [--threads N]',
+    '                           [--api-key K] [--cors ORIGIN] [--workers N] [--threads N] [--verify full|quick|none]',
     '',
     '  --index DIR        index folder written by `fractal-atlas build`',
     '  --adapter FILE     the adapter the index was built with (its sha256 must match), or "identity"',

@@ -97,9 +97,11 @@ describe('HTTP layer over a fake service', () => {
   });
 
   test('over the body limit is 413 payload_too_large; over the cell limit 413 batch_too_large', async () => {
-    const big = await call(server.url, 'POST', '/v1/search', { body: { cell_ids: Array.from({ length: 1000 }, (_, i) => `cell-${i}`) } });
+    const body = { cell_ids: Array.from({ length: 1000 }, (_, i) => `cell-${i}`) };
+    const big = await call(server.url, 'POST', '/v1/search', { body });
     assert.equal(big.status, 413);
-    assert.deepEqual(errorOf(big), { code: 'payload_too_large', message: 'request body is larger than the limit of 4096 bytes' });
+    const declared = Buffer.byteLength(JSON.stringify(body));
+    assert.deepEqual(errorOf(big), { code: 'payload_too_large', message: `request body is larger than the limit of 4096 bytes (Content-Length ${declared}); split the request` });
     const many = await call(server.url, 'POST', '/v1/annotate', { body: { embeddings: Array.from({ length: 21 }, () => [1, 0, 0, 0]) } });
     assert.equal(many.status, 413);
     assert.equal(errorOf(many).code, 'batch_too_large');
