@@ -35,6 +35,6 @@ export type { DemoCellTruth, DemoCellType, DemoChunk, DemoGenerator, DemoModel, 
 export { stratifyAtlas } from './stratify.js';
 export type { StratifyOptions, StratifyResult } from './stratify.js';
 export { createRng, inversePermutation, roundRobinOrder } from './stratify-order.js';
-export { exitCleanlyOnSignals } from './temp-files.js';
-export { importAtlas, importFormatOf, MAX_X_WIDTH, parseNpyHeader, splitFields } from './import/index.js';
-export type { ImportFormat, ImportOptions, ImportResult, LabelSpec } from './import/index.js';
+export { exitCleanlyOnSignals, trackTemp, untrackTemp } from './temp-files.js';
+export { importAtlas, importFormatOf, loadH5wasm, MAX_X_WIDTH, openDelimitedSource, openH5adSource, openNpyMatrix, parseNpyHeader, readTableObs, splitFields } from './import/index.js';
+export type { H5adMatrix, ImportFormat, ImportOptions, ImportResult, ImportSource, LabelSpec, MatrixSource, ObsSource, SourceColumn } from './import/index.js';

@@ -5,7 +5,26 @@ export { EXACT_SUBSET_ROWS, OVERSAMPLE_MAX_K } from './filtered-search.js';
 export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
 export { callConsistentLevels } from './hierarchy-call.js';
 export { createRequestSchemas, DEFAULT_ANNOTATE_K, DEFAULT_SEARCH_K } from './request-schema.js';
-export type { RequestLimits, RequestSchemas } from './request-schema.js';
+export type { RequestLimits, RequestSchemaOptions, RequestSchemas } from './request-schema.js';
+export { ARROW_CELL_ID_COLUMN, ARROW_EMBEDDING_COLUMN, ARROW_STREAM_TYPE, decodeArrowBody, isEmbeddingMatrix, optionsFromQuery } from './arrow-request.js';
+export type { ArrowRequestBody, EmbeddingMatrix } from './arrow-request.js';
+export { annotationTable, searchTable, utf8Column } from './arrow-tables.js';
+export type { TableMetadata, Utf8Column } from './arrow-tables.js';
+export {
+  CELL_FIELDS,
+  CELL_ID_FIELD,
+  LABEL_FIELDS,
+  LEVEL_FIELDS,
+  annotationColumnNames,
+  collectAnnotationColumns,
+  concatAnnotationColumns,
+  createLabelCodes,
+  labelDictionary,
+  levelFieldName,
+} from './annotation-columns.js';
+export type { AnnotationColumns, LabelCodes, LevelColumns, LevelField } from './annotation-columns.js';
+export { ANNOTATE_BATCH, annotateToColumns, createColumnAnnotator } from './annotate-batches.js';
+export type { AnnotateToColumnsOptions, AnnotateToColumnsResult, ColumnAnnotator } from './annotate-batches.js';
 export { INDEX_MAX_K, UNASSIGNED, WEIGHTINGS } from './types.js';
 export type {
   AnnotateQuery,

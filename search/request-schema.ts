@@ -10,7 +10,7 @@ import type { IndexManifest } from '../index-files/index.js';
 import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';
 import { kProblem, prefixProblem, resolveTarget } from './query-guards.js';
-import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
+import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingMatrixField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
 import { WEIGHTINGS, type AnnotateQuery, type SearchFilter, type SearchQuery } from './types.js';
 
 /** The request limits the schemas enforce (the server's documented limits). */
@@ -54,11 +54,20 @@ function resolveFilter(given: { include?: Partial<Record<string, string[]>>; exc
   return { include: side(filter.include), exclude: side(filter.exclude) };
 }
 
+/** Options of {@link createRequestSchemas}. */
+export interface RequestSchemaOptions {
+  /**
+   * `json` (default): `embeddings` is an array of rows, as in a JSON body. `matrix`: an EmbeddingMatrix
+   * decoded from an Arrow body (arrow-request.ts), the other fields from the query string.
+   */
+  readonly embeddings?: 'json' | 'matrix';
+}
+
 /** Builds the request schemas of the index described by `m`. */
-export function createRequestSchemas(m: IndexManifest, limits: RequestLimits): RequestSchemas {
+export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, options: RequestSchemaOptions = {}): RequestSchemas {
   const trained: readonly LevelColumn[] = m.levelColumns;
   const filter = filterField(LEVEL_COLUMNS, limits.maxFilterLabels);
-  const embeddings = embeddingsField(m.inputDim, limits.maxCells);
+  const embeddings = options.embeddings === 'matrix' ? embeddingMatrixField(m.inputDim, limits.maxCells) : embeddingsField(m.inputDim, limits.maxCells);
   const level = coded(
     z.enum(levelChoices(trained) as [string, ...string[]], { error: (iss) => `must be one of ${levelList(trained)}, or give "prefix": 1..${m.numScales}; got ${describeValue(iss.input)}` }),
     'unknown_level',

@@ -3,9 +3,9 @@
  * /v1, optional CORS, one log line per request, Prometheus metrics.
  */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { AtlasError, clipText } from '../common/index.js';
-import { createRequestSchemas, type AnnotateTimings, type AtlasIndexService } from '../search/index.js';
-import { shortLevelName } from '../ontology/index.js';
+import { AtlasError } from '../common/index.js';
+import type { AtlasIndexService } from '../search/index.js';
+import { BodyDecoder } from './body-decoder.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
@@ -13,6 +13,7 @@ import { createBodyLengthGuard, resolveLimits, type ServerLimits } from './limit
 import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
+import { bodyLimitOf, createQueryRoutes } from './query-routes.js';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -39,17 +40,6 @@ const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/v1/annotate': ['POST'],
 };
 
-/** Rejects POST bodies that are not JSON before any byte is parsed. */
-const requireJson: RequestHandler = (req, _res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-  if (!hasBody) return next(new AtlasError('invalid_request', 'request body is required (a JSON object)'));
-  if (!req.is('application/json')) {
-    const got = clipText(req.headers['content-type'] ?? 'none');
-    return next(new AtlasError('unsupported_media_type', `request body must be application/json, got Content-Type ${got}`));
-  }
-  next();
-};
-
 /** Wraps an async handler; express 5 forwards rejections to the error handler itself. */
 function json(fn: (req: Request, res: Response) => Promise<unknown> | unknown): RequestHandler {
   return async (req: Request, res: Response, _next: NextFunction) => {
@@ -66,8 +56,8 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   const logger = options.logger ?? createStreamLogger();
   const metrics = options.metrics ?? createServerMetrics();
   const manifest = service.manifest;
-  const requests = createRequestSchemas(manifest, limits);
-  const openapi = createOpenApiDocument(requests, limits);
+  const decoder = new BodyDecoder(manifest, limits);
+  const openapi = createOpenApiDocument(decoder.jsonSchemas, limits, manifest.inputDim);
   for (const p of manifest.prefixes) metrics.indexVectors.set({ prefix: String(p.prefix), level: levelOfPrefix(p.prefix) }, p.vectors);
   if (manifest.original) metrics.indexVectors.set({ prefix: '0', level: 'original' }, manifest.original.vectors);
 
@@ -106,7 +96,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     next();
   });
 
-  app.use(createBodyLengthGuard(limits.maxBodyBytes));
+  app.use(createBodyLengthGuard(bodyLimitOf(limits, manifest.inputDim)));
   if (options.corsOrigin !== undefined) app.use(createCors(options.corsOrigin));
 
   app.get('/healthz', (_req, res) => {
@@ -130,50 +120,11 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     next(service.ready() ? undefined : new AtlasError('not_ready', 'indexes or adapter not loaded yet; retry when GET /readyz answers 200'));
   });
 
-  const parseJson = express.json({ limit: limits.maxBodyBytes, strict: true, type: 'application/json' });
-
   app.get('/v1/info', json(() => service.info()));
 
-  app.post(
-    '/v1/search',
-    requireJson,
-    parseJson,
-    json(async (req, res) => {
-      const query = requests.parseSearch(req.body);
-      res.locals.cells = query.n;
-      const result = await service.search(query);
-      const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
-      metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
-      metrics.cellsSearched.inc({ level }, query.n);
-      if (query.embeddings) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
-      return result;
-    }),
-  );
-
-  app.post(
-    '/v1/annotate',
-    requireJson,
-    parseJson,
-    async (req, res) => {
-      const query = requests.parseAnnotate(req.body);
-      res.locals.cells = query.n;
-      // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
-      // otherwise build and stringify while /healthz waits.
-      let timings: AnnotateTimings;
-      if (service.annotateJson) {
-        const result = await service.annotateJson(query);
-        timings = result.timings;
-        res.type('application/json').send(result.json);
-      } else {
-        const result = await service.annotate(query);
-        timings = result.timings;
-        res.json(result);
-      }
-      metrics.cellsAnnotated.inc(query.n);
-      metrics.adapterDuration.observe(timings.adapterMs / 1000);
-      metrics.annotateDuration.observe(timings.totalMs / 1000);
-    },
-  );
+  const routes = createQueryRoutes({ service, limits, metrics, decoder });
+  app.post('/v1/search', ...routes.search);
+  app.post('/v1/annotate', ...routes.annotate);
 
   // Known path, wrong method → 405 with Allow; anything else → 404.
   app.use((req, res, next) => {

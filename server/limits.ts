@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { AtlasError } from '../common/index.js';
 
 /**
@@ -11,6 +11,8 @@ import type { RequestLimits } from '../search/index.js';
 export interface ServerLimits extends RequestLimits {
   /** Largest accepted request body, in bytes (JSON text as sent). */
   readonly maxBodyBytes: number;
+  /** Most cells in one Arrow IPC request (and Arrow answer); its body limit follows from it ({@link arrowBodyBytes}). */
+  readonly maxArrowCells: number;
 }
 
 /**
@@ -23,7 +25,16 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxSearchK: 1_000,
   maxAnnotateK: 200,
   maxFilterLabels: 10_000,
+  maxArrowCells: 1_000_000,
 });
+
+/** Bytes an Arrow body may spend per cell besides its floats (its cell id and offsets). */
+export const ARROW_ID_BYTES_PER_CELL = 136;
+
+/** Largest Arrow body: maxArrowCells rows of `dim` float32 plus an id each, and 1 MiB for schema and padding. */
+export function arrowBodyBytes(limits: ServerLimits, dim: number): number {
+  return limits.maxArrowCells * (dim * 4 + ARROW_ID_BYTES_PER_CELL) + 1024 * 1024;
+}
 
 /** Merges user overrides over {@link DEFAULT_LIMITS}. */
 export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
@@ -38,8 +49,9 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
  * Refuses a declared Content-Length over the limit before a byte of the body is read, and closes the
  * connection after the 413 so the client's remaining upload is not read (or waited for) either.
  */
-export function createBodyLengthGuard(maxBodyBytes: number): RequestHandler {
+export function createBodyLengthGuard(limitOf: number | ((req: Request) => number)): RequestHandler {
   return (req, res, next) => {
+    const maxBodyBytes = typeof limitOf === 'number' ? limitOf : limitOf(req);
     const raw = req.headers['content-length'];
     if (raw !== undefined && /^\d+$/.test(raw) && Number(raw) > maxBodyBytes) {
       res.setHeader('Connection', 'close');

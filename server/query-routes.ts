@@ -1,0 +1,122 @@
+/**
+ * POST /v1/search and /v1/annotate: a JSON or Arrow IPC body in, a JSON or Arrow IPC answer out (by Accept).
+ * Bodies are read raw and decoded by the {@link BodyDecoder} (off the main thread when big); annotate answers
+ * in Arrow are built batch by batch (annotate-batches.ts), so neither a 10,000-cell JSON body nor a
+ * 100,000-cell Arrow body holds the event loop.
+ */
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { tableToIPC, type Table } from 'apache-arrow';
+import { AtlasError, clipText } from '../common/index.js';
+import { ARROW_STREAM_TYPE, annotateToColumns, annotationTable, searchTable, type AnnotateTimings, type AtlasIndexService } from '../search/index.js';
+import { shortLevelName } from '../ontology/index.js';
+import type { BodyDecoder } from './body-decoder.js';
+import { arrowBodyBytes, type ServerLimits } from './limits.js';
+import type { ServerMetrics } from './metrics.js';
+import type { BodyRoute, DecodedRequest } from './request-decode.js';
+
+const JSON_TYPE = 'application/json';
+
+/** True when the request body is an Arrow IPC stream. */
+export function isArrowBody(req: Request): boolean {
+  return typeof req.headers['content-type'] === 'string' && req.is(ARROW_STREAM_TYPE) !== false && req.is(ARROW_STREAM_TYPE) !== null;
+}
+
+/** True when the client asks for an Arrow answer (Accept prefers it over JSON). */
+export function wantsArrow(req: Request): boolean {
+  return req.headers.accept !== undefined && req.accepts([JSON_TYPE, ARROW_STREAM_TYPE]) === ARROW_STREAM_TYPE;
+}
+
+/** The body limit of a request: the JSON limit, or the Arrow limit derived from maxArrowCells. */
+export function bodyLimitOf(limits: ServerLimits, inputDim: number): (req: Request) => number {
+  const arrow = arrowBodyBytes(limits, inputDim);
+  return (req) => (isArrowBody(req) ? arrow : limits.maxBodyBytes);
+}
+
+/** Rejects POST bodies that are neither JSON nor Arrow before any byte is read. */
+const requireBody: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (!hasBody) return next(new AtlasError('invalid_request', `request body is required (a JSON object, or an Arrow IPC stream as ${ARROW_STREAM_TYPE})`));
+  if (!req.is(JSON_TYPE) && !isArrowBody(req)) {
+    const got = clipText(req.headers['content-type'] ?? 'none');
+    return next(new AtlasError('unsupported_media_type', `request body must be ${JSON_TYPE} or ${ARROW_STREAM_TYPE}, got Content-Type ${got}`));
+  }
+  next();
+};
+
+function sendArrow(res: Response, table: Table): void {
+  const bytes = tableToIPC(table, 'stream');
+  res.type(ARROW_STREAM_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/** Options of {@link createQueryRoutes}. */
+export interface QueryRouteOptions {
+  readonly service: AtlasIndexService;
+  readonly limits: ServerLimits;
+  readonly metrics: ServerMetrics;
+  readonly decoder: BodyDecoder;
+}
+
+/** The middleware chains of the two POST routes. */
+export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandler[]; annotate: RequestHandler[] } {
+  const { service, limits, metrics, decoder } = o;
+  const manifest = service.manifest;
+  const readJson = express.raw({ limit: limits.maxBodyBytes, type: JSON_TYPE });
+  const readArrow = express.raw({ limit: arrowBodyBytes(limits, manifest.inputDim), type: ARROW_STREAM_TYPE });
+  const readBody: RequestHandler = (req, res, next) => (isArrowBody(req) ? readArrow : readJson)(req, res, next);
+
+  const decode = async (req: Request, route: BodyRoute): Promise<DecodedRequest> => {
+    const at = req.originalUrl.indexOf('?');
+    return decoder.decode({ route, format: isArrowBody(req) ? 'arrow' : 'json', bytes: req.body as Buffer, query: at < 0 ? '' : req.originalUrl.slice(at + 1) });
+  };
+
+  const search: RequestHandler = async (req, res) => {
+    const decoded = await decode(req, 'search');
+    if (decoded.route !== 'search') throw new AtlasError('internal', 'decoded the wrong route');
+    const { query } = decoded;
+    res.locals.cells = query.n;
+    const arrow = wantsArrow(req);
+    if (arrow && query.summary) throw new AtlasError('invalid_request', 'summary is only in JSON answers; drop it or ask for application/json');
+    if (!arrow && query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} queries; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
+    const result = await service.search(query);
+    const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
+    metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
+    metrics.cellsSearched.inc({ level }, query.n);
+    if (query.embeddings) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
+    if (!arrow) return void res.json(result);
+    const { results, ...head } = result;
+    const ids = query.centroid ? undefined : decoded.cellIds;
+    sendArrow(res, searchTable(results, ids, { 'fractal_atlas.result': JSON.stringify(head) }));
+  };
+
+  const annotate: RequestHandler = async (req, res) => {
+    const decoded = await decode(req, 'annotate');
+    if (decoded.route !== 'annotate') throw new AtlasError('internal', 'decoded the wrong route');
+    const { query } = decoded;
+    res.locals.cells = query.n;
+    let timings: AnnotateTimings;
+    if (wantsArrow(req)) {
+      const { columns, timings: t } = await annotateToColumns(service, query);
+      timings = t;
+      const head = { levels: manifest.levelColumns, k: query.k, weighting: query.weighting, minConfidence: query.minConfidence ?? 0, outOfReferenceDistance: query.outOfReferenceDistance ?? manifest.outOfReferenceDistance, timings };
+      sendArrow(res, annotationTable(columns, manifest, decoded.cellIds, { 'fractal_atlas.result': JSON.stringify(head) }));
+    } else {
+      if (query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} cells; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
+      // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
+      // otherwise build and stringify while /healthz waits.
+      if (service.annotateJson) {
+        const result = await service.annotateJson(query);
+        timings = result.timings;
+        res.type(JSON_TYPE).send(result.json);
+      } else {
+        const result = await service.annotate(query);
+        timings = result.timings;
+        res.json(result);
+      }
+    }
+    metrics.cellsAnnotated.inc(query.n);
+    metrics.adapterDuration.observe(timings.adapterMs / 1000);
+    metrics.annotateDuration.observe(timings.totalMs / 1000);
+  };
+
+  return { search: [requireBody, readBody, search], annotate: [requireBody, readBody, annotate] };
+}
