@@ -92,21 +92,24 @@ export async function runAnnotate(o: RunAnnotateOptions): Promise<RunAnnotateRes
     const truth: string[] = [];
     writer = await createAnnotationWriter(o.out, m);
     let row = 0;
-    const blocks = input.blocks(blockRows)[Symbol.asyncIterator]();
-    // Read the next block while this one is annotated.
-    let next = blocks.next();
-    for (let r = await next; !r.done; r = await next) {
-      const block = r.value;
-      next = blocks.next();
-      next.catch(() => undefined);
-      const query = blockQuery(schemas, fields, block, input.dim, row);
-      const { columns } = await annotateToColumns(service, query);
-      await writer.write(columns, block.cellIds);
+    // Two blocks in flight: the next one is read and annotated while this one is flattened and written.
+    let pending: Promise<{ block: InputBlock; columns: AnnotationColumns }> | null = null;
+    const finish = async (p: Promise<{ block: InputBlock; columns: AnnotationColumns }>) => {
+      const { block, columns } = await p;
+      await writer!.write(columns, block.cellIds);
       if (keep) parts.push(columns);
       if (block.truth) truth.push(...block.truth);
-      row += block.n;
       progress?.increment(block.n);
+    };
+    for await (const block of input.blocks(blockRows)) {
+      const query = blockQuery(schemas, fields, block, input.dim, row);
+      row += block.n;
+      const next = annotateToColumns(service, query).then((r) => ({ block, columns: r.columns }));
+      next.catch(() => undefined);
+      if (pending) await finish(pending);
+      pending = next;
     }
+    if (pending) await finish(pending);
     if (row !== input.numRows) throw new AtlasError('invalid_input', `${o.input} gave ${row} rows, expected ${input.numRows}`);
     const all = keep ? concatAnnotationColumns(parts, m.levelColumns) : null;
     if (o.h5adOut !== undefined) {

@@ -37,41 +37,64 @@ export interface AnnotateToColumnsOptions {
   readonly onProgress?: (done: number) => void;
 }
 
+/** One annotated batch: its first cell, its columns, and the service's timings of it. */
+export interface AnnotatedBatch {
+  readonly start: number;
+  readonly columns: AnnotationColumns;
+  readonly timings: AnnotateTimings;
+}
+
+/**
+ * Annotates `query` in batches of `batch` cells, {@link IN_FLIGHT} at once, and yields them in order as they
+ * finish (the next batch is queued while the consumer handles one).
+ */
+export async function* annotateBatches(service: AtlasIndexService, query: AnnotateQuery, batch = ANNOTATE_BATCH): AsyncGenerator<AnnotatedBatch> {
+  const annotator = createColumnAnnotator(service);
+  const size = Math.max(1, batch);
+  const D = service.manifest.inputDim;
+  let next = 0;
+  const launch = (): Promise<AnnotatedBatch> => {
+    const s = next;
+    const e = Math.min(query.n, s + size);
+    next = e;
+    const p = annotator.annotate({ ...query, n: e - s, embeddings: query.embeddings.subarray(s * D, e * D) }).then((r) => ({ start: s, ...r }));
+    // Awaited below in order; a consumer that stops early must not leave an unhandled rejection behind.
+    p.catch(() => undefined);
+    return p;
+  };
+  const inflight: Promise<AnnotatedBatch>[] = [];
+  while (inflight.length < IN_FLIGHT && next < query.n) inflight.push(launch());
+  while (inflight.length > 0) {
+    const done = await inflight.shift()!;
+    if (next < query.n) inflight.push(launch());
+    yield done;
+  }
+}
+
 /** Columns of every cell, in order, and the phases' worker time summed over batches (totalMs: wall time). */
 export interface AnnotateToColumnsResult {
   readonly columns: AnnotationColumns;
   readonly timings: AnnotateTimings;
 }
 
+/** Sums the timings of batches; totalMs is the wall time since `t0`. */
+export function sumTimings(parts: readonly AnnotateTimings[], t0: number): AnnotateTimings {
+  const sum = (k: 'adapterMs' | 'searchMs' | 'voteMs') => parts.reduce((s, t) => s + t[k], 0);
+  return { adapterMs: sum('adapterMs'), searchMs: sum('searchMs'), voteMs: sum('voteMs'), totalMs: performance.now() - t0 };
+}
+
 /** Annotates all `query.n` cells of `query` in batches; the columns come back in order. */
 export async function annotateToColumns(service: AtlasIndexService, query: AnnotateQuery, options: AnnotateToColumnsOptions = {}): Promise<AnnotateToColumnsResult> {
   const t0 = performance.now();
-  const annotator = createColumnAnnotator(service);
-  const batch = Math.max(1, options.batch ?? ANNOTATE_BATCH);
-  const D = service.manifest.inputDim;
-  const starts: number[] = [];
-  for (let s = 0; s < query.n; s += batch) starts.push(s);
-  const parts: AnnotationColumns[] = new Array(starts.length);
-  let next = 0;
+  const parts: AnnotationColumns[] = [];
+  const timings: AnnotateTimings[] = [];
   let done = 0;
-  let adapterMs = 0;
-  let searchMs = 0;
-  let voteMs = 0;
-  const lane = async () => {
-    while (next < starts.length) {
-      const i = next++;
-      const s = starts[i]!;
-      const e = Math.min(query.n, s + batch);
-      const part = await annotator.annotate({ ...query, n: e - s, embeddings: query.embeddings.subarray(s * D, e * D) });
-      parts[i] = part.columns;
-      adapterMs += part.timings.adapterMs;
-      searchMs += part.timings.searchMs;
-      voteMs += part.timings.voteMs;
-      done += e - s;
-      options.onProgress?.(done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, starts.length) }, lane));
+  for await (const b of annotateBatches(service, query, options.batch)) {
+    parts.push(b.columns);
+    timings.push(b.timings);
+    done += b.columns.n;
+    options.onProgress?.(done);
+  }
   const columns = parts.length === 1 ? parts[0]! : concatAnnotationColumns(parts, service.manifest.levelColumns);
-  return { columns, timings: { adapterMs, searchMs, voteMs, totalMs: performance.now() - t0 } };
+  return { columns, timings: sumTimings(timings, t0) };
 }

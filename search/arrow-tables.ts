@@ -4,7 +4,7 @@
  * null, out_of_reference bool) and search results (one row per query, the hits as list columns). Built from
  * typed arrays with makeData, so a 100,000-row table costs a few copies, not 10⁶ builder calls.
  */
-import { Bool, Data, Dictionary, Field, Float64, Int32, List, RecordBatch, Schema, Struct, Table, Utf8, makeData, vectorFromArray } from 'apache-arrow';
+import { Bool, Data, Dictionary, Field, Float64, Int32, List, RecordBatch, Schema, Struct, Table, Utf8, makeData, vectorFromArray, type Vector } from 'apache-arrow';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { CELL_FIELDS, CELL_ID_FIELD, LABEL_FIELDS, LEVEL_FIELDS, labelDictionary, levelFieldName, type AnnotationColumns } from './annotation-columns.js';
@@ -51,11 +51,32 @@ function tableOf(fields: Field[], children: Data[], n: number, metadata: TableMe
   return new Table([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }))]);
 }
 
+/** Rows [start, end) of a utf8 column, offsets rebased to 0. */
+export function sliceUtf8(col: Utf8Column, start: number, end: number): Utf8Column {
+  const base = col.offsets[start]!;
+  const offsets = col.offsets.slice(start, end + 1);
+  for (let i = 0; i < offsets.length; i++) offsets[i]! -= base;
+  return { offsets, bytes: col.bytes.subarray(base, col.offsets[end]!) };
+}
+
+/** Builds annotation tables of one index; every table shares the same dictionary vectors (an IPC stream writes them once). */
+export type AnnotationTableBuilder = (cols: AnnotationColumns, cellIds?: Utf8Column, metadata?: TableMetadata) => Table;
+
+/** An {@link AnnotationTableBuilder} over `m`'s label dictionaries. */
+export function createAnnotationTableBuilder(m: IndexManifest): AnnotationTableBuilder {
+  const dictionaries = new Map(m.levelColumns.map((l) => [l, vectorFromArray([...labelDictionary(m, l)], new Utf8())]));
+  return (cols, cellIds, metadata) => buildAnnotationTable(cols, dictionaries, cellIds, metadata);
+}
+
 /**
  * The annotation table of `cols`; `cell_id` first when `cellIds` is given (one per row). Label dictionaries
  * are the level vocabularies plus "unassigned", so codes are stable across calls on one index.
  */
 export function annotationTable(cols: AnnotationColumns, m: IndexManifest, cellIds?: Utf8Column, metadata?: TableMetadata): Table {
+  return createAnnotationTableBuilder(m)(cols, cellIds, metadata);
+}
+
+function buildAnnotationTable(cols: AnnotationColumns, dictionaries: ReadonlyMap<LevelColumn, Vector<Utf8>>, cellIds?: Utf8Column, metadata?: TableMetadata): Table {
   const fields: Field[] = [];
   const children: Data[] = [];
   if (cellIds) {
@@ -64,7 +85,7 @@ export function annotationTable(cols: AnnotationColumns, m: IndexManifest, cellI
   }
   let dictionaryId = 0;
   for (const level of cols.levels) {
-    const dictionary = vectorFromArray([...labelDictionary(m, level)], new Utf8());
+    const dictionary = dictionaries.get(level)!;
     const c = cols.perLevel[level]!;
     for (const f of LEVEL_FIELDS) {
       if (LABEL_FIELDS.includes(f)) {

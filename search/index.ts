@@ -8,8 +8,8 @@ export { createRequestSchemas, DEFAULT_ANNOTATE_K, DEFAULT_SEARCH_K } from './re
 export type { RequestLimits, RequestSchemaOptions, RequestSchemas } from './request-schema.js';
 export { ARROW_CELL_ID_COLUMN, ARROW_EMBEDDING_COLUMN, ARROW_STREAM_TYPE, decodeArrowBody, isEmbeddingMatrix, optionsFromQuery } from './arrow-request.js';
 export type { ArrowRequestBody, EmbeddingMatrix } from './arrow-request.js';
-export { annotationTable, searchTable, utf8Column } from './arrow-tables.js';
-export type { TableMetadata, Utf8Column } from './arrow-tables.js';
+export { annotationTable, createAnnotationTableBuilder, searchTable, sliceUtf8, utf8Column } from './arrow-tables.js';
+export type { AnnotationTableBuilder, TableMetadata, Utf8Column } from './arrow-tables.js';
 export {
   CELL_FIELDS,
   CELL_ID_FIELD,
@@ -23,8 +23,8 @@ export {
   levelFieldName,
 } from './annotation-columns.js';
 export type { AnnotationColumns, LabelCodes, LevelColumns, LevelField } from './annotation-columns.js';
-export { ANNOTATE_BATCH, annotateToColumns, createColumnAnnotator } from './annotate-batches.js';
-export type { AnnotateToColumnsOptions, AnnotateToColumnsResult, ColumnAnnotator } from './annotate-batches.js';
+export { ANNOTATE_BATCH, annotateBatches, annotateToColumns, createColumnAnnotator, sumTimings } from './annotate-batches.js';
+export type { AnnotatedBatch, AnnotateToColumnsOptions, AnnotateToColumnsResult, ColumnAnnotator } from './annotate-batches.js';
 export { INDEX_MAX_K, UNASSIGNED, WEIGHTINGS } from './types.js';
 export type {
   AnnotateQuery,

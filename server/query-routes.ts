@@ -5,9 +5,10 @@
  * 100,000-cell Arrow body holds the event loop.
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { tableToIPC, type Table } from 'apache-arrow';
+import { pipeline } from 'node:stream/promises';
+import { RecordBatchStreamWriter, tableToIPC, type Table } from 'apache-arrow';
 import { AtlasError, clipText } from '../common/index.js';
-import { ARROW_STREAM_TYPE, annotateToColumns, annotationTable, searchTable, type AnnotateTimings, type AtlasIndexService } from '../search/index.js';
+import { ARROW_STREAM_TYPE, annotateBatches, createAnnotationTableBuilder, searchTable, sliceUtf8, sumTimings, type AnnotateQuery, type AnnotateTimings, type AtlasIndexService, type TableMetadata, type Utf8Column } from '../search/index.js';
 import { shortLevelName } from '../ontology/index.js';
 import type { BodyDecoder } from './body-decoder.js';
 import { arrowBodyBytes, type ServerLimits } from './limits.js';
@@ -46,6 +47,39 @@ const requireBody: RequestHandler = (req, _res, next) => {
 function sendArrow(res: Response, table: Table): void {
   const bytes = tableToIPC(table, 'stream');
   res.type(ARROW_STREAM_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/**
+ * Streams an annotate answer as an Arrow IPC stream, one record batch per annotated batch, written as each
+ * finishes: memory and main-thread work per step stay at one batch whatever the number of cells. The status
+ * line goes out with the first batch, so a failure before it is still a JSON error; one after it cuts the
+ * connection (the error handler), which an Arrow reader reports as a truncated stream.
+ */
+async function streamAnnotation(res: Response, service: AtlasIndexService, query: AnnotateQuery, ids: Utf8Column | undefined, metadata: TableMetadata): Promise<AnnotateTimings> {
+  const t0 = performance.now();
+  const build = createAnnotationTableBuilder(service.manifest);
+  const timings: AnnotateTimings[] = [];
+  let writer: RecordBatchStreamWriter | null = null;
+  let sent: Promise<void> | null = null;
+  try {
+    for await (const b of annotateBatches(service, query)) {
+      const table = build(b.columns, ids && sliceUtf8(ids, b.start, b.start + b.columns.n), metadata);
+      if (writer === null) {
+        writer = new RecordBatchStreamWriter();
+        res.type(ARROW_STREAM_TYPE);
+        sent = pipeline(writer.toNodeStream(), res);
+      }
+      for (const batch of table.batches) writer.write(batch);
+      timings.push(b.timings);
+    }
+  } catch (err) {
+    writer?.abort(err);
+    await sent?.catch(() => undefined);
+    throw err;
+  }
+  writer!.close();
+  await sent;
+  return sumTimings(timings, t0);
 }
 
 /** Options of {@link createQueryRoutes}. */
@@ -95,10 +129,9 @@ export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandle
     res.locals.cells = query.n;
     let timings: AnnotateTimings;
     if (wantsArrow(req)) {
-      const { columns, timings: t } = await annotateToColumns(service, query);
-      timings = t;
-      const head = { levels: manifest.levelColumns, k: query.k, weighting: query.weighting, minConfidence: query.minConfidence ?? 0, outOfReferenceDistance: query.outOfReferenceDistance ?? manifest.outOfReferenceDistance, timings };
-      sendArrow(res, annotationTable(columns, manifest, decoded.cellIds, { 'fractal_atlas.result': JSON.stringify(head) }));
+      // The schema (and its metadata) goes out first, so the answer's head carries no timings.
+      const head = { levels: manifest.levelColumns, k: query.k, weighting: query.weighting, minConfidence: query.minConfidence ?? 0, outOfReferenceDistance: query.outOfReferenceDistance ?? manifest.outOfReferenceDistance };
+      timings = await streamAnnotation(res, service, query, decoded.cellIds, { 'fractal_atlas.result': JSON.stringify(head) });
     } else {
       if (query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} cells; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
       // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would

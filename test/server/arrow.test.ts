@@ -160,8 +160,9 @@ describe('responsiveness', () => {
     const dim = fx.heldOut.dim;
     const values = new Float32Array(n * dim);
     for (let i = 0; i < n; i++) values.set(fx.heldOut.embeddings.subarray((i % fx.heldOut.n) * dim, ((i % fx.heldOut.n) + 1) * dim), i * dim);
+    const ids = Array.from({ length: n }, (_, i) => `q-${i}`);
     let finished = false;
-    const big = post(server.url, '/v1/annotate', arrowBody(values, n, dim), ARROW_STREAM_TYPE, ARROW_STREAM_TYPE).finally(() => (finished = true));
+    const big = post(server.url, '/v1/annotate', arrowBody(values, n, dim, ids), ARROW_STREAM_TYPE, ARROW_STREAM_TYPE).finally(() => (finished = true));
     let healthyDuring = 0;
     while (!finished) {
       const h = await call(server.url, 'GET', '/healthz');
@@ -170,7 +171,15 @@ describe('responsiveness', () => {
     }
     const r = await big;
     assert.equal(r.status, 200);
-    assert.equal(r.table!.numRows, n);
+    const t = r.table!;
+    assert.equal(t.numRows, n);
+    // Streamed in several record batches: ids stay in order, and a tiled cell gets its first copy's answer.
+    assert.ok(t.batches.length > 1);
+    const label = t.getChild(`${fx.manifest.levelColumns.at(-1)!.split('_')[1]}_label`)!;
+    for (const i of [0, 4095, 4096, 9000, n - 1]) {
+      assert.equal(t.getChild('cell_id')!.get(i), ids[i]);
+      assert.equal(label.get(i), label.get(i % fx.heldOut.n), `row ${i}`);
+    }
     assert.ok(healthyDuring > 0, 'no /healthz answer came back while the annotate ran');
   });
 });
