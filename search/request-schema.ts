@@ -4,7 +4,7 @@
  * the validation (through {@link parseAtBoundary}) and the source of the OpenAPI request documents.
  */
 import { z } from 'zod';
-import { AtlasError, describeValue, parseAtBoundary, coded } from '../common/index.js';
+import { AtlasError, describeValue, parseAtBoundary, coded, quoteInput } from '../common/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { compileFilter } from './label-filter.js';
@@ -41,7 +41,7 @@ function bodyObject<T extends z.core.$ZodLooseShape>(shape: T, description: stri
   const allowed = Object.keys(shape).join(', ');
   return z
     .strictObject(shape, {
-      error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown field ${JSON.stringify(iss.keys[0])} (allowed: ${allowed})` : `must be a JSON object, got ${describeValue(iss.input)}`),
+      error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown field ${quoteInput(String(iss.keys[0]))} (allowed: ${allowed})` : `must be a JSON object, got ${describeValue(iss.input)}`),
     })
     .meta({ description });
 }

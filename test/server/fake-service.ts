@@ -3,7 +3,7 @@
  * cells (identity "adapter", every level on its own prefix of a 4 × 1-d embedding). It records the queries it
  * receives so tests can check what the HTTP layer hands the service.
  */
-import { AtlasError } from '../../common/index.js';
+import { AtlasError, quoteInput } from '../../common/index.js';
 import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, LevelVote, SearchHit, SearchQuery, SearchResult } from '../../search/index.js';
 import type { IndexManifest } from '../../index-files/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../../ontology/index.js';
@@ -168,7 +168,7 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
       } else {
         for (const id of query.cellIds ?? []) {
           const cell = FAKE_CELLS.find((c) => c.id === id);
-          if (!cell) throw new AtlasError('unknown_cell_id', `unknown cell id "${id}"`);
+          if (!cell) throw new AtlasError('unknown_cell_id', `unknown cell id ${quoteInput(id)}`);
           rows.push([...cell.vector]);
         }
       }

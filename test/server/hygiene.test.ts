@@ -88,7 +88,7 @@ test('error messages echo client input in bounded length', async () => {
       const r = await call(s.url, 'POST', '/v1/search', { body });
       assert.ok(r.status >= 400 && r.status < 500, String(r.status));
       assert.ok(r.text.length < 2000, `${r.text.length} characters came back`);
-      assert.match(errorOf(r).message, /more characters/);
+      assert.ok(!errorOf(r).message.includes('x'.repeat(200)), `the long value came back: ${errorOf(r).message.slice(0, 120)}`);
     }
   } finally {
     await s.close();
