@@ -14,13 +14,13 @@
  */
 import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AtlasError, createProgress } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, createProgress, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import { MISSING_CL_ID } from './arrow-columns.js';
 import { openAtlas } from './reader.js';
 import { inversePermutation, roundRobinOrder } from './stratify-order.js';
 import { trackTemp, untrackTemp } from './temp-files.js';
 import { createSummaryCounter, type AtlasSummary } from './summary.js';
+import type { Compression } from './parquet-stream.js';
 import type { EncodedColumn } from './types.js';
 import { DEFAULT_ROW_GROUP_SIZE, createAtlasWriter, type AtlasWriter } from './writer.js';
 
@@ -32,7 +32,7 @@ export interface StratifyOptions {
   readonly seed?: number;
   /** Output rows per row group (default: the writer's 65,536). Also the bucket size. */
   readonly rowGroupSize?: number;
-  readonly compression?: 'zstd' | 'snappy';
+  readonly compression?: Compression;
   /** Folder for the temp buckets (default: beside the output, so they land on the same disk). */
   readonly tempDir?: string;
   readonly progress?: boolean;
@@ -103,9 +103,17 @@ class BucketFile {
     this.used = 0;
   }
   async close(): Promise<void> {
-    await this.flush();
-    await this.fh?.close();
+    try {
+      await this.flush();
+    } finally {
+      await this.abort();
+    }
+  }
+  /** Closes the file without flushing (after a failure: no descriptor outlives the stratify run). */
+  async abort(): Promise<void> {
+    const fh = this.fh;
     this.fh = null;
+    await fh?.close().catch(() => {});
   }
 }
 
@@ -140,11 +148,12 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
   const tempDir = await mkdtemp(join(tempRoot, `.${basename(options.out)}.stratify-`));
   trackTemp(tempDir);
   let writer: AtlasWriter | null = null;
+  let buckets: BucketFile[] = [];
   try {
     // Pass 2: rows → bucket files. Record: int32 position, 4 × int32 level codes, int32 cl code,
     // dim × float32, uint32 cell id byte length, cell id utf8.
     const flushAt = Math.max(64 << 10, Math.min(4 << 20, Math.floor(BUFFER_BUDGET / numBuckets)));
-    const buckets = Array.from({ length: numBuckets }, (_, b) => new BucketFile(join(tempDir, `bucket-${b}.bin`), flushAt));
+    buckets = Array.from({ length: numBuckets }, (_, b) => new BucketFile(join(tempDir, `bucket-${b}.bin`), flushAt));
     const clDict = new GlobalDictionary();
     const fixedBytes = 4 * (2 + LEVEL_COLUMNS.length) + dim * 4 + 4;
     const spread = options.progress ? createProgress('stratify: spread', n) : null;
@@ -220,6 +229,7 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
     return { summary: counter.result(), seconds: (performance.now() - started) / 1000 };
   } catch (err) {
     await writer?.abort();
+    await Promise.all(buckets.map((b) => b.abort()));
     throw err;
   } finally {
     await rm(tempDir, { recursive: true, force: true });

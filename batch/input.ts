@@ -5,7 +5,7 @@
  */
 import { extname } from 'node:path';
 import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import { CELL_ID_COLUMN, openAtlas, openDelimitedSource, openH5adSource, openNpyMatrix, readTableObs, type MatrixSource, type ObsSource } from '../atlas/index.js';
 
 /** Input formats of `annotate --in`, by extension. */

@@ -5,8 +5,8 @@
  * subtypes scores all four levels and a column of types scores system, lineage and type.
  */
 import { scoreCodes } from '../eval/index.js';
-import { shortLevelName, type LevelColumn } from '../ontology/index.js';
-import { LEVEL_COLUMNS } from '../atlas/index.js';
+import { shortLevelName, type LevelColumn } from '../common/index.js';
+import { LEVEL_COLUMNS } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import type { AnnotationColumns } from '../search/index.js';
 

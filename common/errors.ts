@@ -3,40 +3,6 @@
  * {@link ErrorCode}; the HTTP error handler and the CLI both read status and wording from here.
  */
 
-/** Every expected failure, by code. */
-export type ErrorCode =
-  | 'invalid_json'
-  | 'invalid_request'
-  | 'wrong_dimension'
-  | 'non_finite'
-  | 'unknown_level'
-  | 'unknown_label'
-  | 'k_out_of_range'
-  | 'unauthorized'
-  | 'unknown_cell_id'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'batch_too_large'
-  | 'unsupported_media_type'
-  | 'not_ready'
-  | 'invalid_argument'
-  | 'file_not_found'
-  | 'download_failed'
-  | 'invalid_obo'
-  | 'unmapped_labels'
-  | 'invalid_atlas'
-  | 'invalid_hnswlib'
-  | 'invalid_input'
-  | 'invalid_model'
-  | 'index_mismatch'
-  | 'index_corrupt'
-  | 'result_too_large'
-  | 'invalid_encoding'
-  | 'write_failed'
-  | 'training_failed'
-  | 'internal';
-
 interface ErrorSpec {
   /** HTTP status when the error reaches the API. */
   readonly status: number;
@@ -44,8 +10,8 @@ interface ErrorSpec {
   readonly message: string;
 }
 
-/** Status and default wording for each {@link ErrorCode}. */
-export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
+/** Every expected failure: its code, HTTP status and default wording. */
+export const ERROR_TABLE = {
   invalid_json: { status: 400, message: 'request body is not valid JSON' },
   invalid_request: { status: 400, message: 'request is invalid' },
   wrong_dimension: { status: 400, message: 'embedding has the wrong number of dimensions' },
@@ -77,7 +43,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
   write_failed: { status: 507, message: 'cannot write the output' },
   training_failed: { status: 500, message: 'training failed' },
   internal: { status: 500, message: 'internal error' },
-};
+} as const satisfies Readonly<Record<string, ErrorSpec>>;
+
+/** Every expected failure, by code: the keys of {@link ERROR_TABLE}. */
+export type ErrorCode = keyof typeof ERROR_TABLE;
 
 /** An expected failure with a code from the error table. */
 export class AtlasError extends Error {

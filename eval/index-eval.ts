@@ -4,12 +4,11 @@
  * Cells come from a held-out file (then `/v1/annotate`'s own vote is scored too) or from the reference
  * itself, leaving each cell's own hit out (the seed's leave-one-out).
  */
-import { AtlasError } from '../common/index.js';
 import { stat } from 'node:fs/promises';
+import { AtlasError, sha256File, shortLevelName, type LevelColumn } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
 import { openAtlasIndex, type AtlasIndexService, type OpenAtlasIndexOptions, type SearchHit } from '../search/index.js';
-import { readManifest, sha256File, type IndexManifest } from '../index-files/index.js';
-import { shortLevelName, type LevelColumn } from '../ontology/index.js';
+import { readManifest, type IndexManifest } from '../index-files/index.js';
 import { scoreCodes } from './knn-accuracy.js';
 import { sampleAtlas, type AtlasSample } from './sample.js';
 

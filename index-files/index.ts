@@ -5,14 +5,11 @@
 export { INDEX_FILES, checkAdapterHash, readManifest, verifyFiles } from './manifest.js';
 export { checksumFile, checkLabelCodes, checkVerifyMode, verifyIndex, verifyIndexFiles } from './integrity.js';
 export type { VerifyIndexOptions, VerifyResult } from './integrity.js';
-export { CellIdReader, CellIdWriter, cellIdHashBytes } from './cell-id-store.js';
+export { CellIdReader, CellIdWriter } from './cell-id-store.js';
 export { MAX_VOCABULARY, NO_CL_ID, labelBytes, loadLabelTable, viewLabelTable } from './label-store.js';
 export type { LabelCodes, LabelTable } from './label-store.js';
 export { VectorFile } from './vector-file.js';
 export { VectorIndex, exactNeighbours } from './usearch-io.js';
 export type { IndexParams, Neighbours } from './usearch-io.js';
-export { firstNonFinite, normalizedCentroid, normalizedPrefix } from './vector-math.js';
-export { IDENTITY_ADAPTER, createIdentityAdapter, openEmbeddingAdapter, sha256File } from './adapter-port.js';
-export type { EmbeddingAdapter, OpenAdapterOptions } from './adapter-port.js';
-export { INDEX_FORMAT_VERSION, VERIFY_MODES, metricFor } from './types.js';
+export { INDEX_FORMAT_VERSION, QUANTIZATIONS, VERIFY_MODES, metricFor } from './types.js';
 export type { DataFileEntry, IndexFileEntry, IndexManifest, IndexMetric, Quantization, VerifyMode } from './types.js';

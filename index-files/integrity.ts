@@ -6,8 +6,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createXXHash64 } from 'hash-wasm';
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS } from '../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS } from '../common/index.js';
 import { NO_CL_ID, labelBytes, loadLabelTable } from './label-store.js';
 import { INDEX_FILES, manifestFiles, readManifest, verifyFiles } from './manifest.js';
 import { VERIFY_MODES, type IndexManifest, type VerifyMode } from './types.js';

@@ -3,7 +3,7 @@
  * the cross-field checks (counts, sizes, prefixes) stay in manifest.ts.
  */
 import { z } from 'zod';
-import { LEVEL_COLUMNS } from '../ontology/index.js';
+import { LEVEL_COLUMNS } from '../common/index.js';
 import { MAX_VOCABULARY } from './label-store.js';
 
 const count = z.int().min(0);

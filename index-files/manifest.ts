@@ -1,8 +1,7 @@
 /** The index folder layout, and reading / verifying its manifest (no native calls here). */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS } from '../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS } from '../common/index.js';
 import { cellIdHashBytes } from './cell-id-store.js';
 import { labelBytes } from './label-store.js';
 import { checkManifestFields } from './manifest-schema.js';

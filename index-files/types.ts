@@ -2,7 +2,8 @@
  * The on-disk contract of an index folder: what `fractal-atlas build` writes (`manifest.json`) and what
  * `openAtlasIndex` reads and verifies.
  */
-import type { LevelColumn } from '../ontology/index.js';
+import type { AdapterLayout } from '../adapter/index.js';
+import type { LevelColumn } from '../common/index.js';
 
 /** Version of the on-disk index layout; `openAtlasIndex` refuses any other. */
 export const INDEX_FORMAT_VERSION = 3;
@@ -21,8 +22,11 @@ export function metricFor(quantization: Quantization): IndexMetric {
 }
 
 
-/** Scalar type of the vectors stored in the usearch indexes. */
-export type Quantization = 'f32' | 'f16' | 'i8';
+/** Scalar types the usearch indexes can store, the default first. */
+export const QUANTIZATIONS = ['f32', 'f16', 'i8'] as const;
+
+/** One of {@link QUANTIZATIONS}. */
+export type Quantization = (typeof QUANTIZATIONS)[number];
 
 /** One usearch index file of the build. */
 export interface IndexFileEntry {
@@ -59,7 +63,7 @@ export type VerifyMode = 'none' | 'quick' | 'full';
 export const VERIFY_MODES: readonly VerifyMode[] = ['none', 'quick', 'full'];
 
 /** `manifest.json` of an index folder: everything needed to open, verify and describe the build. */
-export interface IndexManifest {
+export interface IndexManifest extends AdapterLayout {
   readonly format: 'fractal-atlas-index';
   readonly formatVersion: number;
   /** ISO time the build finished. */
@@ -67,16 +71,6 @@ export interface IndexManifest {
   readonly buildSeconds: number;
   /** Reference cells (rows of the atlas). */
   readonly numCells: number;
-  /** Dimension of the embeddings the adapter takes (and the atlas stores). */
-  readonly inputDim: number;
-  /** Number of scales S of the adapter output (1 for the identity adapter). */
-  readonly numScales: number;
-  /** Dims d of one scale block; prefix j has j·d dims. */
-  readonly scaleDim: number;
-  /** Level columns the adapter was trained on, coarse to fine: the levels search and annotate accept. */
-  readonly levelColumns: readonly LevelColumn[];
-  /** Level column → prefix j that serves it. An identity adapter maps every level to prefix 1. */
-  readonly levelPrefix: Readonly<Partial<Record<LevelColumn, number>>>;
   /** One index per prefix j = 1..S, in order. */
   readonly prefixes: readonly IndexFileEntry[];
   /** Optional index over the original (input) embeddings, `--with-original`. */

@@ -4,7 +4,7 @@
  * columns all use this one table, so a column means the same everywhere. Pure: cells and a manifest in,
  * typed arrays out (labels as codes into a per-level dictionary: the level's vocabulary, then "unassigned").
  */
-import { shortLevelName, type LevelColumn } from '../ontology/index.js';
+import { shortLevelName, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { UNASSIGNED, type CellAnnotation } from './types.js';
 

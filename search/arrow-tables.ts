@@ -5,7 +5,7 @@
  * typed arrays with makeData, so a 100,000-row table costs a few copies, not 10⁶ builder calls.
  */
 import { Bool, Data, Dictionary, Field, Float64, Int32, List, RecordBatch, Schema, Struct, Table, Utf8, makeData, vectorFromArray, type Vector } from 'apache-arrow';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { CELL_FIELDS, CELL_ID_FIELD, LABEL_FIELDS, LEVEL_FIELDS, labelDictionary, levelFieldName, type AnnotationColumns } from './annotation-columns.js';
 import type { SearchQueryResult } from './types.js';

@@ -4,9 +4,10 @@
  * (or one in-process); requests and answers are plain data so they cross thread boundaries cheaply.
  */
 import { join } from 'node:path';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
-import { AtlasError } from '../common/index.js';
-import { openEmbeddingAdapter, CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, firstNonFinite, normalizedCentroid, normalizedPrefix, type EmbeddingAdapter, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
+import { AtlasError, LEVEL_COLUMNS, firstNonFinite, type LevelColumn } from '../common/index.js';
+import { openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
+import { normalizedCentroid } from './vector-math.js';
+import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
 import { callConsistentLevels } from './hierarchy-call.js';
 import type { CompiledFilter } from './label-filter.js';
@@ -34,10 +35,14 @@ export interface EngineSearchRequest {
   readonly maxDist?: number;
   readonly centroid: boolean;
   readonly summary: boolean;
+  /** Return the results as JSON text (comma-separated objects) in `resultsJson` instead of objects. */
+  readonly serialize?: boolean;
 }
 
 export interface EngineSearchResponse {
+  /** Empty when the request asked for `serialize`. */
   readonly results: SearchQueryResult[];
+  readonly resultsJson?: string;
   readonly adapterMs: number;
   readonly searchMs: number;
 }
@@ -71,7 +76,7 @@ export class SearchEngine {
     private readonly labels: LabelTable,
     private readonly spaces: Map<number, SearchSpace>,
     private readonly cellIds: CellIdReader,
-    private readonly adapter: EmbeddingAdapter,
+    private readonly adapter: Adapter,
     private readonly threads: number,
     private readonly ownsAdapter: boolean,
   ) {
@@ -79,7 +84,7 @@ export class SearchEngine {
   }
 
   /** Opens every index (memory-mapped), checking dims and counts. `adapter` overrides opening one (tests). */
-  static async open(init: EngineInit, adapter?: EmbeddingAdapter): Promise<SearchEngine> {
+  static async open(init: EngineInit, adapter?: Adapter): Promise<SearchEngine> {
     const { dir, manifest: m, threads } = init;
     const params = { quantization: m.quantization, connectivity: m.connectivity, expansionAdd: m.expansionAdd, expansionSearch: m.expansionSearch };
     const width = m.numScales * m.scaleDim;
@@ -96,7 +101,7 @@ export class SearchEngine {
       { ids: join(dir, INDEX_FILES.cellIds), offsets: join(dir, INDEX_FILES.cellIdOffsets), hash: join(dir, INDEX_FILES.cellIdHash) },
       m.numCells,
     );
-    const a = adapter ?? (await openEmbeddingAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
+    const a = adapter ?? (await openAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
     return new SearchEngine(m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter);
   }
 
@@ -112,10 +117,10 @@ export class SearchEngine {
       const stored = space.vectors.readRows(req.rows);
       const bad = firstNonFinite(stored);
       if (bad >= 0) throw new AtlasError('index_corrupt', `the stored vector of reference row ${req.rows[Math.floor(bad / space.vectors.rowDim)]} is not finite: the index is damaged; rebuild it`);
-      return normalizedPrefix(stored, req.n, space.vectors.rowDim, space.dims);
+      return l2NormalizeRows(stored, req.n, space.vectors.rowDim, space.dims);
     }
-    if (prefix === 0) return normalizedPrefix(req.embeddings!, req.n, this.m.inputDim, this.m.inputDim);
-    return normalizedPrefix(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
+    if (prefix === 0) return l2NormalizeRows(req.embeddings!, req.n, this.m.inputDim, this.m.inputDim);
+    return l2NormalizeRows(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
   }
 
   async search(req: EngineSearchRequest): Promise<EngineSearchResponse> {
@@ -143,6 +148,7 @@ export class SearchEngine {
       }
       results.push(req.summary ? { hits, summary: summarize(hits) } : { hits });
     }
+    if (req.serialize) return { results: [], resultsJson: results.map((r) => JSON.stringify(r)).join(','), adapterMs: t1 - t0, searchMs: performance.now() - t1 };
     return { results, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
   }
 
@@ -150,20 +156,14 @@ export class SearchEngine {
     const v = this.m.vocabularies;
     const L = this.labels.levels;
     const cl = this.labels.clIds[row]!;
-    const label = (l: number, words: readonly string[]) => {
-      const w = words[L[l]![row]!];
-      if (w === undefined) throw new AtlasError('index_corrupt', `labels.bin has a code outside the ${LEVEL_COLUMNS[l]} vocabulary at row ${row}; rebuild the index`);
-      return w;
-    };
-    return {
-      cell_id: this.cellIds.cellId(row),
-      distance: Math.max(0, distance),
-      level1_system: label(0, v.level1_system),
-      level2_lineage: label(1, v.level2_lineage),
-      level3_type: label(2, v.level3_type),
-      level4_subtype: label(3, v.level4_subtype),
-      cl_id: cl === NO_CL_ID ? null : (this.m.clIdVocabulary[cl] ?? null),
-    };
+    const hit: Record<string, string | number | null> = { cell_id: this.cellIds.cellId(row), distance: Math.max(0, distance) };
+    LEVEL_COLUMNS.forEach((c, l) => {
+      const w = v[c][L[l]![row]!];
+      if (w === undefined) throw new AtlasError('index_corrupt', `labels.bin has a code outside the ${c} vocabulary at row ${row}; rebuild the index`);
+      hit[c] = w;
+    });
+    hit.cl_id = cl === NO_CL_ID ? null : (this.m.clIdVocabulary[cl] ?? null);
+    return hit as unknown as SearchHit;
   }
 
   async annotate(req: EngineAnnotateRequest): Promise<EngineAnnotateResponse> {

@@ -1,10 +1,9 @@
 /** Opens an index folder and serves kNN search and annotation by kNN vote, in worker threads. */
-export { openAtlasIndex, ANNOTATE_CHUNK, SEARCH_CHUNK } from './service.js';
+export { openAtlasIndex, searchChunkRows } from './service.js';
 export type { OpenHooks } from './service.js';
-export { EXACT_SUBSET_ROWS, OVERSAMPLE_MAX_K } from './filtered-search.js';
 export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
 export { callConsistentLevels } from './hierarchy-call.js';
-export { createRequestSchemas, DEFAULT_ANNOTATE_K, DEFAULT_SEARCH_K } from './request-schema.js';
+export { createRequestSchemas, DEFAULT_ANNOTATE_K } from './request-schema.js';
 export type { RequestLimits, RequestSchemaOptions, RequestSchemas } from './request-schema.js';
 export { ARROW_CELL_ID_COLUMN, ARROW_EMBEDDING_COLUMN, ARROW_STREAM_TYPE, decodeArrowBody, isEmbeddingMatrix, optionsFromQuery } from './arrow-request.js';
 export type { ArrowRequestBody, EmbeddingMatrix } from './arrow-request.js';
@@ -25,7 +24,7 @@ export {
 export type { AnnotationColumns, LabelCodes, LevelColumns, LevelField } from './annotation-columns.js';
 export { ANNOTATE_BATCH, annotateBatches, annotateToColumns, createColumnAnnotator, sumTimings } from './annotate-batches.js';
 export type { AnnotatedBatch, AnnotateToColumnsOptions, AnnotateToColumnsResult, ColumnAnnotator } from './annotate-batches.js';
-export { INDEX_MAX_K, UNASSIGNED, WEIGHTINGS } from './types.js';
+export { INDEX_MAX_K, UNASSIGNED } from './types.js';
 export type {
   AnnotateQuery,
   AnnotateResult,
@@ -45,5 +44,6 @@ export type {
   SearchResult,
   SearchTimings,
   SerializedAnnotateResult,
+  SerializedSearchResult,
   Weighting,
 } from './types.js';

@@ -2,8 +2,7 @@
  * Include / exclude filters over the label codes of the reference. A filter is compiled once against the
  * manifest vocabularies (unknown levels and labels are errors), then applied as a row mask.
  */
-import { AtlasError, quoteInput } from '../common/index.js';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, quoteInput, shortLevelName, type LevelColumn } from '../common/index.js';
 import { levelPosition, resolveLevel } from './level-names.js';
 import type { SearchFilter } from './types.js';
 import type { LabelCodes } from '../index-files/index.js';

@@ -3,8 +3,7 @@
  * the value must be; the OpenAPI document is generated from the same objects.
  */
 import { z } from 'zod';
-import { checkRows, coded, describeValue, quoteInput, says } from '../common/index.js';
-import type { LevelColumn } from '../ontology/index.js';
+import { checkRows, coded, describeValue, quoteInput, says, type ErrorCode, type LevelColumn } from '../common/index.js';
 import { isEmbeddingMatrix, type EmbeddingMatrix } from './arrow-request.js';
 import { levelChoices, levelList } from './level-names.js';
 
@@ -13,7 +12,7 @@ export const MAX_COSINE_DISTANCE = 2;
 
 type Ctx = z.core.ParsePayload<unknown>;
 
-function fail(ctx: Ctx, code: string, path: (string | number)[], message: string): never {
+function fail(ctx: Ctx, code: ErrorCode, path: (string | number)[], message: string): never {
   ctx.issues.push({ code: 'custom', message, input: ctx.value, path, params: { code } });
   return z.NEVER;
 }

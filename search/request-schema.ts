@@ -4,8 +4,7 @@
  * the validation (through {@link parseAtBoundary}) and the source of the OpenAPI request documents.
  */
 import { z } from 'zod';
-import { AtlasError, describeValue, parseAtBoundary, coded, quoteInput } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, describeValue, parseAtBoundary, coded, quoteInput, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';
@@ -54,35 +53,21 @@ function resolveFilter(given: { include?: Partial<Record<string, string[]>>; exc
   return { include: side(filter.include), exclude: side(filter.exclude) };
 }
 
-/** Options of {@link createRequestSchemas}. */
-export interface RequestSchemaOptions {
-  /**
-   * `json` (default): `embeddings` is an array of rows, as in a JSON body. `matrix`: an EmbeddingMatrix
-   * decoded from an Arrow body (arrow-request.ts), the other fields from the query string.
-   */
-  readonly embeddings?: 'json' | 'matrix';
-}
-
-/** Builds the request schemas of the index described by `m`. */
-export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, options: RequestSchemaOptions = {}): RequestSchemas {
+/** The body of POST /v1/search → SearchQuery. */
+function searchSchema(m: IndexManifest, limits: RequestLimits, embeddings: ReturnType<typeof embeddingsField>, filter: ReturnType<typeof filterField>) {
   const trained: readonly LevelColumn[] = m.levelColumns;
-  const filter = filterField(LEVEL_COLUMNS, limits.maxFilterLabels);
-  const embeddings = options.embeddings === 'matrix' ? embeddingMatrixField(m.inputDim, limits.maxCells) : embeddingsField(m.inputDim, limits.maxCells);
   const level = coded(
     z.enum(levelChoices(trained) as [string, ...string[]], { error: (iss) => `must be one of ${levelList(trained)}, or give "prefix": 1..${m.numScales}; got ${describeValue(iss.input)}` }),
     'unknown_level',
   );
-  const searchK = coded(integerField(1, limits.maxSearchK, (v) => kProblem(v, limits.maxSearchK)), 'k_out_of_range');
-  const annotateK = coded(integerField(1, limits.maxAnnotateK, (v) => kProblem(v, limits.maxAnnotateK)), 'k_out_of_range');
-
-  const search = bodyObject(
+  return bodyObject(
     {
       embeddings: embeddings.optional(),
       cell_ids: cellIdsField(limits.maxCells).optional(),
       level: level.optional(),
       prefix: coded(integerField(1, m.numScales, (v) => prefixProblem(v, m)), 'unknown_level').optional(),
       original: booleanField().meta({ description: 'Search the index over the original embeddings (built with --with-original)' }).optional(),
-      k: searchK.default(DEFAULT_SEARCH_K),
+      k: coded(integerField(1, limits.maxSearchK, (v) => kProblem(v, limits.maxSearchK)), 'k_out_of_range').default(DEFAULT_SEARCH_K),
       filter: filter.optional(),
       max_dist: numberField(0, MAX_COSINE_DISTANCE, 'a cosine distance').meta({ description: 'Drop hits farther than this cosine distance' }).optional(),
       centroid: booleanField().meta({ description: 'Search once with the normalised mean of the queries' }).default(false),
@@ -96,11 +81,14 @@ export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, op
     if (b.embeddings !== undefined) return { ...common, embeddings: b.embeddings, n: b.embeddings.length / m.inputDim };
     return { ...common, cellIds: b.cell_ids, n: b.cell_ids!.length };
   });
+}
 
-  const annotate = bodyObject(
+/** The body of POST /v1/annotate → AnnotateQuery. */
+function annotateSchema(m: IndexManifest, limits: RequestLimits, embeddings: ReturnType<typeof embeddingsField>, filter: ReturnType<typeof filterField>) {
+  return bodyObject(
     {
       embeddings,
-      k: annotateK.default(DEFAULT_ANNOTATE_K),
+      k: coded(integerField(1, limits.maxAnnotateK, (v) => kProblem(v, limits.maxAnnotateK)), 'k_out_of_range').default(DEFAULT_ANNOTATE_K),
       weighting: choiceField(WEIGHTINGS).default('uniform'),
       min_confidence: numberField(0, 1).meta({ description: 'Levels whose confidence is below it are "unassigned"' }).optional(),
       out_of_reference_distance: numberField(0, MAX_COSINE_DISTANCE, 'a cosine distance').meta({ description: 'Override of the build-time threshold' }).optional(),
@@ -118,7 +106,24 @@ export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, op
       filter: resolveFilter(b.filter, m),
     }),
   );
+}
 
+/** Options of {@link createRequestSchemas}. */
+export interface RequestSchemaOptions {
+  /**
+   * `json` (default): `embeddings` is an array of rows, as in a JSON body. `matrix`: an EmbeddingMatrix
+   * decoded from an Arrow body (arrow-request.ts), the other fields from the query string.
+   */
+  readonly embeddings?: 'json' | 'matrix';
+}
+
+/** Builds the request schemas of the index described by `m`. */
+export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, options: RequestSchemaOptions = {}): RequestSchemas {
+  const filter = filterField(LEVEL_COLUMNS, limits.maxFilterLabels);
+  // The Arrow variant differs only in how embeddings arrive; typed as the JSON field for the shared shapes.
+  const embeddings = options.embeddings === 'matrix' ? (embeddingMatrixField(m.inputDim, limits.maxCells) as unknown as ReturnType<typeof embeddingsField>) : embeddingsField(m.inputDim, limits.maxCells);
+  const search = searchSchema(m, limits, embeddings, filter);
+  const annotate = annotateSchema(m, limits, embeddings, filter);
   return {
     search,
     annotate,

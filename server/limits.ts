@@ -1,16 +1,20 @@
-import type { Request, RequestHandler } from 'express';
-import { AtlasError } from '../common/index.js';
-
 /**
  * The documented limits of the HTTP API. One place: the request schemas, the OpenAPI document and the README
  * read these values, so they never drift apart.
  */
+import type { Request, RequestHandler } from 'express';
+import { AtlasError } from '../common/index.js';
 import type { RequestLimits } from '../search/index.js';
 
-/** The request limits plus the body size. */
+/** The request limits plus the body size and the answer size. */
 export interface ServerLimits extends RequestLimits {
   /** Largest accepted request body, in bytes (JSON text as sent). */
   readonly maxBodyBytes: number;
+  /**
+   * Most neighbours one `/v1/search` answer may hold (cells × k; k with centroid): at ~210 bytes of JSON per
+   * hit, 1,000,000 hits are ~210 MB. Larger requests are refused up front with 413 result_too_large.
+   */
+  readonly maxResultHits: number;
   /** Most cells in one Arrow IPC request (and Arrow answer); its body limit follows from it ({@link arrowBodyBytes}). */
   readonly maxArrowCells: number;
 }
@@ -25,6 +29,7 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxSearchK: 1_000,
   maxAnnotateK: 200,
   maxFilterLabels: 10_000,
+  maxResultHits: 1_000_000,
   maxArrowCells: 1_000_000,
 });
 
@@ -59,4 +64,17 @@ export function createBodyLengthGuard(limitOf: number | ((req: Request) => numbe
     }
     next();
   };
+}
+
+/** Refuses a search whose answer would exceed {@link ServerLimits.maxResultHits}, before any work is done. */
+export function checkResultSize(query: { readonly n: number; readonly k: number; readonly centroid?: boolean }, limits: ServerLimits): void {
+  const queries = query.centroid ? 1 : query.n;
+  const hits = queries * query.k;
+  if (hits > limits.maxResultHits) {
+    const fmt = (x: number) => x.toLocaleString('en-US');
+    throw new AtlasError(
+      'result_too_large',
+      `the answer would hold ${fmt(queries)} cells × k ${fmt(query.k)} = ${fmt(hits)} neighbours; the limit is ${fmt(limits.maxResultHits)} per request (cells × k): lower k or split the cells into several requests`,
+    );
+  }
 }

@@ -64,7 +64,7 @@ export function createOpenApiDocument(schemas: RequestSchemas, limits: ServerLim
       version: '1',
       description:
         'Search and kNN-vote annotation of single-cell embeddings at Cell Ontology levels. ' +
-        `Limits: JSON body ≤ ${limits.maxBodyBytes} bytes, ≤ ${limits.maxCells} cells per JSON request, ≤ ${limits.maxArrowCells} cells per Arrow IPC request, search k ≤ ${limits.maxSearchK}, annotate k ≤ ${limits.maxAnnotateK}.`,
+        `Limits: JSON body ≤ ${limits.maxBodyBytes} bytes, ≤ ${limits.maxCells} cells per JSON request, ≤ ${limits.maxArrowCells} cells per Arrow IPC request, search k ≤ ${limits.maxSearchK} and cells × k ≤ ${limits.maxResultHits} (else 413 result_too_large), annotate k ≤ ${limits.maxAnnotateK}.`,
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Only when the server runs with --api-key' } },

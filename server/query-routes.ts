@@ -4,16 +4,16 @@
  * in Arrow are built batch by batch (annotate-batches.ts), so neither a 10,000-cell JSON body nor a
  * 100,000-cell Arrow body holds the event loop.
  */
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { RecordBatchStreamWriter, tableToIPC, type Table } from 'apache-arrow';
-import { AtlasError, clipText } from '../common/index.js';
+import { AtlasError, clipText, shortLevelName } from '../common/index.js';
 import { ARROW_STREAM_TYPE, annotateBatches, createAnnotationTableBuilder, searchTable, sliceUtf8, sumTimings, type AnnotateQuery, type AnnotateTimings, type AtlasIndexService, type TableMetadata, type Utf8Column } from '../search/index.js';
-import { shortLevelName } from '../ontology/index.js';
 import type { BodyDecoder } from './body-decoder.js';
-import { arrowBodyBytes, type ServerLimits } from './limits.js';
+import { arrowBodyBytes, checkResultSize, type ServerLimits } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
 import type { BodyRoute, DecodedRequest } from './request-decode.js';
+import { sendJsonParts } from './send-parts.js';
 
 const JSON_TYPE = 'application/json';
 
@@ -90,6 +90,21 @@ export interface QueryRouteOptions {
   readonly decoder: BodyDecoder;
 }
 
+/** Wraps an async handler; express 5 forwards rejections to the error handler itself. */
+function json(fn: (req: Request, res: Response) => Promise<unknown> | unknown): RequestHandler {
+  return async (req: Request, res: Response, _next: NextFunction) => {
+    res.json(await fn(req, res));
+  };
+}
+
+/** Adds GET /v1/info, POST /v1/search and POST /v1/annotate. */
+export function addQueryRoutes(app: Express, o: QueryRouteOptions): void {
+  const routes = createQueryRoutes(o);
+  app.get('/v1/info', json(() => o.service.info()));
+  app.post('/v1/search', ...routes.search);
+  app.post('/v1/annotate', ...routes.annotate);
+}
+
 /** The middleware chains of the two POST routes. */
 export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandler[]; annotate: RequestHandler[] } {
   const { service, limits, metrics, decoder } = o;
@@ -111,11 +126,14 @@ export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandle
     const arrow = wantsArrow(req);
     if (arrow && query.summary) throw new AtlasError('invalid_request', 'summary is only in JSON answers; drop it or ask for application/json');
     if (!arrow && query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} queries; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
-    const result = await service.search(query);
+    checkResultSize(query, limits);
+    // JSON: serialised in the workers and written piece by piece when the service can.
+    const result = !arrow && service.searchJson ? await service.searchJson(query) : await service.search(query);
     const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
     metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
     metrics.cellsSearched.inc({ level }, query.n);
     if (query.embeddings) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
+    if ('parts' in result) return sendJsonParts(res, result.parts);
     if (!arrow) return void res.json(result);
     const { results, ...head } = result;
     const ids = query.centroid ? undefined : decoded.cellIds;
@@ -139,7 +157,7 @@ export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandle
       if (service.annotateJson) {
         const result = await service.annotateJson(query);
         timings = result.timings;
-        res.type(JSON_TYPE).send(result.json);
+        await sendJsonParts(res, result.parts);
       } else {
         const result = await service.annotate(query);
         timings = result.timings;

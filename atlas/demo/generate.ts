@@ -4,11 +4,10 @@
  * only on (table, seed, params) and its position: never on the chunk size, and any block can be generated
  * on its own (room for parallel generation).
  */
-import { AtlasError } from '../../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import type { AtlasBatchInput, EncodedColumn } from '../types.js';
 import type { DemoModel } from './model.js';
-import { createRng } from './prng.js';
+import { createRng } from '../prng.js';
 
 /** What generation knows about each cell beyond its label (for calibration and tests, not written). */
 export interface DemoCellTruth {

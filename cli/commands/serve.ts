@@ -1,8 +1,10 @@
 import { AtlasError } from '../../common/index.js';
-import { checkVerifyMode, type VerifyMode } from '../../index-files/index.js';
+import type { VerifyMode } from '../../index-files/index.js';
 import { openAtlasIndex } from '../../search/index.js';
-import { API_KEY_ENV, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, startServer, type RunningServer } from '../../server/index.js';
-import { readInt, requireString, type Command } from '../command.js';
+import { API_KEY_ENV, startServer, type RunningServer } from '../../server/index.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
+import { networkOptions } from '../shared-options.js';
 
 /** What `serve` and `start` need to put an index on the network. */
 export interface ServeIndexOptions {
@@ -59,113 +61,62 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
   await server.closed;
 }
 
-/** Reads --api-key, falling back to the environment; an empty key is refused rather than silently ignored. */
-export function readApiKey(values: Record<string, unknown>): string | undefined {
-  const v = values['api-key'] ?? process.env[API_KEY_ENV];
-  if (v === undefined) return undefined;
-  const what = `--api-key (or ${API_KEY_ENV})`;
-  if (typeof v !== 'string' || v.trim().length === 0) throw new AtlasError('invalid_argument', `${what} must not be empty`);
-  // A client sends the key as "Authorization: Bearer <key>": a space, control or non-ASCII character could never
-  // arrive intact, so the server would start and then refuse every request.
-  const bad = [...v].findIndex((ch) => !/^[\x21-\x7e]$/.test(ch));
-  if (bad >= 0) {
-    const ch = v.codePointAt(bad)!;
-    const name = ch === 0x20 ? 'a space' : ch < 0x20 || ch === 0x7f ? 'a control character' : 'a non-ASCII character';
-    throw new AtlasError('invalid_argument', `${what} contains ${name} at position ${bad + 1}; a bearer token may only use printable ASCII without spaces (e.g. openssl rand -hex 32)`);
-  }
-  if (v.length > 1024) throw new AtlasError('invalid_argument', `${what} is ${v.length} characters; at most 1024`);
-  return v;
-}
-
-/** Reads --cors: `*` or an origin such as `https://app.example.org` (scheme://host[:port], no path). */
-export function readCorsOrigin(values: Record<string, unknown>): string | undefined {
-  const v = values.cors;
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || (v !== '*' && !/^https?:\/\/[^/\s]+$/.test(v))) {
-    throw new AtlasError('invalid_argument', `--cors must be "*" or an origin like https://app.example.org, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-/** The network options shared by `serve` and `start`. */
-export const SERVE_NETWORK_OPTIONS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'api-key': { type: 'string' },
-  cors: { type: 'string' },
-  workers: { type: 'string' },
-  threads: { type: 'string' },
-  verify: { type: 'string' },
-  'header-timeout': { type: 'string' },
-  'body-timeout': { type: 'string' },
-  'max-connections': { type: 'string' },
-} as const;
-
-export const SERVE_NETWORK_USAGE = [
-  '  --port N           TCP port (default 8080; 0 picks a free one)',
-  '  --host H           interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)',
-  `  --api-key K        require "Authorization: Bearer K" on /v1 (default: $${API_KEY_ENV}, else no auth)`,
-  '  --cors ORIGIN      send CORS headers for ORIGIN (or *); off by default',
-  '  --workers N        worker threads running the adapter and the searches (default 2)',
-  '  --threads N        usearch / onnxruntime threads inside each worker (default 1)',
-  '  --verify M         checks before listening: none (schema, sizes), quick (+ headers, offsets, label codes),',
-  '                     full (+ xxh64 of every file; default). `fractal-atlas verify` runs them without serving',
-  `  --header-timeout S seconds a client may take to send the request headers (default ${DEFAULT_HEADERS_TIMEOUT_MS / 1000})`,
-  `  --body-timeout S   seconds a client may take to send the whole request (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000})`,
-  `  --max-connections N  open connections accepted at once; more are closed at once (default ${DEFAULT_MAX_CONNECTIONS})`,
-];
-
-/** Parses the shared network options. */
-export function readNetworkOptions(values: Record<string, unknown>, defaultPort: number) {
+/** Parsed network options (`networkOptions`) → the network fields of {@link ServeIndexOptions}. */
+export function networkSettings(o: {
+  port: number;
+  host: string;
+  'api-key'?: string;
+  cors?: string;
+  workers: number;
+  threads: number;
+  verify: VerifyMode;
+  'header-timeout': number;
+  'body-timeout': number;
+  'max-connections': number;
+}) {
   return {
-    port: readInt(values, 'port', defaultPort, 0, 65535),
-    host: typeof values.host === 'string' && values.host.length > 0 ? values.host : '127.0.0.1',
-    apiKey: readApiKey(values),
-    corsOrigin: readCorsOrigin(values),
-    workers: readInt(values, 'workers', 2, 0, 64),
-    threadsPerWorker: readInt(values, 'threads', 1, 1, 256),
-    verify: checkVerifyMode(values.verify ?? 'full'),
-    headersTimeoutMs: readInt(values, 'header-timeout', DEFAULT_HEADERS_TIMEOUT_MS / 1000, 1, 3600) * 1000,
-    requestTimeoutMs: readInt(values, 'body-timeout', DEFAULT_REQUEST_TIMEOUT_MS / 1000, 1, 3600) * 1000,
-    maxConnections: readInt(values, 'max-connections', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
+    port: o.port,
+    host: o.host,
+    apiKey: o['api-key'],
+    corsOrigin: o.cors,
+    workers: o.workers,
+    threadsPerWorker: o.threads,
+    verify: o.verify,
+    headersTimeoutMs: o['header-timeout'] * 1000,
+    requestTimeoutMs: o['body-timeout'] * 1000,
+    maxConnections: o['max-connections'],
   };
 }
 
 /** Prints the URL and a first request to try. */
-export function printServing(server: RunningServer, apiKey: string | undefined, example: string): void {
+export function printServing(out: NodeJS.WritableStream, server: RunningServer, apiKey: string | undefined, example: string): void {
   const auth = apiKey !== undefined ? ` -H "Authorization: Bearer $${API_KEY_ENV}"` : '';
-  process.stdout.write(
+  out.write(
     `fractal-atlas: serving on ${server.url}  (GET ${server.url}/openapi.json; Ctrl-C stops)\n` +
       `try: curl -s${auth} -H 'Content-Type: application/json' -d '${example}' ${server.url}/v1/search\n`,
   );
 }
 
 /** `fractal-atlas serve`: serve a built index over HTTP. */
-export const serveCommand: Command = {
+export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'serve a built index over HTTP (search, annotate, info, metrics)',
-  usage: [
-    'usage: fractal-atlas serve --index DIR --adapter adapter.onnx [--port 8080] [--host 127.0.0.1]',
-    '                           [--api-key K] [--cors ORIGIN] [--workers N] [--threads N] [--verify full|quick|none]',
-    '',
-    '  --index DIR        index folder written by `fractal-atlas build`',
-    '  --adapter FILE     the adapter the index was built with (its sha256 must match), or "identity"',
-    ...SERVE_NETWORK_USAGE,
-    '',
+  synopsis: ['--index DIR --adapter adapter.onnx [--port 8080] [--host 127.0.0.1] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N] [--verify full|quick|none]'],
+  options: {
+    index: option.required('DIR', 'index folder written by `fractal-atlas build`'),
+    adapter: option.required('FILE', 'the adapter the index was built with (its sha256 must match), or "identity"'),
+    ...networkOptions('TCP port (default 8080; 0 picks a free one)'),
+  },
+  notes: [
     'Endpoints: GET /healthz /readyz /metrics /openapi.json /v1/info, POST /v1/search /v1/annotate (README "HTTP API").',
     'SIGTERM or SIGINT stops accepting, finishes requests in flight and closes the index.',
-  ].join('\n'),
-  options: { index: { type: 'string' }, adapter: { type: 'string' }, ...SERVE_NETWORK_OPTIONS },
-  async run(values, positionals) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `serve: unexpected argument ${JSON.stringify(positionals[0])}`);
-    const indexDir = requireString(values, 'index', 'serve');
-    const adapterPath = requireString(values, 'adapter', 'serve');
-    const net = readNetworkOptions(values, 8080);
+  ],
+  async run(o, io) {
     await serveIndex({
-      indexDir,
-      adapterPath,
-      ...net,
-      onListening: (server) => printServing(server, net.apiKey, '{"cell_ids": ["<a cell id>"], "level": "type", "k": 5}'),
+      indexDir: o.index,
+      adapterPath: o.adapter,
+      ...networkSettings(o),
+      onListening: (server) => printServing(io.stdout, server, o['api-key'], '{"cell_ids": ["<a cell id>"], "level": "type", "k": 5}'),
     });
   },
-};
+});

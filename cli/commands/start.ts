@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { AtlasError, createProgress, isAtlasError, projectPath } from '../../common/index.js';
 import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
-import { type Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
-import { SERVE_NETWORK_OPTIONS, SERVE_NETWORK_USAGE, printServing, readNetworkOptions, serveIndex } from './serve.js';
+import { networkOptions } from '../shared-options.js';
+import { printServing, serveIndex, networkSettings } from './serve.js';
 
 /** The embedded default: what `npm start` generates, builds and serves. */
 export const DEMO = {
@@ -73,49 +74,44 @@ export async function ensureDemoIndex(
 }
 
 /** `fractal-atlas start`: the embedded default behind `npm start`. */
-export const startCommand: Command = {
+export const startCommand = defineCommand({
   name: 'start',
   summary: 'generate + build the demo atlas if absent, then serve it (what `npm start` runs)',
-  usage: [
-    'usage: fractal-atlas start [--port N] [--host H] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N]',
-    '',
+  synopsis: ['[--port N] [--host H] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N]'],
+  description: [
     `Generates the demo atlas (${DEMO.cells.toLocaleString('en-US')} cells) and builds its indexes with the committed`,
     `${DEMO.adapter} when they are absent (cached under ${DEMO.cacheDir}/), then serves it like \`serve\`.`,
     'A second start reuses the cache and is ready in seconds.',
-    '',
-    '  --port N           TCP port (default $PORT, else 8080); through npm: `npm start -- --port N` or `PORT=N npm start`',
-    ...SERVE_NETWORK_USAGE.filter((l) => !l.trimStart().startsWith('--port')),
-  ].join('\n'),
-  options: { ...SERVE_NETWORK_OPTIONS },
-  async run(values, positionals) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `start: unexpected argument ${JSON.stringify(positionals[0])}`);
-    const envPort = process.env.PORT;
-    const net = readNetworkOptions({ ...values, port: values.port ?? (envPort !== undefined && envPort !== '' ? envPort : undefined) }, 8080);
+  ],
+  options: networkOptions('TCP port (default $PORT, else 8080); through npm: `npm start -- --port N` or `PORT=N npm start`', 'PORT'),
+  async run(o, io) {
+    const net = networkSettings(o);
     const adapterPath = projectPath(DEMO.adapter);
     if (!existsSync(adapterPath)) {
       throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
     }
-    // Before minutes of generating and building: a taken port is known now.
+    // Before minutes of generating and building: a busy port says so at once.
     await checkPortFree(net.host, net.port, NPM_START_PORT_HINT);
     const cacheDir = projectPath(DEMO.cacheDir);
-    let { indexDir } = await ensureDemoIndex(cacheDir, adapterPath);
+    const log = (line: string) => io.stderr.write(`fractal-atlas start: ${line}\n`);
+    let { indexDir } = await ensureDemoIndex(cacheDir, adapterPath, { log });
     const serve = () =>
       serveIndex({
         indexDir,
         adapterPath,
         ...net,
         portHint: NPM_START_PORT_HINT,
-        onListening: (server) => printServing(server, net.apiKey, `{"cell_ids": ["${demoCellId(0)}"], "level": "type", "k": 5}`),
+        onListening: (server) => printServing(io.stdout, server, net.apiKey, `{"cell_ids": ["${demoCellId(0)}"], "level": "type", "k": 5}`),
       });
     try {
       await serve();
     } catch (err) {
       // A cached index from an older demo adapter: rebuild once rather than make the user delete the cache.
       if (!isAtlasError(err, 'index_mismatch')) throw err;
-      logLine(`cached index does not match (${err.message}); rebuilding`);
+      log(`cached index does not match (${err.message}); rebuilding`);
       await rm(demoPaths(cacheDir).index, { recursive: true, force: true });
-      ({ indexDir } = await ensureDemoIndex(cacheDir, adapterPath));
+      ({ indexDir } = await ensureDemoIndex(cacheDir, adapterPath, { log }));
       await serve();
     }
   },
-};
+});

@@ -15,7 +15,7 @@ import { runAnnotate } from '../../batch/index.js';
 import { annotateCommand } from '../../cli/commands/annotate.js';
 import { openAtlasIndex, annotationColumnNames, type AtlasIndexService, type CellAnnotation } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type RunningServer } from '../../server/index.js';
-import { shortLevelName, type LevelColumn } from '../../ontology/index.js';
+import { shortLevelName, type LevelColumn } from '../../common/index.js';
 import { createDemoFixture, type DemoFixture } from '../server/demo-fixture.js';
 import { call } from '../server/http-client.js';
 import { hasAnndata, runPython, writeCellsCsv, writeCellsH5ad, writeCellsNpy, writeCellsParquet, writeIdsTsv } from './fixture-files.js';
@@ -169,8 +169,10 @@ describe('annotate errors: one code, no output file', () => {
   });
 
   test('the command checks --verify and needs --index', async () => {
-    await assert.rejects(annotateCommand.run({ verify: 'most' }, []), (e) => isAtlasError(e, 'invalid_argument'));
-    await assert.rejects(annotateCommand.run({ in: 'x.csv', out: 'y.csv', adapter: 'identity' }, []), (e) => isAtlasError(e, 'invalid_argument') && /--index/.test(e.message));
+    const io = { stdout: process.stdout, stderr: process.stderr };
+    const base = { index: fx.indexDir, in: 'x.csv', out: 'y.csv', adapter: 'identity' };
+    await assert.rejects(annotateCommand.run({ ...base, verify: 'most' }, [], io), (e) => isAtlasError(e, 'invalid_argument') && /--verify/.test(e.message));
+    await assert.rejects(annotateCommand.run({ in: 'x.csv', out: 'y.csv', adapter: 'identity' }, [], io), (e) => isAtlasError(e, 'invalid_argument') && /--index/.test(e.message));
   });
 });
 

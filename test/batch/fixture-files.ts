@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createAtlasWriter } from '../../atlas/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import type { LabelledCells } from '../server/demo-fixture.js';
 
 const PYTHON = '/usr/bin/python3';

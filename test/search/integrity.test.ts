@@ -3,7 +3,8 @@ import { cp, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { verifyIndex, type EmbeddingAdapter, type VerifyMode } from '../../index-files/index.js';
+import type { Adapter as EmbeddingAdapter } from '../../adapter/index.js';
+import { verifyIndex, type VerifyMode } from '../../index-files/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { createFakeAdapter, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
@@ -126,6 +127,9 @@ test('files damaged after start give index_corrupt answers, never wrong hits or 
     await fh.write(Buffer.from(new Float32Array([NaN, NaN]).buffer), 0, 8, 5 * 16 * 4);
     await fh.close();
     await assert.rejects(svc.search({ cellIds: ['cell-5'], n: 1, k: 3 }), (e) => isAtlasError(e, 'index_corrupt') && /row 5/.test(e.message));
+    // A filtered search whose exact scan reads that stored vector.
+    const query = { embeddings: atlas.embeddings.slice(0, 16), n: 1, k: 3, filter: { include: { subtype: ['subtype-5'] } } };
+    await assert.rejects(svc.search(query), (e) => isAtlasError(e, 'index_corrupt'));
     // An offset pointing far past the ids file.
     const off = await open(join(dir, 'cellid-offsets.bin'), 'r+');
     await off.write(Buffer.from(new Float64Array([1e12]).buffer), 0, 8, 4 * 8);

@@ -6,7 +6,7 @@
 import { AtlasError, quoteInput } from '../../common/index.js';
 import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, LevelVote, SearchHit, SearchQuery, SearchResult } from '../../search/index.js';
 import type { IndexManifest } from '../../index-files/index.js';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../../ontology/index.js';
+import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../../common/index.js';
 
 export interface FakeCell {
   readonly id: string;

@@ -2,12 +2,32 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { IDENTITY_ADAPTER } from '../../adapter/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
+import { openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type RunningServer, type StartServerOptions } from '../../server/index.js';
-import { createFakeService, type FakeService } from './fake-service.js';
+import { writeSyntheticAtlas, type SyntheticAtlas } from '../search/fixtures.js';
 import { call, errorOf } from './http-client.js';
 
-function serve(service: FakeService = createFakeService(), options: StartServerOptions = {}) {
-  return startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER, ...options });
+let atlas: SyntheticAtlas;
+let indexDir: string;
+
+before(async () => {
+  atlas = await writeSyntheticAtlas(10, 64);
+  indexDir = join(atlas.dir, 'idx');
+  await buildAtlasIndex({ referencePath: atlas.path, adapterPath: IDENTITY_ADAPTER, outDir: indexDir, threads: 1 });
+});
+
+after(async () => {
+  await atlas?.cleanup();
+});
+
+/** A server over a fresh service on the tiny real index (the server owns and closes it). */
+async function serve(options: StartServerOptions = {}, wrap: (s: AtlasIndexService) => AtlasIndexService = (s) => s) {
+  const service = await openAtlasIndex(indexDir, { adapterPath: IDENTITY_ADAPTER, workers: 0 });
+  return startServer(wrap(service), { port: 0, handleSignals: false, logger: SILENT_LOGGER, ...options });
 }
 
 /** A raw socket to the server, collecting everything it receives until it closes. */
@@ -26,10 +46,10 @@ const json = { 'content-type': 'application/json' };
 test('a body that is not the gzip its Content-Encoding says, or cut short, is 400 invalid_encoding', async () => {
   const s = await serve();
   try {
-    const notGzip = await call(s.url, 'POST', '/v1/search', { raw: '{"cell_ids":["c1"]}', headers: { ...json, 'content-encoding': 'gzip' } });
+    const notGzip = await call(s.url, 'POST', '/v1/search', { raw: '{"cell_ids":["cell-1"]}', headers: { ...json, 'content-encoding': 'gzip' } });
     assert.equal(notGzip.status, 400);
     assert.equal(errorOf(notGzip).code, 'invalid_encoding');
-    const gz = gzipSync(JSON.stringify({ cell_ids: ['c1'], k: 1 }));
+    const gz = gzipSync(JSON.stringify({ cell_ids: ['cell-1'], k: 1 }));
     const cut = await call(s.url, 'POST', '/v1/search', { raw: gz.subarray(0, gz.length - 6), headers: { ...json, 'content-encoding': 'gzip' } });
     assert.equal(cut.status, 400);
     assert.equal(errorOf(cut).code, 'invalid_encoding');
@@ -43,7 +63,7 @@ test('a body that is not the gzip its Content-Encoding says, or cut short, is 40
 });
 
 test('a declared Content-Length over the limit is 413 before any body byte, and the connection is closed', async () => {
-  const s = await serve(createFakeService(), { limits: { maxBodyBytes: 4096 } });
+  const s = await serve({ limits: { maxBodyBytes: 4096 } });
   try {
     const c = rawSocket(s);
     // Headers only: the server must answer without waiting for the 10 MB it was promised.
@@ -58,7 +78,7 @@ test('a declared Content-Length over the limit is 413 before any body byte, and 
 });
 
 test('slow headers and slow bodies are cut after the configured seconds; connections are capped', async () => {
-  const s = await serve(createFakeService(), { headersTimeoutMs: 1000, requestTimeoutMs: 1500, maxConnections: 3 });
+  const s = await serve({ headersTimeoutMs: 1000, requestTimeoutMs: 1500, maxConnections: 3 });
   try {
     const slowHeaders = rawSocket(s);
     slowHeaders.socket.write('POST /v1/search HTTP/1.1\r\nHost: x\r\n');
@@ -84,7 +104,7 @@ test('error messages echo client input in bounded length', async () => {
   const s = await serve();
   try {
     const huge = 'x'.repeat(1_000_000);
-    for (const body of [{ cell_ids: ['c1'], level: huge }, { cell_ids: ['c1'], [huge]: 1 }, { cell_ids: [huge] }, { cell_ids: ['c1'], filter: { include: { system: [huge] } } }]) {
+    for (const body of [{ cell_ids: ['cell-1'], level: huge }, { cell_ids: ['cell-1'], [huge]: 1 }, { cell_ids: [huge] }, { cell_ids: ['cell-1'], filter: { include: { system: [huge] } } }]) {
       const r = await call(s.url, 'POST', '/v1/search', { body });
       assert.ok(r.status >= 400 && r.status < 500, String(r.status));
       assert.ok(r.text.length < 2000, `${r.text.length} characters came back`);
@@ -96,16 +116,32 @@ test('error messages echo client input in bounded length', async () => {
 });
 
 test('shutdown closes idle and half-sent sockets at once and answers requests still running at the deadline with 503', { timeout: 20_000 }, async () => {
-  const service = createFakeService({ delayMs: 3000 });
-  const s = await serve(service, { shutdownTimeoutMs: 300 });
+  // The real service, with annotate held for 3 s: a request still running when the 300 ms deadline comes.
+  let started = 0;
+  let closed = false;
+  const s = await serve({ shutdownTimeoutMs: 300 }, (svc) => ({
+    manifest: svc.manifest,
+    info: () => svc.info(),
+    ready: () => svc.ready(),
+    search: (q) => svc.search(q),
+    annotate: async (q) => {
+      started++;
+      await new Promise((r) => setTimeout(r, 3000));
+      return svc.annotate(q);
+    },
+    close: async () => {
+      closed = true;
+      await svc.close();
+    },
+  }));
   const idle = rawSocket(s);
   idle.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
   const halfSent = rawSocket(s);
   halfSent.socket.write('POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Ty');
   await Promise.all([idle.connected, halfSent.connected]);
   while (!idle.received().includes('"ok"')) await new Promise((r) => setTimeout(r, 10));
-  const running = call(s.url, 'POST', '/v1/annotate', { body: { embeddings: [[0, 0, 1, 0]], k: 1 } });
-  while (service.annotations.length === 0) await new Promise((r) => setTimeout(r, 10));
+  const running = call(s.url, 'POST', '/v1/annotate', { body: { embeddings: [Array.from(atlas.embeddings.subarray(0, 16))], k: 1 } });
+  while (started === 0) await new Promise((r) => setTimeout(r, 10));
   const closing = s.close();
   // Both sockets without a request in flight go at once: before the 300 ms deadline answers the running one.
   let socketsClosed = false;
@@ -116,5 +152,5 @@ test('shutdown closes idle and half-sent sockets at once and answers requests st
   assert.equal(errorOf(r).code, 'not_ready');
   assert.match(errorOf(r).message, /shutting down/);
   await closing;
-  assert.equal(service.closed, true);
+  assert.equal(closed, true);
 });
