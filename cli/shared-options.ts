@@ -3,6 +3,8 @@ import { COMPRESSIONS } from '../atlas/index.js';
 import { VERIFY_MODES } from '../index-files/index.js';
 import { API_KEY_ENV, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS } from '../server/index.js';
 import { DEFAULT_OBO_URL, readLabelMap, type HierarchyOptions } from '../ontology/index.js';
+import { AtlasError } from '../common/index.js';
+import { MAP_DEFAULTS, type ReferenceMapOptions } from '../index-build/index.js';
 import { option, parseIntOption } from './options.js';
 
 export const compressionOption = (help = `${COMPRESSIONS.join(' (default) or ')}`) => option.choice('C', help, COMPRESSIONS, COMPRESSIONS[0]);
@@ -58,4 +60,19 @@ export const LABEL_OPTIONS = {
 /** `--label-map` and `--subtype-names` as hierarchy options (reads the map file). */
 export async function readLabelOptions(o: { readonly 'label-map'?: string; readonly 'subtype-names': 'label' | 'cl' }): Promise<HierarchyOptions> {
   return { labelMap: o['label-map'] === undefined ? undefined : await readLabelMap(o['label-map']), subtypeNames: o['subtype-names'] };
+}
+
+/** `--map-size` and `--map-seed` of `build` and `map` (the web page's reference map). */
+export const MAP_OPTIONS = {
+  'map-size': option.optionalInt('N', `cells of the reference map, a stratified sample by subtype (default ${MAP_DEFAULTS.size})`, { min: 1, max: MAP_DEFAULTS.maxSize }),
+  'map-seed': option.optionalInt('S', `seed of the map sample and its UMAP layout (default ${MAP_DEFAULTS.seed})`, { min: 0, max: 2 ** 32 - 1 }),
+};
+
+/** The map options of `build` (false with `--no-map`, which takes no map option beside it). */
+export function readMapOptions(o: { readonly 'map-size'?: number; readonly 'map-seed'?: number; readonly 'no-map'?: boolean }): ReferenceMapOptions | false {
+  if (o['no-map']) {
+    if (o['map-size'] !== undefined || o['map-seed'] !== undefined) throw new AtlasError('invalid_argument', 'build: --no-map cannot be combined with --map-size or --map-seed');
+    return false;
+  }
+  return { size: o['map-size'] ?? MAP_DEFAULTS.size, seed: o['map-seed'] ?? MAP_DEFAULTS.seed };
 }

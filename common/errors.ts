@@ -21,6 +21,7 @@ export const ERROR_TABLE = {
   k_out_of_range: { status: 400, message: 'k is out of range' },
   unauthorized: { status: 401, message: 'missing or wrong bearer token' },
   unknown_cell_id: { status: 404, message: 'unknown cell id' },
+  map_not_built: { status: 404, message: 'this index has no reference map' },
   not_found: { status: 404, message: 'no such route' },
   method_not_allowed: { status: 405, message: 'method not allowed on this route' },
   payload_too_large: { status: 413, message: 'request body is too large' },

@@ -18,6 +18,7 @@ import { INDEX_FILES, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZAT
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
+import { writeReferenceMap } from './map-pass.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
@@ -81,6 +82,9 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     const pass1 = await embedAtlas(atlas, adapter, tmp, !!options.withOriginal && !adapter.identity, options.signal);
     timer.lap('embed');
     const pass2 = await buildIndexes(tmp, atlas.numRows, atlas.dim, adapter, p, !!options.withOriginal, options.signal, timer.lap);
+    const mapInputs = { numCells: atlas.numRows, numScales: adapter.numScales, scaleDim: adapter.scaleDim, vocabularies: pass1.vocabularies, clIdVocabulary: pass1.clIdVocabulary };
+    const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
+    if (map) timer.lap('map');
     const seconds = (performance.now() - started) / 1000;
     const fileEntry = (file: string) => dataFileEntry(tmp, file);
     const manifest: IndexManifest = {
@@ -114,6 +118,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
         vectors: await fileEntry(INDEX_FILES.vectors),
         originalVectors: pass1.wroteOriginal ? await fileEntry(INDEX_FILES.originalVectors) : null,
       },
+      map,
     };
     throwIfAborted(options.signal);
     // Manifest last: its presence is what makes a folder an index.

@@ -17,6 +17,7 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digi
 const level = z.enum(LEVEL_COLUMNS as unknown as [string, ...string[]]);
 
 const dataFile = z.strictObject({ file: fileName, bytes: count, xxh64: checksum });
+const mapFile = z.strictObject({ file: fileName, bytes: count, xxh64: checksum, points: positive, seconds: z.number().min(0) });
 const indexFile = z.strictObject({ prefix: count, file: fileName, dims: positive, vectors: count, bytes: count, xxh64: checksum });
 const perLevel = <T extends z.ZodType>(t: T) => z.strictObject(Object.fromEntries(LEVEL_COLUMNS.map((c) => [c, t])) as Record<string, T>);
 
@@ -54,6 +55,7 @@ const manifestSchema = z.strictObject({
     vectors: dataFile,
     originalVectors: dataFile.nullable(),
   }),
+  map: mapFile.nullable().optional(),
 });
 
 /** Checks every field's type and range; returns the first problem as `field.path: message`, or null. */

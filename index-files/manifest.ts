@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtlasError, LEVEL_COLUMNS } from '../common/index.js';
+import { decodeMapHeader } from '../reference-map/index.js';
 import { cellIdHashBytes } from './cell-id-store.js';
 import { labelBytes } from './label-store.js';
 import { checkManifestFields } from './manifest-schema.js';
@@ -18,6 +19,7 @@ export const INDEX_FILES = {
   originalVectors: 'original.f32',
   prefix: (j: number) => `prefix-${j}.usearch`,
   original: 'original.usearch',
+  map: 'map.bin',
 } as const;
 
 function mismatch(dir: string, why: string): AtlasError {
@@ -99,6 +101,7 @@ export function manifestFiles(m: IndexManifest): { file: string; bytes: number; 
   const files = [m.files.labels, m.files.cellIds, m.files.cellIdOffsets, m.files.cellIdHash, m.files.vectors, ...m.prefixes];
   if (m.files.originalVectors) files.push(m.files.originalVectors);
   if (m.original) files.push(m.original);
+  if (m.map) files.push(m.map);
   return files.map((f) => ({ file: f.file, bytes: f.bytes, xxh64: f.xxh64 }));
 }
 
@@ -120,4 +123,22 @@ export function checkAdapterHash(dir: string, m: IndexManifest, sha256: string, 
   if (m.adapter.sha256 !== sha256) {
     throw mismatch(dir, `it was built with adapter ${m.adapter.file} (sha256 ${m.adapter.sha256.slice(0, 12)}…), but ${adapterPath} has sha256 ${sha256.slice(0, 12)}…; pass the same adapter or rebuild`);
   }
+}
+
+/** The bytes of map.bin (checked against the manifest and its own header), or null for an index without a map. */
+export async function readReferenceMap(dir: string, m: IndexManifest): Promise<Uint8Array | null> {
+  if (!m.map) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(join(dir, m.map.file));
+  } catch {
+    throw mismatch(dir, `${m.map.file} is missing`);
+  }
+  if (bytes.length !== m.map.bytes) throw mismatch(dir, `${m.map.file} has ${bytes.length} bytes, the manifest says ${m.map.bytes}`);
+  try {
+    if (decodeMapHeader(bytes).points !== m.map.points) throw new RangeError('its point count differs from the manifest');
+  } catch (err) {
+    throw mismatch(dir, `${m.map.file} is not a usable map (${(err as Error).message}); redo it with fractal-atlas map --index ${dir}`);
+  }
+  return bytes;
 }

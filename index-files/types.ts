@@ -124,5 +124,15 @@ export interface IndexManifest extends AdapterLayout {
     /** Original embeddings, f32 `numCells × inputDim`, only with `--with-original`. */
     readonly originalVectors: DataFileEntry | null;
   };
+  /** The reference map (map.bin, served by GET /v1/map); absent or null when built with `--no-map`. */
+  readonly map?: MapFileEntry | null;
+}
+
+/** The reference map file of an index folder. */
+export interface MapFileEntry extends DataFileEntry {
+  /** Sampled cells laid out. */
+  readonly points: number;
+  /** Seconds the sample, kNN graph and layout took. */
+  readonly seconds: number;
 }
 

@@ -17,6 +17,7 @@ import { createOpenApiDocument } from './openapi.js';
 import { addQueryRoutes, bodyLimitOf } from './query-routes.js';
 import { createRequestLog } from './request-log.js';
 import { addProbeRoutes, methodNotAllowed } from './routes.js';
+import { addMapRoute, createWebRouter } from './web.js';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -30,6 +31,10 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** Metric set; a fresh one (with process defaults) by default. */
   readonly metrics?: ServerMetrics;
+  /** The index's map.bin, served by GET /v1/map; 404 map_not_built without it. */
+  readonly referenceMap?: Uint8Array | null;
+  /** Serve the web page at `/` (default true). */
+  readonly web?: boolean;
 }
 
 /**
@@ -51,10 +56,12 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   app.use(createBodyLengthGuard(bodyLimitOf(limits, service.manifest.inputDim)));
   if (options.corsOrigin !== undefined) app.use(createCors(options.corsOrigin));
   addProbeRoutes(app, service, metrics, createOpenApiDocument(decoder.jsonSchemas, limits, service.manifest.inputDim));
+  if (options.web !== false) app.use(createWebRouter());
   if (options.apiKey !== undefined) app.use('/v1', createBearerAuth(options.apiKey));
   app.use('/v1', (_req, _res, next) => {
     next(service.ready() ? undefined : new AtlasError('not_ready', 'indexes or adapter not loaded yet; retry when GET /readyz answers 200'));
   });
+  addMapRoute(app, options.referenceMap ?? null);
   addQueryRoutes(app, { service, limits, metrics, decoder });
   app.use(methodNotAllowed);
   app.use(createErrorHandler(logger));

@@ -76,6 +76,17 @@ export function createOpenApiDocument(schemas: RequestSchemas, limits: ServerLim
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Text exposition format', content: { 'text/plain': {} } } } } },
       '/openapi.json': { get: { summary: 'This document', responses: ok('OpenAPI 3.1') } },
       '/v1/info': { get: { summary: 'What the index serves and how it was built', ...secured, responses: { ...ok('Index description', ref('Info')), ...readyGuard } } },
+      '/v1/map': {
+        get: {
+          summary: 'The reference map: a stratified sample laid out in 2-D at build time (map.bin, format in reference-map/map-file.ts)',
+          ...secured,
+          responses: {
+            '200': { description: 'Binary map file: magic, JSON header with section offsets, xy f32, rows u32, label codes u16, cell ids', content: { 'application/octet-stream': {} } },
+            '404': errorResponse('The index was built with --no-map (code map_not_built)'),
+            ...readyGuard,
+          },
+        },
+      },
       '/v1/search': post('k nearest reference cells per query, at a level (prefix) of the fractal embedding', 'SearchRequest', 'SearchResponse', 'With Accept: ' + ARROW_STREAM_TYPE + ': one row per query, cell_id (when given) and the hits as lists hit_cell_id, hit_distance, hit_level1_system … hit_level4_subtype, hit_cl_id', { '404': errorResponse('Unknown cell id') }),
       '/v1/annotate': post('kNN-vote labels per level, a hierarchy-consistent call and an out-of-reference flag per cell', 'AnnotateRequest', 'AnnotateResponse', 'With Accept: ' + ARROW_STREAM_TYPE + ': one row per cell, the columns of the annotation table (README: annotate columns)'),
     },

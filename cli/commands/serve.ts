@@ -1,5 +1,5 @@
 import { AtlasError } from '../../common/index.js';
-import type { VerifyMode } from '../../index-files/index.js';
+import { readReferenceMap, type VerifyMode } from '../../index-files/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { API_KEY_ENV, startServer, type RunningServer } from '../../server/index.js';
 import { defineCommand } from '../command.js';
@@ -40,6 +40,7 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
   });
   let server: RunningServer;
   try {
+    const referenceMap = await readReferenceMap(options.indexDir, service.manifest);
     server = await startServer(service, {
       port: options.port,
       host: options.host,
@@ -48,6 +49,7 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
       headersTimeoutMs: options.headersTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       maxConnections: options.maxConnections,
+      referenceMap,
     });
   } catch (err) {
     await service.close();
@@ -92,7 +94,7 @@ export function networkSettings(o: {
 export function printServing(out: NodeJS.WritableStream, server: RunningServer, apiKey: string | undefined, example: string): void {
   const auth = apiKey !== undefined ? ` -H "Authorization: Bearer $${API_KEY_ENV}"` : '';
   out.write(
-    `fractal-atlas: serving on ${server.url}  (GET ${server.url}/openapi.json; Ctrl-C stops)\n` +
+    `fractal-atlas: serving on ${server.url}  (web page ${server.url}/, API ${server.url}/openapi.json; Ctrl-C stops)\n` +
       `try: curl -s${auth} -H 'Content-Type: application/json' -d '${example}' ${server.url}/v1/search\n`,
   );
 }
@@ -108,7 +110,8 @@ export const serveCommand = defineCommand({
     ...networkOptions('TCP port (default 8080; 0 picks a free one)'),
   },
   notes: [
-    'Endpoints: GET /healthz /readyz /metrics /openapi.json /v1/info, POST /v1/search /v1/annotate (README "HTTP API").',
+    'Endpoints: GET /healthz /readyz /metrics /openapi.json /v1/info /v1/map, POST /v1/search /v1/annotate (README "HTTP API");',
+    'the web page at / (README "The web page").',
     'SIGTERM or SIGINT stops accepting, finishes requests in flight and closes the index.',
   ],
   async run(o, io) {

@@ -3,7 +3,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtlasError, createProgress, isAtlasError, projectPath } from '../../common/index.js';
 import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
-import { buildAtlasIndex } from '../../index-build/index.js';
+import { addReferenceMap, buildAtlasIndex } from '../../index-build/index.js';
+import { readManifest } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
 import { networkOptions } from '../shared-options.js';
@@ -66,9 +67,18 @@ export async function ensureDemoIndex(
     await rm(raw, { force: true });
   }
   const manifest = join(paths.index, 'manifest.json');
-  if (existsSync(manifest)) return { indexDir: paths.index, atlasPath: paths.atlas };
+  if (existsSync(manifest)) {
+    // An index cached before the web page existed: add its map rather than rebuild. (A manifest that does
+    // not read is left to serve, which rebuilds.)
+    const cached = await readManifest(paths.index).catch(() => null);
+    if (cached && cached.map == null) {
+      log(`laying out the reference map of ${paths.index}`);
+      await addReferenceMap(paths.index, { threads: options.threads });
+    }
+    return { indexDir: paths.index, atlasPath: paths.atlas };
+  }
   log(`building the indexes with ${adapterPath} → ${paths.index}`);
-  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true, threads: options.threads });
+  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true, threads: options.threads, map: {} });
   log(`built ${result.manifest.numCells.toLocaleString('en-US')} cells × ${result.manifest.prefixes.length} prefixes in ${result.seconds.toFixed(1)} s`);
   return { indexDir: paths.index, atlasPath: paths.atlas };
 }

@@ -159,7 +159,7 @@ describe('HTTP layer over the real service', () => {
     withServer(async (url) => {
       const r = await call(url, 'GET', '/openapi.json');
       assert.equal(r.body.openapi, '3.1.0');
-      assert.deepEqual(Object.keys(r.body.paths).sort(), ['/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/annotate', '/v1/info', '/v1/search']);
+      assert.deepEqual(Object.keys(r.body.paths).sort(), ['/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/annotate', '/v1/info', '/v1/map', '/v1/search']);
       const search = r.body.components.schemas.SearchRequest.properties;
       assert.deepEqual(search.level.enum, ['system', 'lineage', 'type', 'subtype', 'level1_system', 'level2_lineage', 'level3_type', 'level4_subtype']);
       assert.equal(search.embeddings.maxItems, LIMITS.maxCells);
