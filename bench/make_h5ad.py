@@ -4,7 +4,8 @@
 From a training bundle (`fractal-atlas export-training-set`) of demo cells, as a user's reference would look:
     /usr/bin/python3 bench/make_h5ad.py --bundle DIR --system Immune --types 9 --cells 700 --pca 50 --out example.h5ad
   keeps the --types most common subtypes of --system (all cells when omitted), then at most --cells cells
-  (a seeded random subset); obsm X_pca = the first 50 principal components of the 128-d demo embeddings (numpy SVD), obs cell_type =
+  (a seeded random subset); --basis FILE.npz saves the PCA (mean, components) when absent and reuses it
+  when present, so held-out query cells land in the reference's PCA space; obsm X_pca = the first 50 principal components of the 128-d demo embeddings (numpy SVD), obs cell_type =
   the subtype name, donor_id (3 donors), tissue; obs index cell0, cell1, …
 Synthetic, for throughput only:
     /usr/bin/python3 bench/make_h5ad.py --cells 1000000 --dim 128 --out big.h5ad
@@ -48,13 +49,21 @@ def from_bundle(args):
         keep &= np.isin(lab[:, leaf], top)
     rows = np.flatnonzero(keep)
     if args.cells and len(rows) > args.cells:
-        rows = np.sort(np.random.default_rng(1).choice(rows, args.cells, replace=False))
+        rows = np.sort(np.random.default_rng(args.seed + 1).choice(rows, args.cells, replace=False))
     emb, lab = emb[rows], lab[rows]
     names = [meta["vocabularies"][leaf][c] for c in lab[:, leaf]]
-    centred = emb - emb.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    pcs = (centred @ vt[: args.pca].T).astype(np.float32)
-    rng = np.random.default_rng(0)
+    if args.basis and os.path.exists(args.basis):
+        # project held-out cells onto the reference's components, as scanpy's ingest would
+        with np.load(args.basis) as b:
+            mean, comps = b["mean"], b["components"]
+    else:
+        mean = emb.mean(axis=0)
+        _, _, vt = np.linalg.svd(emb - mean, full_matrices=False)
+        comps = vt[: args.pca]
+        if args.basis:
+            np.savez(args.basis, mean=mean, components=comps)
+    pcs = ((emb - mean) @ comps.T).astype(np.float32)
+    rng = np.random.default_rng(args.seed)
     n = len(names)
     extra = {"donor_id": [f"donor{d}" for d in rng.integers(0, 3, n)], "tissue": ["blood"] * n}
     write(args.out, pcs, "X_pca", names, extra)
@@ -76,7 +85,9 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--bundle")
     p.add_argument("--pca", type=int, default=50)
+    p.add_argument("--basis", default=None, help="bundle: PCA basis .npz to save (absent) or reuse (present)")
     p.add_argument("--cells", type=int, default=None, help="synthetic: rows (default 1M); bundle: at most")
+    p.add_argument("--seed", type=int, default=0, help="bundle: seed of the cell subset and the donors")
     p.add_argument("--system", default=None, help="bundle: keep this level-1 system only")
     p.add_argument("--types", type=int, default=None, help="bundle: keep the N most common subtypes")
     p.add_argument("--dim", type=int, default=128)

@@ -135,12 +135,6 @@ async function checkIndexedAtlas(path: string, manifest: IndexManifest): Promise
   if (sha !== expected.sha256) throw new AtlasError('index_mismatch', `${path} is not the atlas of this index: sha256 ${sha.slice(0, 12)}…, ${why}; pass that atlas, or held-out cells with --queries`);
 }
 
-/** The table row name of prefix index `prefix`: with the identity adapter, prefix 1 is the original embedding. */
-export function indexRowName(identity: boolean, prefix: number, numScales: number): string {
-  if (identity) return 'Original (identity adapter)';
-  return prefix === numScales ? `Fractal (full = prefix ${prefix})` : `Fractal (prefix ${prefix})`;
-}
-
 /** The index's manifest, the adapter to open it with, and the sampled query cells. */
 async function prepareQueries(options: IndexEvaluationOptions, seed: number) {
   const leaveOneOut = options.queriesPath === undefined;
@@ -166,6 +160,12 @@ async function prepareQueries(options: IndexEvaluationOptions, seed: number) {
 type Predict = () => Promise<Int32Array[]>;
 
 /** Scores every prefix index (and the original one), the served mapping and, for held-out cells, annotate. */
+/** The table row name of prefix index `prefix`: with the identity adapter, prefix 1 is the original embedding. */
+export function indexRowName(identity: boolean, prefix: number, numScales: number): string {
+  if (identity) return 'Original (identity adapter)';
+  return prefix === numScales ? `Fractal (full = prefix ${prefix})` : `Fractal (prefix ${prefix})`;
+}
+
 async function scoreRows(service: AtlasIndexService, sample: AtlasSample, k: number, leaveOneOut: boolean, log: (line: string) => void): Promise<IndexEvalRow[]> {
   const m = service.manifest;
   const columns = m.levelColumns;

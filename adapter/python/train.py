@@ -9,17 +9,18 @@ Recipe (the reference train.py): loss = L_full + 0.6·L_prefix, where
   L_prefix = InfoNCE(prefix_j, full(positive of level j)) + 0.5·margin (+ CE(head_top) if j = 1,
              CE(head_leaf) if j = S), j = the batch's mode of per-cell sampled prefix lengths;
 InfoNCE τ = 0.07, in-batch margin 0.2; AdamW (wd 0.01), cosine schedule per step, grad clip 1.0; early
-stopping on the sum over levels of the held-out 5-NN accuracy of the prefix that serves each level (prefix j
-for level j, as the index does).
+stopping on the sum over levels of the 5-NN accuracy of held-out cells searched among the training cells at
+the prefix that serves each level (prefix j for level j, as the index does).
 
-Scaled to the reference (see :func:`scaled_recipe`; each value only where its flag is not given): batch size
+Scaled to the reference (see recipe.py's ``scaled_recipe``; each value only where its flag is not given): batch size
 and learning rate from the number of training cells, epochs so that training runs about 2,000 optimizer
 steps, patience a fifth of the epochs. 100k cells get the seed's 256 / 1e-4 / 20 epochs; 425 cells get
 32 / 1e-3 / 154 epochs (13 steps per epoch). Any input width: the attention uses the largest head count ≤ 8
 that divides it (one token per cell, so the head count does not change what the block computes).
 
-At the end the trainer compares, per level, the raw input's held-out 5-NN accuracy with the fractal prefix
-that serves the level; a level where the adapter is worse gets one warning line suggesting the identity
+At the end the trainer compares, per level, the held-out cells' 5-NN accuracy when searched among the training
+cells (as an index serves them) with the raw input and with the fractal prefix that serves the level (the
+held-out cells also pick the best epoch, which favours the adapter a little); a level where the adapter is worse gets one warning line suggesting the identity
 adapter, and --require-gain makes that an error (exit 3, nothing exported).
 """
 
@@ -42,7 +43,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bundle import BundleError, read_bundle  # noqa: E402
 from export import build_metadata, export_onnx  # noqa: E402
 from fractal_head import FractalHeadV5  # noqa: E402
-from knn_eval import KNN_K, embed_eval, format_accs, held_out_table, score_levels  # noqa: E402
+from recipe import choose_num_heads, losses_to_raw, scaled_recipe  # noqa: E402
+from knn_eval import KNN_K, embed_eval, format_accs, held_out_table, score_levels, served_vs_reference  # noqa: E402
 
 TEMPERATURE = 0.07
 MARGIN = 0.2
@@ -52,44 +54,10 @@ PREFIX_WEIGHT = 0.6
 WEIGHT_DECAY = 0.01
 GRAD_CLIP = 1.0
 VAL_EVAL_CELLS = 2000  # cells scored after every epoch (as the seed)
+REF_CELLS = 20000  # training cells the held-out cells are searched among, as the index would serve them
 
 PREFIX_PROBS = {2: [0.6, 0.4], 3: [0.45, 0.35, 0.2], 4: [0.4, 0.3, 0.2, 0.1]}
 BLOCK_KEEP_PROBS = {2: [0.95, 0.7], 3: [0.95, 0.85, 0.7], 4: [0.95, 0.9, 0.8, 0.7]}
-
-
-TARGET_STEPS = 2000  # optimizer steps the scaled recipe aims for
-MAX_HEADS = 8
-
-
-def choose_num_heads(dim: int) -> int:
-    """The largest attention head count ≤ 8 that divides the input width."""
-    return max(h for h in range(1, MAX_HEADS + 1) if dim % h == 0)
-
-
-def scaled_recipe(n_train: int, batch_size=None, lr=None, epochs=None, patience=None):
-    """Batch size, learning rate, epochs and patience for ``n_train`` training cells; given values win."""
-    if batch_size is None:
-        batch_size = int(min(256, max(32, 2 ** math.floor(math.log2(max(n_train / 16, 1))))))
-    if lr is None:
-        lr = float(min(1e-3, max(1e-4, 1e-4 * math.sqrt(50_000 / max(n_train, 1)))))
-    if epochs is None:
-        steps = max(n_train // batch_size, 1)
-        epochs = int(min(200, max(20, math.ceil(TARGET_STEPS / steps))))
-    if patience is None:
-        patience = int(min(30, max(5, epochs // 5)))
-    return batch_size, lr, epochs, patience
-
-
-def served_accuracies(table_or_rows: dict, num_levels: int):
-    """Per level j, the accuracy of prefix j (the prefix the index serves level j with)."""
-    return [table_or_rows[f"prefix{j + 1}"][j] for j in range(num_levels)]
-
-
-def losses_to_raw(table: dict, columns):
-    """Levels where the served prefix is worse than the raw input: [(column, fractal, raw)]."""
-    acc = table["accuracy"]
-    served = served_accuracies(acc, len(columns))
-    return [(c, f, r) for c, f, r in zip(columns, served, acc["raw"]) if f < r]
 
 
 def log(msg: str) -> None:
@@ -188,6 +156,7 @@ def train(args) -> int:
     log(f"train: classes per level {[len(v) for v in vocabs]}")
 
     x_eval, y_eval = x_val[:VAL_EVAL_CELLS], y_val[:VAL_EVAL_CELLS]
+    x_ref, y_ref = x_train[:REF_CELLS], y_train_t[:REF_CELLS]
     raw_acc = score_levels(x_eval, y_eval)
     log(f"raw input   held-out 5-NN: {format_accs(cols, raw_acc)}")
 
@@ -239,9 +208,9 @@ def train(args) -> int:
             total += float(loss)
             steps += 1
 
-        out = embed_eval(model, x_eval)
-        accs = score_levels(out["full"], y_eval)
-        served = [score_levels(model.get_prefix_embedding(out["blocks"], j + 1), y_eval[:, j:j + 1])[0] for j in range(S)]
+        accs = score_levels(embed_eval(model, x_eval)["full"], y_eval)
+        # select on what serving sees: held-out cells searched among training cells, level j at prefix j
+        served = served_vs_reference(model, x_ref, y_ref, x_eval, y_eval)["served"]
         score = sum(served)
         history.append({"epoch": epoch, "loss": total / max(steps, 1), "val": accs, "val_served": served,
                         "seconds": time.time() - t0})
@@ -265,12 +234,15 @@ def train(args) -> int:
     for name, accs in table["accuracy"].items():
         log(f"  {name:<8} {format_accs(cols, accs)}")
     log(f"  steerability {table['steerability']:+.4f}")
-    log("held-out 5-NN per level, raw input vs the fractal prefix that serves the level:")
-    served = served_accuracies(table["accuracy"], S)
+    vs = served_vs_reference(model, x_ref, y_ref, x_val[:args.eval_cells], y_val[:args.eval_cells])
+    table["served_vs_train"] = {"reference_cells": int(x_ref.shape[0]), "raw": [round(v, 4) for v in vs["raw"]],
+                                "fractal": [round(v, 4) for v in vs["served"]]}
+    log(f"held-out cells searched among {x_ref.shape[0]} training cells (as served), 5-NN per level, raw input vs "
+        f"the prefix that serves the level:")
     for j, c in enumerate(cols):
-        r = table["accuracy"]["raw"][j]
-        log(f"  {c:<16} raw {r:.4f}  fractal {served[j]:.4f} (prefix {j + 1})  {served[j] - r:+.4f}")
-    worse = losses_to_raw(table, cols)
+        r, f = vs["raw"][j], vs["served"][j]
+        log(f"  {c:<16} raw {r:.4f}  fractal {f:.4f} (prefix {j + 1})  {f - r:+.4f}")
+    worse = losses_to_raw(vs["raw"], vs["served"], cols)
     if worse:
         what = ", ".join(f"{c} ({f:.4f} < {r:.4f})" for c, f, r in worse)
         log(f"warning: the adapter is worse than the raw embeddings at {what}; the identity adapter may serve "

@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import { BUILD_DEFAULTS, BUILD_LIMITS, buildAtlasIndex } from '../../index-build/index.js';
 import { QUANTIZATIONS } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
-import { option } from '../options.js';
 import { describeReference } from './build-checks.js';
+import { option } from '../options.js';
 import { MAP_OPTIONS, readMapOptions } from '../shared-options.js';
 
 /** `fractal-atlas build`: atlas + adapter → index folder (one usearch index per prefix). */
@@ -22,7 +22,7 @@ export const buildCommand = defineCommand({
     'with-original': option.flag('also index the original embeddings (search them with "original": true)'),
     threads: option.int('N', 'threads for usearch adds and the adapter (default: all cores)', { fallback: availableParallelism(), ...BUILD_LIMITS.threads }),
     overwrite: option.flag('replace an existing index folder'),
-    'labels-as-is': option.flag(['index labels of an atlas without cl_id (not resolved against the Cell Ontology)', 'without the warning']),
+    'labels-as-is': option.flag('index the labels of an atlas without cl_id (never resolved against the Cell Ontology) without the warning'),
     ...MAP_OPTIONS,
     'no-map': option.flag('skip the reference map (GET /v1/map then answers 404 map_not_built)'),
   },
@@ -32,6 +32,7 @@ export const buildCommand = defineCommand({
     'Embeddings stored as float64 are converted to float32 (said in one line); float16 is refused.',
   ],
   async run(o, io) {
+    const map = readMapOptions(o); // argument errors first, before the atlas is opened
     for (const line of await describeReference(o.reference, o['labels-as-is'])) io.stderr.write(`${line}\n`);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
@@ -50,7 +51,7 @@ export const buildCommand = defineCommand({
         threads: o.threads,
         overwrite: o.overwrite,
         signal: controller.signal,
-        map: readMapOptions(o),
+        map,
       });
       const m = r.manifest;
       io.stdout.write(

@@ -6,9 +6,9 @@ import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '..
 import { addReferenceMap, buildAtlasIndex } from '../../index-build/index.js';
 import { readManifest } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
-import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
 import { networkOptions } from '../shared-options.js';
 import { printServing, serveIndex, networkSettings } from './serve.js';
+import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
 
 /** The embedded default: what `npm start` generates, builds and serves. */
 export const DEMO = {
@@ -94,13 +94,15 @@ export const startCommand = defineCommand({
     'A second start reuses the cache and is ready in seconds.',
   ],
   options: networkOptions('TCP port (default $PORT, else 8080); through npm: `npm start -- --port N` or `PORT=N npm start`', 'PORT'),
+  // `npm start --port 9000` gives npm the flag and us the bare "9000"
+  unexpectedArgumentHint: (arg) => (/^\d+$/.test(arg) ? `through npm, options follow \`--\`: \`npm start -- --port ${arg}\` or \`PORT=${arg} npm start\`` : undefined),
   async run(o, io) {
     const net = networkSettings(o);
     const adapterPath = projectPath(DEMO.adapter);
     if (!existsSync(adapterPath)) {
       throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
     }
-    // Before minutes of generating and building: a busy port says so at once.
+    // Before minutes of generating and building: a taken port is known now.
     await checkPortFree(net.host, net.port, NPM_START_PORT_HINT);
     const cacheDir = projectPath(DEMO.cacheDir);
     const log = (line: string) => io.stderr.write(`fractal-atlas start: ${line}\n`);
