@@ -19,6 +19,7 @@ export {
   createDemoModel,
   defaultDemoWorkers,
   demoCellId,
+  describeDemoGenerator,
   formatDemoAtlasSummary,
   loadCellTypeTable,
   parseCellTypeTable,
