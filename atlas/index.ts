@@ -38,3 +38,5 @@ export type { StratifyOptions, StratifyResult } from './stratify.js';
 export { inversePermutation, roundRobinOrder } from './stratify-order.js';
 export { createRng } from './prng.js';
 export { exitCleanlyOnSignals } from './temp-files.js';
+export { importAtlas, importFormatOf, MAX_X_WIDTH, parseNpyHeader, splitFields } from './import/index.js';
+export type { ImportFormat, ImportOptions, ImportResult, LabelSpec } from './import/index.js';

@@ -21,7 +21,7 @@ async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
   }
 }
 
-function writerProperties(compression: Compression, rowGroupSize: number) {
+function writerProperties(compression: Compression, rowGroupSize: number, extraColumns: readonly string[]) {
   let builder = new parquet.WriterPropertiesBuilder()
     .setCompression(compression === 'zstd' ? parquet.Compression.ZSTD : parquet.Compression.SNAPPY)
     .setMaxRowGroupSize(rowGroupSize)
@@ -29,7 +29,7 @@ function writerProperties(compression: Compression, rowGroupSize: number) {
     // write time for nothing.
     .setDictionaryEnabled(false)
     .setCreatedBy('fractal-atlas');
-  for (const col of [...LEVEL_COLUMNS, CL_ID_COLUMN]) builder = builder.setColumnDictionaryEnabled(col, true);
+  for (const col of [...LEVEL_COLUMNS, CL_ID_COLUMN, ...extraColumns]) builder = builder.setColumnDictionaryEnabled(col, true);
   return builder.build();
 }
 
@@ -44,7 +44,13 @@ export class ParquetStream {
   private pipeline: Promise<void> | null = null;
   private controller: ReadableStreamDefaultController | null = null;
 
-  constructor(private readonly fh: FileHandle, private readonly compression: Compression, private readonly rowGroupSize: number) {}
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly compression: Compression,
+    private readonly rowGroupSize: number,
+    /** Extra string columns (dictionary pages, like the levels). */
+    private readonly extraColumns: readonly string[] = [],
+  ) {}
 
   /** True once a batch started the encoder. */
   get started(): boolean {
@@ -95,7 +101,7 @@ export class ParquetStream {
       },
       { highWaterMark: 0 },
     );
-    const bytes = await parquet.transformParquetStream(source, writerProperties(this.compression, this.rowGroupSize));
+    const bytes = await parquet.transformParquetStream(source, writerProperties(this.compression, this.rowGroupSize, this.extraColumns));
     this.pipeline = bytes
       .pipeTo(new WritableStream<Uint8Array>({ write: (chunk) => writeAll(this.fh, chunk) }))
       .catch((err: unknown) => {

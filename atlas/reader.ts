@@ -26,6 +26,10 @@ export interface AtlasReader {
   readonly numRowGroups: number;
   readonly hasCellIds: boolean;
   readonly hasClIds: boolean;
+  /** Bits per stored embedding value: 32, or 64 (converted to float32 as read). */
+  readonly embeddingBits: 32 | 64;
+  /** String columns besides the atlas's own (e.g. donor_id carried over by `import`). */
+  readonly extraColumns: readonly string[];
   /** Rows in each row group, in file order. */
   readonly rowGroupSizes: readonly number[];
   /** Global row number of each row group's first row. */
@@ -34,6 +38,8 @@ export interface AtlasReader {
   readRowGroup(i: number): Promise<AtlasBatch>;
   /** Reads only the level columns of row group `i`. */
   readRowGroupLevels(i: number): Promise<AtlasLevelBatch>;
+  /** Reads the named extra string columns of row group `i` (names from {@link AtlasReader.extraColumns}). */
+  readRowGroupExtra(i: number, names: readonly string[]): Promise<Record<string, EncodedColumn>>;
   /** Every row group in order. */
   batches(): AsyncIterable<AtlasBatch>;
 }
@@ -148,6 +154,8 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
     numRowGroups,
     hasCellIds: layout.hasCellIds,
     hasClIds: layout.hasClIds,
+    extraColumns: layout.extraColumns,
+    embeddingBits: layout.embeddingBits === 64 ? 64 : 32,
     rowGroupSizes,
     rowGroupOffsets,
     readRowGroup,
@@ -155,6 +163,13 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
       const table = await readTable(i, [...LEVEL_COLUMNS]);
       const n = rowGroupSizes[i]!;
       return { rowOffset: rowGroupOffsets[i]!, numRows: n, levels: decodeLevels(table, n, path) };
+    },
+    async readRowGroupExtra(i, names) {
+      const unknown = names.filter((n) => !layout.extraColumns.includes(n));
+      if (unknown.length > 0) throw new AtlasError('invalid_argument', `${path} has no extra column ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
+      const table = await readTable(i, [...names]);
+      const n = rowGroupSizes[i]!;
+      return Object.fromEntries(names.map((name) => [name, decodeStrings(chunksOf(table, name, path), n, '')]));
     },
     async *batches() {
       for (let i = 0; i < numRowGroups; i++) yield await readRowGroup(i);

@@ -4,7 +4,7 @@
  */
 import { Dictionary, Field, Int32, Schema, Utf8 } from 'apache-arrow';
 import { AtlasError, LEVEL_COLUMNS } from '../common/index.js';
-import { embeddingDim, embeddingType, isStringLike } from './arrow-columns.js';
+import { embeddingBits, embeddingDim, embeddingType, isStringLike } from './arrow-columns.js';
 
 /** Column names of the atlas file besides the level columns. */
 export const EMBEDDING_COLUMN = 'embedding';
@@ -16,6 +16,10 @@ export interface AtlasLayout {
   readonly dim: number;
   readonly hasCellIds: boolean;
   readonly hasClIds: boolean;
+  /** Bits per stored embedding value: 32 as written here; 64 (converted to float32 on read) or 16 (refused). */
+  readonly embeddingBits: 16 | 32 | 64;
+  /** String columns besides the atlas's own (carried over from the source), in file order. */
+  readonly extraColumns: readonly string[];
 }
 
 /**
@@ -27,12 +31,26 @@ export function dictionaryType(id: number): Dictionary<Utf8, Int32> {
   return new Dictionary(new Utf8(), new Int32(), id);
 }
 
-/** The arrow schema written for an atlas of dimension `dim`; `cl_id` only when `withClIds`. */
-export function atlasSchema(dim: number, withClIds: boolean): Schema {
+/** Names an extra column may not take: the atlas's own columns. */
+export function reservedColumnNames(): readonly string[] {
+  return [EMBEDDING_COLUMN, ...LEVEL_COLUMNS, CELL_ID_COLUMN, CL_ID_COLUMN];
+}
+
+/** Dictionary id of extra column `k` (after the levels and `cl_id`). */
+export function extraDictionaryId(k: number): number {
+  return LEVEL_COLUMNS.length + 1 + k;
+}
+
+/**
+ * The arrow schema written for an atlas of dimension `dim`; `cl_id` only when `withClIds`; then the extra
+ * string columns (e.g. donor, tissue carried over by `import`), which readers that do not ask for them skip.
+ */
+export function atlasSchema(dim: number, withClIds: boolean, extraColumns: readonly string[] = []): Schema {
   const fields: Field[] = [new Field(EMBEDDING_COLUMN, embeddingType(dim), false)];
   LEVEL_COLUMNS.forEach((col, k) => fields.push(new Field(col, dictionaryType(k), false)));
   fields.push(new Field(CELL_ID_COLUMN, new Utf8(), false));
   if (withClIds) fields.push(new Field(CL_ID_COLUMN, dictionaryType(LEVEL_COLUMNS.length), true));
+  extraColumns.forEach((name, k) => fields.push(new Field(name, dictionaryType(extraDictionaryId(k)), false)));
   return new Schema(fields);
 }
 
@@ -46,6 +64,8 @@ export function validateAtlasSchema(schema: Schema, path: string): AtlasLayout {
   const byName = new Map(schema.fields.map((f) => [f.name, f] as const));
   let dim = 0;
   const emb = byName.get(EMBEDDING_COLUMN);
+  const bits = emb ? embeddingBits(emb.type) : 32;
+  if (bits === 16) problems.push('embedding is float16; store float32 (or float64, converted on read)');
   if (!emb) problems.push(`missing column "${EMBEDDING_COLUMN}"`);
   else {
     const d = embeddingDim(emb.type);
@@ -61,5 +81,7 @@ export function validateAtlasSchema(schema: Schema, path: string): AtlasLayout {
   if (problems.length > 0) {
     throw new AtlasError('invalid_atlas', `${path} is not an atlas file: ${problems.join('; ')}`, { problems });
   }
-  return { dim, hasCellIds: byName.has(CELL_ID_COLUMN), hasClIds: byName.has(CL_ID_COLUMN) };
+  const reserved = new Set(reservedColumnNames());
+  const extraColumns = schema.fields.filter((f) => !reserved.has(f.name) && isStringLike(f.type)).map((f) => f.name);
+  return { dim, hasCellIds: byName.has(CELL_ID_COLUMN), hasClIds: byName.has(CL_ID_COLUMN), embeddingBits: bits, extraColumns };
 }

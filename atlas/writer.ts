@@ -13,7 +13,7 @@ import * as parquet from 'parquet-wasm';
 import { AtlasError, LEVEL_COLUMNS, checkRows } from '../common/index.js';
 import { MISSING_CL_ID, encodeDictionary, encodeEmbeddings, encodeUtf8 } from './arrow-columns.js';
 import { COMPRESSIONS, ParquetStream, type Compression } from './parquet-stream.js';
-import { atlasSchema, dictionaryType } from './schema.js';
+import { atlasSchema, dictionaryType, extraDictionaryId, reservedColumnNames } from './schema.js';
 import { trackTemp, untrackTemp } from './temp-files.js';
 import type { AtlasBatchInput, EncodedColumn } from './types.js';
 
@@ -25,6 +25,8 @@ export interface AtlasWriterOptions {
   readonly rowGroupSize?: number;
   /** Parquet compression codec (default zstd). */
   readonly compression?: Compression;
+  /** Extra string columns every batch carries in `extra` (e.g. donor_id, tissue); none by default. */
+  readonly extraColumns?: readonly string[];
 }
 
 /** A streamed atlas writer. Call {@link AtlasWriter.close} to publish the file or {@link AtlasWriter.abort}. */
@@ -51,7 +53,7 @@ function checkColumn(name: string, col: EncodedColumn, n: number): void {
 }
 
 /** Checks a batch against the writer's dimension before anything reaches the native encoder. */
-function validateBatch(batch: AtlasBatchInput, dim: number): void {
+function validateBatch(batch: AtlasBatchInput, dim: number, extraColumns: readonly string[]): void {
   const n = batch.numRows;
   if (!Number.isInteger(n) || n < 0) throw new AtlasError('invalid_argument', `numRows must be a non-negative integer, got ${n}`);
   if (batch.dim !== dim) throw new AtlasError('wrong_dimension', `batch has dim ${batch.dim}, the atlas has ${dim}`);
@@ -63,19 +65,47 @@ function validateBatch(batch: AtlasBatchInput, dim: number): void {
   }
   if (batch.cellIds && batch.cellIds.length !== n) throw new AtlasError('invalid_argument', `cellIds has ${batch.cellIds.length} entries for ${n} rows`);
   if (batch.clIds) checkColumn('cl_id', batch.clIds, n);
+  for (const name of extraColumns) {
+    const col = batch.extra?.[name];
+    if (!col) throw new AtlasError('invalid_argument', `batch lacks extra column ${name}`);
+    checkColumn(name, col, n);
+  }
+}
+
+function checkExtraColumns(names: readonly string[]): string[] {
+  const reserved = new Set(reservedColumnNames());
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name.length === 0 || reserved.has(name) || seen.has(name)) {
+      throw new AtlasError('invalid_argument', `extra column name ${JSON.stringify(name)} is empty, repeated or one of the atlas's own (${[...reserved].join(', ')})`);
+    }
+    seen.add(name);
+  }
+  return [...names];
 }
 
 /** One checked batch as parquet-wasm record batches; rows without cell ids get their global row numbers. */
-function encodeBatch(batch: AtlasBatchInput, dim: number, withClIds: boolean, firstRow: number): parquet.RecordBatch[] {
+function encodeBatch(batch: AtlasBatchInput, dim: number, withClIds: boolean, firstRow: number, extraColumns: readonly string[]): parquet.RecordBatch[] {
   const n = batch.numRows;
-  const schema = atlasSchema(dim, withClIds);
+  const schema = atlasSchema(dim, withClIds, extraColumns);
   const cellIds = batch.cellIds ?? Array.from({ length: n }, (_, i) => String(firstRow + i));
+  // The Arrow IPC → parquet-wasm hand-off fails ("failed to fill whole buffer") when two columns share one
+  // codes array, as a caller reusing a column object for several levels would: give each its own.
+  const used = new Set<Int32Array>();
+  const own = (col: EncodedColumn): EncodedColumn => {
+    if (!used.has(col.codes)) {
+      used.add(col.codes);
+      return col;
+    }
+    return { codes: col.codes.slice(), dictionary: col.dictionary };
+  };
   const children = [
     encodeEmbeddings(batch.embeddings, n, dim),
-    ...LEVEL_COLUMNS.map((c, k) => encodeDictionary(batch.levels[c], dictionaryType(k))),
+    ...LEVEL_COLUMNS.map((c, k) => encodeDictionary(own(batch.levels[c]), dictionaryType(k))),
     encodeUtf8(cellIds),
   ];
-  if (withClIds) children.push(encodeDictionary(batch.clIds!, dictionaryType(LEVEL_COLUMNS.length), MISSING_CL_ID));
+  if (withClIds) children.push(encodeDictionary(own(batch.clIds!), dictionaryType(LEVEL_COLUMNS.length), MISSING_CL_ID));
+  extraColumns.forEach((name, k) => children.push(encodeDictionary(own(batch.extra![name]!), dictionaryType(extraDictionaryId(k)))));
   const record = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
   return parquet.Table.fromIPCStream(tableToIPC(new Table([record]), 'stream')).recordBatches();
 }
@@ -109,8 +139,9 @@ async function openTemp(path: string): Promise<{ fh: FileHandle; tmpPath: string
  */
 export async function createAtlasWriter(path: string, options: AtlasWriterOptions): Promise<AtlasWriter> {
   const { dim, rowGroupSize, compression } = checkOptions(options);
+  const extraColumns = checkExtraColumns(options.extraColumns ?? []);
   const { fh, tmpPath } = await openTemp(path);
-  const stream = new ParquetStream(fh, compression, rowGroupSize);
+  const stream = new ParquetStream(fh, compression, rowGroupSize, extraColumns);
   let rows = 0;
   let withClIds: boolean | null = null;
   let state: 'open' | 'closing' | 'done' = 'open';
@@ -129,13 +160,13 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
     async write(batch) {
       if (state !== 'open') throw new AtlasError('invalid_argument', 'atlas writer is already closed');
       if (stream.failure !== null) fail(stream.failure);
-      validateBatch(batch, dim);
+      validateBatch(batch, dim, extraColumns);
       if (batch.numRows === 0) return;
       const hasCl = batch.clIds != null;
       if (withClIds === null) withClIds = hasCl;
       else if (withClIds !== hasCl) throw new AtlasError('invalid_argument', `every batch must ${withClIds ? 'have' : 'lack'} clIds, like the first one`);
       try {
-        for (const b of encodeBatch(batch, dim, withClIds, rows)) await stream.push(b);
+        for (const b of encodeBatch(batch, dim, withClIds, rows, extraColumns)) await stream.push(b);
       } catch (err) {
         return fail(err);
       }
@@ -148,7 +179,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
       try {
         if (!stream.started) {
           // No rows: a valid empty atlas (schema only), written in one go.
-          await writeFile(fh, parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(new Table(atlasSchema(dim, false)), 'stream'))));
+          await writeFile(fh, parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(new Table(atlasSchema(dim, false, extraColumns)), 'stream'))));
         } else await stream.finish();
         await fh.close();
         await rename(tmpPath, path);

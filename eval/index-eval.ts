@@ -4,10 +4,11 @@
  * Cells come from a held-out file (then `/v1/annotate`'s own vote is scored too) or from the reference
  * itself, leaving each cell's own hit out (the seed's leave-one-out).
  */
-import { AtlasError, shortLevelName, type LevelColumn } from '../common/index.js';
+import { stat } from 'node:fs/promises';
+import { AtlasError, sha256File, shortLevelName, type LevelColumn } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
 import { openAtlasIndex, type AtlasIndexService, type OpenAtlasIndexOptions, type SearchHit } from '../search/index.js';
-import { readManifest } from '../index-files/index.js';
+import { readManifest, type IndexManifest } from '../index-files/index.js';
 import { scoreCodes } from './knn-accuracy.js';
 import { sampleAtlas, type AtlasSample } from './sample.js';
 
@@ -116,15 +117,35 @@ function scoreLevels(columns: readonly LevelColumn[], sample: AtlasSample, predi
   });
 }
 
+/**
+ * Leave-one-out scores are only meaningful on the atlas the index was built from: its size and sha256 must be
+ * the manifest's (a changed atlas otherwise scores its own cells against someone else's labels).
+ */
+async function checkIndexedAtlas(path: string, manifest: IndexManifest): Promise<void> {
+  const expected = manifest.atlas;
+  let bytes: number;
+  try {
+    bytes = (await stat(path)).size;
+  } catch {
+    throw new AtlasError('file_not_found', `atlas not found: ${path}`);
+  }
+  const why = `the index was built from ${expected.file} (${expected.bytes} bytes, sha256 ${expected.sha256.slice(0, 12)}…)`;
+  if (bytes !== expected.bytes) throw new AtlasError('index_mismatch', `${path} is not the atlas of this index: it has ${bytes} bytes, ${why}; pass that atlas, or held-out cells with --queries`);
+  const sha = await sha256File(path);
+  if (sha !== expected.sha256) throw new AtlasError('index_mismatch', `${path} is not the atlas of this index: sha256 ${sha.slice(0, 12)}…, ${why}; pass that atlas, or held-out cells with --queries`);
+}
+
 /** The index's manifest, the adapter to open it with, and the sampled query cells. */
 async function prepareQueries(options: IndexEvaluationOptions, seed: number) {
+  const leaveOneOut = options.queriesPath === undefined;
   const source = options.queriesPath ?? options.referencePath;
   if (source === undefined) throw new AtlasError('invalid_argument', 'eval --index needs --reference (the indexed atlas, leave-one-out) or --queries (held-out cells)');
   const manifest = await readManifest(options.indexDir);
   const adapterPath = options.adapterPath ?? (manifest.adapter.identity ? 'identity' : undefined);
   if (adapterPath === undefined) {
-    throw new AtlasError('invalid_argument', `eval --index: the index was built with adapter ${manifest.adapter.file}; give it with --adapter`);
+    throw new AtlasError('invalid_argument', `eval --index: the index was built with adapter ${manifest.adapter.file} (the manifest keeps its name and sha256, not its path); give that file with --adapter`);
   }
+  if (leaveOneOut) await checkIndexedAtlas(source, manifest);
   const reader = await openAtlas(source);
   if (reader.dim !== manifest.inputDim) {
     throw new AtlasError('index_mismatch', `${source} has ${reader.dim}-d embeddings, the index takes ${manifest.inputDim}-d`);
@@ -139,6 +160,12 @@ async function prepareQueries(options: IndexEvaluationOptions, seed: number) {
 type Predict = () => Promise<Int32Array[]>;
 
 /** Scores every prefix index (and the original one), the served mapping and, for held-out cells, annotate. */
+/** The table row name of prefix index `prefix`: with the identity adapter, prefix 1 is the original embedding. */
+export function indexRowName(identity: boolean, prefix: number, numScales: number): string {
+  if (identity) return 'Original (identity adapter)';
+  return prefix === numScales ? `Fractal (full = prefix ${prefix})` : `Fractal (prefix ${prefix})`;
+}
+
 async function scoreRows(service: AtlasIndexService, sample: AtlasSample, k: number, leaveOneOut: boolean, log: (line: string) => void): Promise<IndexEvalRow[]> {
   const m = service.manifest;
   const columns = m.levelColumns;
@@ -169,7 +196,7 @@ async function scoreRows(service: AtlasIndexService, sample: AtlasSample, k: num
   }
   for (const entry of m.prefixes) {
     log(`eval: searching prefix ${entry.prefix} (${entry.dims} dims)`);
-    const name = entry.prefix === m.numScales ? `Fractal (full, prefix ${entry.prefix})` : `Fractal (prefix ${entry.prefix})`;
+    const name = indexRowName(m.adapter.identity, entry.prefix, m.numScales);
     rows.push({ key: `prefix${entry.prefix}`, name, dims: entry.dims, prefix: entry.prefix, levels: scoreLevels(columns, sample, await searchVotes({ prefix: entry.prefix })()) });
   }
   // What annotate serves: each level scored at the prefix the manifest assigns to it.

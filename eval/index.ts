@@ -5,7 +5,7 @@ export { cosineSilhouette, percentile, recallAtK, steerability } from './metrics
 export type { SteerabilityInput } from './metrics.js';
 export { evaluateFractalTable } from './fractal-table.js';
 export type { FractalTableInput, FractalTableResult } from './fractal-table.js';
-export { majorityLabel, runIndexEvaluation, selectHits } from './index-eval.js';
+export { indexRowName, majorityLabel, runIndexEvaluation, selectHits } from './index-eval.js';
 export type { IndexEvaluationOptions, IndexEvaluationReport } from './index-eval.js';
 export { formatFractalTable, formatIndexEvaluation } from './report.js';
 export { runEvaluation } from './run-eval.js';

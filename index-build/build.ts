@@ -14,10 +14,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AtlasError, createProgress, readFully, sha256File } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
 import { IDENTITY_ADAPTER, adapterSha256, describeAdapter, openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
-import { INDEX_FILES, VectorIndex, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
+import { INDEX_FILES, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
+import { writeReferenceMap } from './map-pass.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
@@ -81,8 +82,11 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     const pass1 = await embedAtlas(atlas, adapter, tmp, !!options.withOriginal && !adapter.identity, options.signal);
     timer.lap('embed');
     const pass2 = await buildIndexes(tmp, atlas.numRows, atlas.dim, adapter, p, !!options.withOriginal, options.signal, timer.lap);
+    const mapInputs = { numCells: atlas.numRows, numScales: adapter.numScales, scaleDim: adapter.scaleDim, vocabularies: pass1.vocabularies, clIdVocabulary: pass1.clIdVocabulary };
+    const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
+    if (map) timer.lap('map');
     const seconds = (performance.now() - started) / 1000;
-    const manifest = await assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, seconds, atlasSha, adapterSha });
+    const manifest = await assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha });
     throwIfAborted(options.signal);
     // Manifest last: its presence is what makes a folder an index.
     await writeFile(join(tmp, INDEX_FILES.manifest), JSON.stringify(manifest, null, 1));
@@ -106,15 +110,16 @@ interface ManifestInputs {
   readonly p: ReturnType<typeof checkOptions>;
   readonly pass1: Awaited<ReturnType<typeof embedAtlas>>;
   readonly pass2: Awaited<ReturnType<typeof buildIndexes>>;
+  readonly map: IndexManifest['map'];
   readonly seconds: number;
   readonly atlasSha: string;
   readonly adapterSha: string;
 }
 
 /** The manifest of a built folder (sizes of its files, read from `tmp`). */
-async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, seconds, atlasSha, adapterSha }: ManifestInputs): Promise<IndexManifest> {
+async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha }: ManifestInputs): Promise<IndexManifest> {
   const adapterPath = options.adapterPath;
-  const fileEntry = async (file: string) => ({ file, bytes: (await stat(join(tmp, file))).size });
+  const fileEntry = (file: string) => dataFileEntry(tmp, file);
   return {
     format: 'fractal-atlas-index',
     formatVersion: INDEX_FORMAT_VERSION,
@@ -146,7 +151,22 @@ async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2,
       vectors: await fileEntry(INDEX_FILES.vectors),
       originalVectors: pass1.wroteOriginal ? await fileEntry(INDEX_FILES.originalVectors) : null,
     },
+    map,
   };
+}
+
+/** Size and xxh64 of a file just written (still in the page cache, so the hash costs little). */
+async function dataFileEntry(tmp: string, file: string): Promise<{ file: string; bytes: number; xxh64: string }> {
+  return { file, bytes: (await stat(join(tmp, file))).size, xxh64: await checksumFile(join(tmp, file)) };
+}
+
+/** Saves an index; usearch's own error on a full disk ("Failed to serialize into stream") becomes write_failed. */
+function saveIndex(index: VectorIndex, path: string): void {
+  try {
+    index.save(path);
+  } catch (err) {
+    throw new AtlasError('write_failed', `cannot write ${path}: ${(err as Error).message} (disk full?)`);
+  }
 }
 
 /** Seconds per named phase, each measured from the end of the previous one. */
@@ -166,14 +186,14 @@ async function buildIndexes(tmp: string, N: number, inputDim: number, adapter: A
   const S = adapter.numScales;
   const d = adapter.scaleDim;
   const vectors = join(tmp, INDEX_FILES.vectors);
-  const entry = async (prefix: number, file: string, dims: number): Promise<IndexFileEntry> => ({ prefix, file, dims, vectors: N, bytes: (await stat(join(tmp, file))).size });
+  const entry = async (prefix: number, file: string, dims: number): Promise<IndexFileEntry> => ({ prefix, dims, vectors: N, ...(await dataFileEntry(tmp, file)) });
   const prefixes: IndexFileEntry[] = [];
   let outOfReferenceDistance = 1;
   for (let j = 1; j <= S; j++) {
     const index = await buildPrefixIndex(vectors, N, S * d, { dims: j * d, ...p }, `prefix ${j}/${S}`, p.threads, signal);
     lap(`index${j}`);
     if (j === S) outOfReferenceDistance = calibrateOutOfReference(index, vectors, N, S * d, j * d, p.threads);
-    index.save(join(tmp, INDEX_FILES.prefix(j)));
+    saveIndex(index, join(tmp, INDEX_FILES.prefix(j)));
     lap(j === S ? `save${j}+calibrate` : `save${j}`);
     prefixes.push(await entry(j, INDEX_FILES.prefix(j), j * d));
   }
@@ -182,7 +202,7 @@ async function buildIndexes(tmp: string, N: number, inputDim: number, adapter: A
     const source = adapter.identity ? INDEX_FILES.vectors : INDEX_FILES.originalVectors;
     const index = await buildPrefixIndex(join(tmp, source), N, inputDim, { dims: inputDim, ...p }, 'original', p.threads, signal);
     lap('indexOriginal');
-    index.save(join(tmp, INDEX_FILES.original));
+    saveIndex(index, join(tmp, INDEX_FILES.original));
     original = await entry(0, INDEX_FILES.original, inputDim);
   }
   return { prefixes, original, outOfReferenceDistance };

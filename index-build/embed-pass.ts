@@ -82,6 +82,9 @@ export async function embedAtlas(
       row += n;
       progress.increment(n);
     }
+  } catch (err) {
+    cellIds.close();
+    throw err;
   } finally {
     progress.stop();
     closeSync(vectorsFd);

@@ -2,3 +2,5 @@
 export { buildAtlasIndex, BUILD_DEFAULTS, BUILD_LIMITS } from './build.js';
 export type { BuildHooks } from './build.js';
 export type { BuildAtlasIndexOptions, BuildAtlasIndexResult } from './types.js';
+export { MAP_DEFAULTS, addReferenceMap } from './map-pass.js';
+export type { ReferenceMapOptions } from './map-pass.js';

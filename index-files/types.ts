@@ -6,7 +6,7 @@ import type { AdapterLayout } from '../adapter/index.js';
 import type { LevelColumn } from '../common/index.js';
 
 /** Version of the on-disk index layout; `openAtlasIndex` refuses any other. */
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 3;
 
 /**
  * usearch metric of an index. Every stored and query vector is L2-normalised, so inner product gives the same
@@ -40,13 +40,27 @@ export interface IndexFileEntry {
   readonly vectors: number;
   /** File size in bytes, checked at open. */
   readonly bytes: number;
+  /** xxh64 of the file (16 hex digits), checked by `--verify full`. */
+  readonly xxh64: string;
 }
 
-/** A plain data file of the build (labels, cell ids, stored vectors), checked at open by size. */
+/** A plain data file of the build (labels, cell ids, stored vectors), checked at open by size and checksum. */
 export interface DataFileEntry {
   readonly file: string;
   readonly bytes: number;
+  /** xxh64 of the file (16 hex digits). */
+  readonly xxh64: string;
 }
+
+/**
+ * How much `openAtlasIndex` (and `fractal-atlas verify`) checks before serving:
+ *  - `none`: the manifest's schema and every file's size (the floor: a truncated file never reaches usearch);
+ *  - `quick`: also the usearch file headers (vector count, dims, magic), the cell-id offsets and hash directory
+ *    (monotone, in range) and every label code (inside its vocabulary): reads ~30 bytes per cell;
+ *  - `full`: also the xxh64 checksum of every file against the manifest (reads every byte).
+ */
+export type VerifyMode = 'none' | 'quick' | 'full';
+export const VERIFY_MODES: readonly VerifyMode[] = ['none', 'quick', 'full'];
 
 /** `manifest.json` of an index folder: everything needed to open, verify and describe the build. */
 export interface IndexManifest extends AdapterLayout {
@@ -110,5 +124,15 @@ export interface IndexManifest extends AdapterLayout {
     /** Original embeddings, f32 `numCells × inputDim`, only with `--with-original`. */
     readonly originalVectors: DataFileEntry | null;
   };
+  /** The reference map (map.bin, served by GET /v1/map); absent or null when built with `--no-map`. */
+  readonly map?: MapFileEntry | null;
+}
+
+/** The reference map file of an index folder. */
+export interface MapFileEntry extends DataFileEntry {
+  /** Sampled cells laid out. */
+  readonly points: number;
+  /** Seconds the sample, kNN graph and layout took. */
+  readonly seconds: number;
 }
 

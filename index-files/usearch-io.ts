@@ -3,7 +3,7 @@
  * crash cannot be caught.
  */
 import usearch from 'usearch';
-import { AtlasError, checkRows } from '../common/index.js';
+import { AtlasError, checkRows, firstNonFinite } from '../common/index.js';
 import { metricFor, type IndexMetric, type Quantization } from './types.js';
 
 const { Index, MetricKind, ScalarKind, exactSearch } = usearch;
@@ -32,7 +32,8 @@ export interface Neighbours {
 
 /** A usearch index, created for building or viewed (memory-mapped) for searching. */
 export class VectorIndex {
-  private constructor(private readonly index: UIndex, readonly dims: number) {}
+  /** Keys of a viewed index lie in 0..keyLimit − 1; anything else means the file changed under us. */
+  private constructor(private readonly index: UIndex, readonly dims: number, private readonly keyLimit = Infinity, private readonly path = '') {}
 
   static create(p: IndexParams): VectorIndex {
     return new VectorIndex(new Index(config(p)), p.dims);
@@ -48,7 +49,7 @@ export class VectorIndex {
     }
     if (index.dimensions() !== p.dims) throw new AtlasError('index_mismatch', `${path} has ${index.dimensions()} dims, the manifest says ${p.dims}`);
     if (index.size() !== expectedSize) throw new AtlasError('index_mismatch', `${path} holds ${index.size()} vectors, the manifest says ${expectedSize}`);
-    return new VectorIndex(index, p.dims);
+    return new VectorIndex(index, p.dims, expectedSize, path);
   }
 
   size(): number {
@@ -74,12 +75,20 @@ export class VectorIndex {
     const counts = m.counts;
     for (let q = 0; q < n; q++) {
       const c = counts ? Number(counts[q]) : Math.min(k, m.keys.length);
+      if (!(c >= 0 && c <= k)) throw this.damaged(`returned ${c} neighbours for k = ${k}`);
       for (let i = 0; i < c; i++) {
-        rows[q * k + i] = Number(m.keys[q * k + i]);
-        distances[q * k + i] = m.distances[q * k + i]!;
+        const key = Number(m.keys[q * k + i]);
+        const d = m.distances[q * k + i]!;
+        if (!(key < this.keyLimit) || !Number.isFinite(d)) throw this.damaged(`returned key ${key} with distance ${d}`);
+        rows[q * k + i] = key;
+        distances[q * k + i] = d;
       }
     }
     return { n, k, rows, distances };
+  }
+
+  private damaged(what: string): AtlasError {
+    return new AtlasError('index_corrupt', `${this.path || 'a usearch index'} ${what}: the file is damaged or changed since start; restart the server (it verifies the index) or rebuild`);
   }
 
   save(path: string): void {
@@ -92,6 +101,8 @@ export class VectorIndex {
  * `dataset`. Used for filtered searches over small subsets.
  */
 export function exactNeighbours(dataset: Float32Array, queries: Float32Array, dims: number, k: number, threads: number): Neighbours {
+  // The dataset is stored reference vectors: a NaN there is a damaged index, not the client's fault.
+  if (firstNonFinite(dataset) >= 0) throw new AtlasError('index_corrupt', 'a stored reference vector is not finite: the index files are damaged or changed since start; rebuild the index');
   const m = checkMatrix(dataset, dims, 'dataset');
   const n = checkMatrix(queries, dims, 'queries');
   checkK(k);
@@ -103,8 +114,11 @@ export function exactNeighbours(dataset: Float32Array, queries: Float32Array, di
   for (let q = 0; q < n; q++) {
     const c = res.counts ? Number(res.counts[q]) : kk;
     for (let i = 0; i < c; i++) {
-      rows[q * k + i] = Number(res.keys[q * kk + i]);
-      distances[q * k + i] = res.distances[q * kk + i]!;
+      const key = Number(res.keys[q * kk + i]);
+      const d = res.distances[q * kk + i]!;
+      if (!(key < m) || !Number.isFinite(d)) throw new AtlasError('index_corrupt', `exact search returned position ${key} of ${m} with distance ${d}`);
+      rows[q * k + i] = key;
+      distances[q * k + i] = d;
     }
   }
   return { n, k, rows, distances };

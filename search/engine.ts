@@ -4,7 +4,7 @@
  * (or one in-process); requests and answers are plain data so they cross thread boundaries cheaply.
  */
 import { join } from 'node:path';
-import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
+import { AtlasError, LEVEL_COLUMNS, firstNonFinite, type LevelColumn } from '../common/index.js';
 import { openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
 import { normalizedCentroid } from './vector-math.js';
 import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
@@ -35,10 +35,14 @@ export interface EngineSearchRequest {
   readonly maxDist?: number;
   readonly centroid: boolean;
   readonly summary: boolean;
+  /** Return the results as JSON text (comma-separated objects) in `resultsJson` instead of objects. */
+  readonly serialize?: boolean;
 }
 
 export interface EngineSearchResponse {
+  /** Empty when the request asked for `serialize`. */
   readonly results: SearchQueryResult[];
+  readonly resultsJson?: string;
   readonly adapterMs: number;
   readonly searchMs: number;
 }
@@ -109,7 +113,12 @@ export class SearchEngine {
   /** Normalised query vectors of a space, from embeddings (through the adapter) or from stored rows. */
   private async queryVectors(req: { embeddings?: Float32Array; rows?: Int32Array; n: number }, prefix: number, full?: Float32Array): Promise<Float32Array> {
     const space = this.spaces.get(prefix)!;
-    if (req.rows) return l2NormalizeRows(space.vectors.readRows(req.rows), req.n, space.vectors.rowDim, space.dims);
+    if (req.rows) {
+      const stored = space.vectors.readRows(req.rows);
+      const bad = firstNonFinite(stored);
+      if (bad >= 0) throw new AtlasError('index_corrupt', `the stored vector of reference row ${req.rows[Math.floor(bad / space.vectors.rowDim)]} is not finite: the index is damaged; rebuild it`);
+      return l2NormalizeRows(stored, req.n, space.vectors.rowDim, space.dims);
+    }
     if (prefix === 0) return l2NormalizeRows(req.embeddings!, req.n, this.m.inputDim, this.m.inputDim);
     return l2NormalizeRows(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
   }
@@ -139,6 +148,7 @@ export class SearchEngine {
       }
       results.push(req.summary ? { hits, summary: summarize(hits) } : { hits });
     }
+    if (req.serialize) return { results: [], resultsJson: results.map((r) => JSON.stringify(r)).join(','), adapterMs: t1 - t0, searchMs: performance.now() - t1 };
     return { results, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
   }
 
@@ -147,7 +157,11 @@ export class SearchEngine {
     const L = this.labels.levels;
     const cl = this.labels.clIds[row]!;
     const hit: Record<string, string | number | null> = { cell_id: this.cellIds.cellId(row), distance: Math.max(0, distance) };
-    LEVEL_COLUMNS.forEach((c, l) => (hit[c] = v[c][L[l]![row]!]!));
+    LEVEL_COLUMNS.forEach((c, l) => {
+      const w = v[c][L[l]![row]!];
+      if (w === undefined) throw new AtlasError('index_corrupt', `labels.bin has a code outside the ${c} vocabulary at row ${row}; rebuild the index`);
+      hit[c] = w;
+    });
     hit.cl_id = cl === NO_CL_ID ? null : (this.m.clIdVocabulary[cl] ?? null);
     return hit as unknown as SearchHit;
   }
@@ -177,9 +191,11 @@ export class SearchEngine {
         const nb = byPrefix.get(j)!;
         const l = LEVEL_COLUMNS.indexOf(c);
         const col = this.labels.levels[l]!;
+        const size = this.m.vocabularies[c].length;
         for (let i = 0; i < nb.k; i++) {
           const row = nb.rows[q * nb.k + i]!;
           codes[i] = row < 0 ? -1 : col[row]!;
+          if (codes[i]! >= size) throw new AtlasError('index_corrupt', `labels.bin has a code outside the ${c} vocabulary at row ${row}; rebuild the index`);
         }
         const tally = tallyVotes(codes, nb.distances.subarray(q * nb.k, (q + 1) * nb.k), 0, nb.k);
         tallies[l] = tally;

@@ -1,5 +1,5 @@
 /** Opens an index folder and serves kNN search and annotation by kNN vote, in worker threads. */
-export { openAtlasIndex } from './service.js';
+export { openAtlasIndex, searchChunkRows } from './service.js';
 export type { OpenHooks } from './service.js';
 export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
 export { callConsistentLevels } from './hierarchy-call.js';
@@ -25,5 +25,6 @@ export type {
   SearchResult,
   SearchTimings,
   SerializedAnnotateResult,
+  SerializedSearchResult,
   Weighting,
 } from './types.js';

@@ -4,7 +4,7 @@
  * the validation (through {@link parseAtBoundary}) and the source of the OpenAPI request documents.
  */
 import { z } from 'zod';
-import { AtlasError, describeValue, parseAtBoundary, coded, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
+import { AtlasError, describeValue, parseAtBoundary, coded, quoteInput, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';
@@ -40,7 +40,7 @@ function bodyObject<T extends z.core.$ZodLooseShape>(shape: T, description: stri
   const allowed = Object.keys(shape).join(', ');
   return z
     .strictObject(shape, {
-      error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown field ${JSON.stringify(iss.keys[0])} (allowed: ${allowed})` : `must be a JSON object, got ${describeValue(iss.input)}`),
+      error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown field ${quoteInput(String(iss.keys[0]))} (allowed: ${allowed})` : `must be a JSON object, got ${describeValue(iss.input)}`),
     })
     .meta({ description });
 }

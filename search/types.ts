@@ -4,7 +4,7 @@
  * the server can return them as they are.
  */
 import type { LevelColumn } from '../common/index.js';
-import type { IndexManifest, IndexMetric, Quantization } from '../index-files/index.js';
+import type { IndexManifest, IndexMetric, Quantization, VerifyMode } from '../index-files/index.js';
 
 /** Largest k the index accepts (the server applies its own, tighter limits on top). */
 export const INDEX_MAX_K = 10_000;
@@ -169,10 +169,23 @@ export interface AnnotateResult {
 
 /** {@link AtlasIndexService.annotateJson}'s answer. */
 export interface SerializedAnnotateResult {
-  /** JSON text of the AnnotateResult. */
+  /** JSON text of the AnnotateResult in pieces (one per job): write them in order, never join a huge answer. */
+  readonly parts: readonly string[];
+  /** The pieces joined (built on first read). */
   readonly json: string;
   readonly n: number;
   readonly timings: AnnotateTimings;
+}
+
+/** {@link AtlasIndexService.searchJson}'s answer. */
+export interface SerializedSearchResult {
+  /** JSON text of the SearchResult in pieces (one per job). */
+  readonly parts: readonly string[];
+  readonly json: string;
+  readonly n: number;
+  readonly level: LevelColumn | null;
+  readonly prefix: number;
+  readonly timings: SearchTimings;
 }
 
 /** One level the index serves. */
@@ -232,6 +245,8 @@ export interface AtlasIndexService {
    * join instead of building and stringifying ~10⁶ objects. Optional: fakes may leave it out.
    */
   annotateJson?(query: AnnotateQuery): Promise<SerializedAnnotateResult>;
+  /** `search` serialised in the workers, as {@link annotateJson}. Optional: fakes may leave it out. */
+  searchJson?(query: SearchQuery): Promise<SerializedSearchResult>;
   close(): Promise<void>;
 }
 
@@ -242,5 +257,7 @@ export interface OpenAtlasIndexOptions {
   readonly workers?: number;
   /** usearch / onnxruntime threads inside each worker. Default 1. */
   readonly threadsPerWorker?: number;
+  /** Checks before serving (see {@link VerifyMode}). Default `full`. */
+  readonly verify?: VerifyMode;
 }
 

@@ -9,13 +9,14 @@ import { createRequestSchemas, type AtlasIndexService } from '../search/index.js
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
 import { createErrorHandler } from './error-handler.js';
-import { resolveLimits, type ServerLimits } from './limits.js';
+import { createBodyLengthGuard, resolveLimits, type ServerLimits } from './limits.js';
 import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
 import { addQueryRoutes } from './query-routes.js';
 import { createRequestLog } from './request-log.js';
 import { addProbeRoutes, methodNotAllowed } from './routes.js';
+import { addMapRoute, createWebRouter } from './web.js';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -29,6 +30,10 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** Metric set; a fresh one (with process defaults) by default. */
   readonly metrics?: ServerMetrics;
+  /** The index's map.bin, served by GET /v1/map; 404 map_not_built without it. */
+  readonly referenceMap?: Uint8Array | null;
+  /** Serve the web page at `/` (default true). */
+  readonly web?: boolean;
 }
 
 /**
@@ -47,12 +52,15 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   app.set('etag', false);
   app.set('json spaces', 0);
   app.use(createRequestLog(logger, metrics));
+  app.use(createBodyLengthGuard(limits.maxBodyBytes));
   if (options.corsOrigin !== undefined) app.use(createCors(options.corsOrigin));
   addProbeRoutes(app, service, metrics, createOpenApiDocument(requests, limits));
+  if (options.web !== false) app.use(createWebRouter());
   if (options.apiKey !== undefined) app.use('/v1', createBearerAuth(options.apiKey));
   app.use('/v1', (_req, _res, next) => {
     next(service.ready() ? undefined : new AtlasError('not_ready', 'indexes or adapter not loaded yet; retry when GET /readyz answers 200'));
   });
+  addMapRoute(app, options.referenceMap ?? null);
   addQueryRoutes(app, service, requests, limits, metrics);
   app.use(methodNotAllowed);
   app.use(createErrorHandler(logger));

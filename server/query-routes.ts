@@ -1,16 +1,17 @@
 /** The /v1 routes: info, search and annotate, each body through the request schema, then the service. */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { AtlasError, shortLevelName } from '../common/index.js';
+import { AtlasError, clipText, shortLevelName } from '../common/index.js';
 import type { AnnotateTimings, AtlasIndexService, RequestSchemas } from '../search/index.js';
-import type { ServerLimits } from './limits.js';
+import { checkResultSize, type ServerLimits } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
+import { sendJsonParts } from './send-parts.js';
 
 /** Rejects POST bodies that are not JSON before any byte is parsed. */
 const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   if (!hasBody) return next(new AtlasError('invalid_request', 'request body is required (a JSON object)'));
   if (!req.is('application/json')) {
-    const got = req.headers['content-type'] ?? 'none';
+    const got = clipText(req.headers['content-type'] ?? 'none');
     return next(new AtlasError('unsupported_media_type', `request body must be application/json, got Content-Type ${got}`));
   }
   next();
@@ -33,16 +34,19 @@ export function addQueryRoutes(app: Express, service: AtlasIndexService, request
     '/v1/search',
     requireJson,
     parseJson,
-    json(async (req, res) => {
+    async (req, res) => {
       const query = requests.parseSearch(req.body);
       res.locals.cells = query.n;
-      const result = await service.search(query);
+      checkResultSize(query, limits);
+      // As annotate: serialised in the workers and written piece by piece when the service can.
+      const result = service.searchJson ? await service.searchJson(query) : await service.search(query);
       const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
       metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
       metrics.cellsSearched.inc({ level }, query.n);
       if (query.embeddings) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
-      return result;
-    }),
+      if ('parts' in result) await sendJsonParts(res, result.parts);
+      else res.json(result);
+    },
   );
 
   app.post('/v1/annotate', requireJson, parseJson, async (req, res) => {
@@ -54,7 +58,7 @@ export function addQueryRoutes(app: Express, service: AtlasIndexService, request
     if (service.annotateJson) {
       const result = await service.annotateJson(query);
       timings = result.timings;
-      res.type('application/json').send(result.json);
+      await sendJsonParts(res, result.parts);
     } else {
       const result = await service.annotate(query);
       timings = result.timings;

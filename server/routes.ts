@@ -12,6 +12,7 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/metrics': ['GET'],
   '/openapi.json': ['GET'],
   '/v1/info': ['GET'],
+  '/v1/map': ['GET'],
   '/v1/search': ['POST'],
   '/v1/annotate': ['POST'],
 };

@@ -2,7 +2,9 @@ import { availableParallelism } from 'node:os';
 import { BUILD_DEFAULTS, BUILD_LIMITS, buildAtlasIndex } from '../../index-build/index.js';
 import { QUANTIZATIONS } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
+import { describeReference } from './build-checks.js';
 import { option } from '../options.js';
+import { MAP_OPTIONS, readMapOptions } from '../shared-options.js';
 
 /** `fractal-atlas build`: atlas + adapter → index folder (one usearch index per prefix). */
 export const buildCommand = defineCommand({
@@ -20,12 +22,18 @@ export const buildCommand = defineCommand({
     'with-original': option.flag('also index the original embeddings (search them with "original": true)'),
     threads: option.int('N', 'threads for usearch adds and the adapter (default: all cores)', { fallback: availableParallelism(), ...BUILD_LIMITS.threads }),
     overwrite: option.flag('replace an existing index folder'),
+    'labels-as-is': option.flag('index the labels of an atlas without cl_id (never resolved against the Cell Ontology) without the warning'),
+    ...MAP_OPTIONS,
+    'no-map': option.flag('skip the reference map (GET /v1/map then answers 404 map_not_built)'),
   },
   notes: [
-    'Writes manifest.json, labels.bin, cell-id files, vectors.f32 and prefix-<j>.usearch for j = 1..S.',
+    'Writes manifest.json, labels.bin, cell-id files, vectors.f32, prefix-<j>.usearch for j = 1..S and map.bin.',
     'Ctrl-C (or a crash) leaves no index folder behind; only a complete build is renamed into place.',
+    'Embeddings stored as float64 are converted to float32 (said in one line); float16 is refused.',
   ],
   async run(o, io) {
+    const map = readMapOptions(o); // argument errors first, before the atlas is opened
+    for (const line of await describeReference(o.reference, o['labels-as-is'])) io.stderr.write(`${line}\n`);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -43,12 +51,14 @@ export const buildCommand = defineCommand({
         threads: o.threads,
         overwrite: o.overwrite,
         signal: controller.signal,
+        map,
       });
       const m = r.manifest;
       io.stdout.write(
         `built ${r.outDir}: ${m.numCells} cells, ${m.numScales} prefix indexes (dims ${m.prefixes.map((p) => p.dims).join(', ')})` +
           `${m.original ? ` + original (${m.original.dims})` : ''}, ${m.quantization}, M=${m.connectivity}, ` +
-          `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}\n` +
+          `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}` +
+          `${m.map ? `; map of ${m.map.points} cells` : '; no map'}\n` +
           `phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
       );
     } finally {

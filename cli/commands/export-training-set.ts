@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createProgress, LEVEL_COLUMNS } from '../../common/index.js';
 import { openAtlas } from '../../atlas/index.js';
 import { writeTrainingSet, type TrainingSetResult } from '../../adapter/index.js';
@@ -13,8 +17,12 @@ export async function exportTrainingSet(input: string, out: string, maxSamples: 
   const total = maxSamples === 0 ? atlas.numRows : Math.min(maxSamples, atlas.numRows);
   const progress = createProgress('export-training-set', total);
   let last = 0;
+  // Written into a temp folder beside `out` and renamed into place when complete: a failure (a full disk)
+  // leaves no partial bundle, and an existing bundle stays as it was.
+  const target = resolve(out);
+  const tmp = join(dirname(target), `.${basename(target)}.export-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    return await writeTrainingSet(atlas.batches(), out, {
+    const result = await writeTrainingSet(atlas.batches(), tmp, {
       levelColumns: LEVEL_COLUMNS,
       maxSamples,
       source: input,
@@ -23,6 +31,12 @@ export async function exportTrainingSet(input: string, out: string, maxSamples: 
         last = rows;
       },
     });
+    if (existsSync(target)) await rm(target, { recursive: true, force: true });
+    await rename(tmp, target);
+    return { ...result, dir: target };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
   } finally {
     progress.stop();
   }

@@ -3,10 +3,12 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtlasError, createProgress, isAtlasError, projectPath, sha256File } from '../../common/index.js';
 import { demoCellId, describeDemoGenerator, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
-import { buildAtlasIndex } from '../../index-build/index.js';
+import { addReferenceMap, buildAtlasIndex, type ReferenceMapOptions } from '../../index-build/index.js';
+import { readManifest } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { networkOptions } from '../shared-options.js';
-import { printServing, serveIndex } from './serve.js';
+import { printServing, serveIndex, networkSettings } from './serve.js';
+import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
 
 /** The embedded default: what `npm start` generates, builds and serves. */
 export const DEMO = {
@@ -89,7 +91,14 @@ function logLine(line: string): void {
 export async function ensureDemoIndex(
   cacheDir: string,
   adapterPath: string,
-  options: { readonly cells?: number; readonly seed?: number; readonly threads?: number; readonly log?: (line: string) => void } = {},
+  options: {
+    readonly cells?: number;
+    readonly seed?: number;
+    readonly threads?: number;
+    readonly log?: (line: string) => void;
+    /** Reference map options (default: the map step's defaults; tests lay out a small map). */
+    readonly map?: ReferenceMapOptions;
+  } = {},
 ): Promise<{ indexDir: string; atlasPath: string }> {
   const log = options.log ?? logLine;
   const cells = options.cells ?? DEMO.cells;
@@ -98,9 +107,18 @@ export async function ensureDemoIndex(
   await mkdir(cacheDir, { recursive: true });
   await ensureDemoAtlas(paths, cells, seed, log);
   const manifest = join(paths.index, 'manifest.json');
-  if (existsSync(manifest)) return { indexDir: paths.index, atlasPath: paths.atlas };
+  if (existsSync(manifest)) {
+    // An index cached before the web page existed: add its map rather than rebuild. (A manifest that does
+    // not read is left to serve, which rebuilds.)
+    const cached = await readManifest(paths.index).catch(() => null);
+    if (cached && cached.map == null) {
+      log(`laying out the reference map of ${paths.index}`);
+      await addReferenceMap(paths.index, { threads: options.threads, ...options.map });
+    }
+    return { indexDir: paths.index, atlasPath: paths.atlas };
+  }
   log(`building the indexes with ${adapterPath} → ${paths.index}`);
-  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true, threads: options.threads });
+  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true, threads: options.threads, map: options.map ?? {} });
   log(`built ${result.manifest.numCells.toLocaleString('en-US')} cells × ${result.manifest.prefixes.length} prefixes in ${result.seconds.toFixed(1)} s`);
   return { indexDir: paths.index, atlasPath: paths.atlas };
 }
@@ -115,13 +133,17 @@ export const startCommand = defineCommand({
     `${DEMO.adapter} when they are absent (cached under ${DEMO.cacheDir}/), then serves it like \`serve\`.`,
     'A second start reuses the cache and is ready in seconds.',
   ],
-  options: networkOptions('TCP port (default $PORT, else 8080)', 'PORT'),
+  options: networkOptions('TCP port (default $PORT, else 8080); through npm: `npm start -- --port N` or `PORT=N npm start`', 'PORT'),
+  // `npm start --port 9000` gives npm the flag and us the bare "9000"
+  unexpectedArgumentHint: (arg) => (/^\d+$/.test(arg) ? `through npm, options follow \`--\`: \`npm start -- --port ${arg}\` or \`PORT=${arg} npm start\`` : undefined),
   async run(o, io) {
-    const net = { port: o.port, host: o.host, apiKey: o['api-key'], corsOrigin: o.cors, workers: o.workers, threadsPerWorker: o.threads };
+    const net = networkSettings(o);
     const adapterPath = projectPath(DEMO.adapter);
     if (!existsSync(adapterPath)) {
       throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
     }
+    // Before minutes of generating and building: a taken port is known now.
+    await checkPortFree(net.host, net.port, NPM_START_PORT_HINT);
     const cacheDir = projectPath(DEMO.cacheDir);
     const log = (line: string) => io.stderr.write(`fractal-atlas start: ${line}\n`);
     let { indexDir } = await ensureDemoIndex(cacheDir, adapterPath, { log });
@@ -130,6 +152,7 @@ export const startCommand = defineCommand({
         indexDir,
         adapterPath,
         ...net,
+        portHint: NPM_START_PORT_HINT,
         onListening: (server) => printServing(io.stdout, server, net.apiKey, `{"cell_ids": ["${demoCellId(0)}"], "level": "type", "k": 5}`),
       });
     try {

@@ -16,25 +16,39 @@ export const trainCommand = defineCommand({
     out: option.required('FILE', 'ONNX adapter to write (checked against the contract after export)'),
     'num-levels': option.int('L', '2, 3 or 4 hierarchy levels = scales (default 4)', { fallback: 4, min: 2, max: 4 }),
     'scale-dim': option.int('D', 'dims per scale block (default 32)', { fallback: 32, min: 1, max: 4096 }),
-    epochs: option.int('N', 'maximum epochs (default 20)', { fallback: 20, min: 1, max: 10_000 }),
-    'batch-size': option.int('N', '(default 256)', { fallback: 256, min: 2, max: 1 << 16 }),
-    lr: option.number('X', 'AdamW learning rate (default 1e-4)', { fallback: 1e-4, min: Number.MIN_VALUE, max: 10 }),
+    epochs: option.optionalInt('N', 'maximum epochs (default: about 2,000 optimizer steps, 20..200 epochs)', { min: 1, max: 10_000 }),
+    'batch-size': option.optionalInt('N', '(default: scaled to the training cells, 32..256: 256 from ~4k cells)', { min: 2, max: 1 << 16 }),
+    lr: option.custom('X', 'AdamW learning rate (default: 1e-4·sqrt(50,000 / training cells), 1e-4..1e-3)', (v, fail) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 10) fail(`must be a number in (0, 10], got ${JSON.stringify(v)}`);
+      return n;
+    }),
     'max-samples': option.int('N', `atlas rows used, from the start (default ${DEFAULT_MAX_SAMPLES.toLocaleString('en')})`, { fallback: DEFAULT_MAX_SAMPLES, min: 0, max: Number.MAX_SAFE_INTEGER }),
     'val-ratio': option.number('X', 'held-out share for early stopping and the final table (default 0.15)', { fallback: 0.15, min: 0.001, max: 0.9 }),
-    patience: option.int('N', 'epochs without a better held-out score before stopping (default 5)', { fallback: 5, min: 1, max: 10_000 }),
+    patience: option.optionalInt('N', 'epochs without a better held-out score before stopping (default: epochs / 5, 5..30)', { min: 1, max: 10_000 }),
+    'require-gain': option.flag('fail (nothing written) when the adapter is worse than the raw embeddings at a level'),
     seed: option.int('S', '(default 42)', { fallback: 42, min: 0, max: 2 ** 32 - 1 }),
     threads: option.int('N', 'torch threads (default 2)', { fallback: 2, min: 1, max: 256 }),
     checkpoint: option.text('FILE', 'also keep a reference-layout PyTorch checkpoint'),
     'metrics-out': option.text('FILE', 'write the recipe, per-epoch history and held-out table as JSON'),
   },
   notes: [
-    'Needs PyTorch in $FRACTAL_ATLAS_PYTHON (default /usr/bin/python3). Prints progress per epoch and the',
-    'held-out 5-NN accuracies: raw embeddings, full adapter embedding and every prefix.',
+    'Needs PyTorch in $FRACTAL_ATLAS_PYTHON (default /usr/bin/python3). Any input width. Prints progress per',
+    'epoch and the held-out 5-NN accuracies: raw embeddings, full adapter embedding and every prefix, then per',
+    'level raw vs the prefix that serves it, with one warning line where the adapter is worse (then consider',
+    '`build --adapter identity`).',
   ],
   async run(o, io) {
     const out = resolve(o.out);
     const flags: string[] = [];
-    for (const name of ['num-levels', 'scale-dim', 'epochs', 'batch-size', 'lr', 'val-ratio', 'patience', 'seed', 'threads'] as const) flags.push(`--${name}`, String(o[name]));
+    for (const name of ['num-levels', 'scale-dim', 'val-ratio', 'seed', 'threads'] as const) flags.push(`--${name}`, String(o[name]));
+    // Left out unless given: train.py scales them to the number of cells.
+    for (const name of ['epochs', 'batch-size', 'lr', 'patience'] as const) {
+      const v = o[name];
+      if (v !== undefined) flags.push(`--${name}`, String(v));
+    }
+    if (o['require-gain']) flags.push('--require-gain');
     for (const name of ['checkpoint', 'metrics-out'] as const) {
       const path = o[name];
       if (path !== undefined) flags.push(`--${name}`, resolve(path));

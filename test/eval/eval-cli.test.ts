@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -146,4 +146,23 @@ test('eval --index: per-prefix and original index rows, leave-one-out and held o
   assert.match(held.stdout, /held out/);
   assert.match(held.stdout, /Annotate \(service vote\)/);
   assert.match(held.stdout, /Original \(index\)/);
+});
+
+test('eval --index refuses a reference atlas that is not the one the index was built from', async () => {
+  const indexDir = join(root, 'index-sha');
+  await buildAtlasIndex({ referencePath: atlasPath, adapterPath: 'identity', outDir: indexDir, threads: 1 });
+  const bytes = readFileSync(atlasPath);
+  const longer = join(root, 'longer.parquet');
+  writeFileSync(longer, Buffer.concat([bytes, Buffer.from([0])]));
+  const r1 = await runCli(['--index', indexDir, '--reference', longer, '--samples', '20']);
+  assert.equal(r1.status, 1);
+  assert.match(r1.stderr, /^fractal-atlas: .*longer\.parquet is not the atlas of this index: it has \d+ bytes, the index was built from tiny\.parquet/);
+  const changed = join(root, 'changed.parquet');
+  const copy = Buffer.from(bytes);
+  copy[Math.floor(copy.length / 2)] ^= 0xff;
+  writeFileSync(changed, copy);
+  const r2 = await runCli(['--index', indexDir, '--reference', changed, '--samples', '20']);
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /^fractal-atlas: .*changed\.parquet is not the atlas of this index: sha256 [0-9a-f]{12}…/);
+  assert.equal(r2.stdout, '');
 });

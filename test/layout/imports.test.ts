@@ -1,6 +1,6 @@
 /**
  * The module layout, checked on the sources: imports flow one way (common → ontology, adapter → atlas →
- * index-files → index-build, search → server, eval → cli), reach another module only through its index.ts,
+ * reference-map → index-files → index-build, search → server, eval → cli), reach another module only through its index.ts,
  * and form no cycle.
  */
 import assert from 'node:assert/strict';
@@ -15,12 +15,13 @@ const RANK: Readonly<Record<string, number>> = {
   ontology: 1,
   adapter: 1,
   atlas: 2,
-  'index-files': 3,
-  'index-build': 4,
-  search: 4,
-  server: 5,
-  eval: 5,
-  cli: 6,
+  'reference-map': 3,
+  'index-files': 4,
+  'index-build': 5,
+  search: 5,
+  server: 6,
+  eval: 6,
+  cli: 7,
 };
 
 function sourcesOf(dir: string): string[] {

@@ -58,7 +58,7 @@ export interface SyntheticAtlas {
 }
 
 /** Writes `perSubtype` cells of each of the 16 subtypes (interleaved) in row groups of `rowGroupSize`. */
-export async function writeSyntheticAtlas(perSubtype = 40, rowGroupSize = 128, seed = 7): Promise<SyntheticAtlas> {
+export async function writeSyntheticAtlas(perSubtype = 40, rowGroupSize = 128, seed = 7, cellIdOf: (row: number) => string = (row) => `cell-${row}`): Promise<SyntheticAtlas> {
   const dir = makeTempDir('index');
   const path = join(dir, 'atlas.parquet');
   const n = perSubtype * 16;
@@ -89,7 +89,7 @@ export async function writeSyntheticAtlas(perSubtype = 40, rowGroupSize = 128, s
       dim: DIM,
       embeddings: embeddings.slice(start * DIM, end * DIM),
       levels,
-      cellIds: Array.from({ length: end - start }, (_, i) => `cell-${start + i}`),
+      cellIds: Array.from({ length: end - start }, (_, i) => cellIdOf(start + i)),
       clIds: { codes: Int32Array.from({ length: end - start }, (_, i) => subtypes[start + i]!), dictionary: clDict },
     });
   }

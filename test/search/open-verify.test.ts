@@ -118,3 +118,17 @@ test('an i8-quantized index builds, opens and finds a reference cell first', asy
     await svc.close();
   }
 });
+
+test('build refuses an atlas with repeated cell ids, naming one and the count, and leaves no folder', async () => {
+  const dup = await writeSyntheticAtlas(10, 64, 7, (row) => (row === 150 ? 'cell-3' : row === 151 ? 'cell-99' : `cell-${row}`));
+  try {
+    const out = join(dup.dir, 'idx');
+    await assert.rejects(
+      buildAtlasIndex({ referencePath: dup.path, adapterPath: IDENTITY_ADAPTER, outDir: out, threads: 1 }),
+      (e) => isAtlasError(e, 'invalid_atlas') && /cell id "cell-(3|99)" appears at rows \d+ and 15[01] \(2 rows repeat an earlier id\); cell ids must be unique/.test(e.message),
+    );
+    assert.deepEqual((await readdir(dup.dir)).filter((f) => f.includes('idx')), []);
+  } finally {
+    await dup.cleanup();
+  }
+});

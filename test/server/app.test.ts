@@ -126,9 +126,11 @@ describe('HTTP layer over the real service', () => {
 
   test('over the body limit is 413 payload_too_large; over the cell limit 413 batch_too_large', () =>
     withServer(async (url) => {
-      const big = await call(url, 'POST', '/v1/search', { body: { cell_ids: Array.from({ length: 1000 }, (_, i) => `cell-${i}`) } });
+      const body = { cell_ids: Array.from({ length: 1000 }, (_, i) => `cell-${i}`) };
+      const big = await call(url, 'POST', '/v1/search', { body });
       assert.equal(big.status, 413);
-      assert.deepEqual(errorOf(big), { code: 'payload_too_large', message: 'request body is larger than the limit of 4096 bytes' });
+      const declared = Buffer.byteLength(JSON.stringify(body));
+      assert.deepEqual(errorOf(big), { code: 'payload_too_large', message: `request body is larger than the limit of 4096 bytes (Content-Length ${declared}); split the request` });
       const many = await call(url, 'POST', '/v1/annotate', { body: { embeddings: Array.from({ length: 21 }, () => fx.tiny.centre(0)) } });
       assert.equal(many.status, 413);
       assert.equal(errorOf(many).code, 'batch_too_large');
@@ -151,7 +153,7 @@ describe('HTTP layer over the real service', () => {
     withServer(async (url) => {
       const r = await call(url, 'GET', '/openapi.json');
       assert.equal(r.body.openapi, '3.1.0');
-      assert.deepEqual(Object.keys(r.body.paths).sort(), ['/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/annotate', '/v1/info', '/v1/search']);
+      assert.deepEqual(Object.keys(r.body.paths).sort(), ['/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/annotate', '/v1/info', '/v1/map', '/v1/search']);
       const search = r.body.components.schemas.SearchRequest.properties;
       assert.deepEqual(search.level.enum, ['system', 'lineage', 'type', 'subtype', 'level1_system', 'level2_lineage', 'level3_type', 'level4_subtype']);
       assert.equal(search.embeddings.maxItems, LIMITS.maxCells);

@@ -15,6 +15,9 @@ import { runCliInProcess as runCli } from '../support/run-cli.js';
 import { makeTempDir, removeOnnxRuntimeDebris } from '../support/temp-dir.js';
 import { createDemoFixture, type DemoFixture } from './demo-fixture.js';
 
+/** A small reference map: the map step is tested in test/index-build/map-pass.test.ts. */
+const SMALL_MAP = { size: 100, epochs: 20 };
+
 /** The installed launcher (`bin` of package.json), which loads dist/cli/run.js. */
 const BIN = projectPath('bin', 'fractal-atlas.js');
 
@@ -70,13 +73,13 @@ test('serve: prints the URL, serves, and shuts down cleanly on SIGTERM (exit 0)'
 
 test('start: generates, stratifies and builds the demo cache once, then reuses it', async () => {
   const cache = makeTempDir('start');
-  const first = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, threads: 1, log: () => {} });
+  const first = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, threads: 1, log: () => {}, map: SMALL_MAP });
   const manifest = join(first.indexDir, 'manifest.json');
   assert.ok(existsSync(manifest));
   const reader = await openAtlas(first.atlasPath);
   assert.equal(reader.numRows, 1500);
   const before = statSync(manifest).mtimeMs;
-  const second = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, log: () => {} });
+  const second = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, log: () => {}, map: SMALL_MAP });
   assert.equal(second.indexDir, first.indexDir);
   assert.equal(statSync(manifest).mtimeMs, before, 'the cached index is not rebuilt');
   assert.deepEqual(
@@ -89,13 +92,13 @@ test('start: generates, stratifies and builds the demo cache once, then reuses i
 
 test('start: a cached demo atlas from another generator, or without its key, is regenerated with its index', async () => {
   const cache = makeTempDir('start-stale');
-  await ensureDemoIndex(cache, 'identity', { cells: 1200, seed: 5, threads: 1, log: () => {} });
+  await ensureDemoIndex(cache, 'identity', { cells: 1200, seed: 5, threads: 1, log: () => {}, map: SMALL_MAP });
   const key = join(cache, 'demo-atlas.key.json');
   const stale = JSON.parse(readFileSync(key, 'utf8')) as { generator: { version: number } };
   stale.generator.version -= 1;
   writeFileSync(key, JSON.stringify(stale));
   const lines: string[] = [];
-  const again = await ensureDemoIndex(cache, 'identity', { cells: 1000, seed: 5, threads: 1, log: (l) => lines.push(l) });
+  const again = await ensureDemoIndex(cache, 'identity', { cells: 1000, seed: 5, threads: 1, log: (l) => lines.push(l), map: SMALL_MAP });
   assert.match(lines.join('\n'), /another generator, table or size.*regenerating/);
   assert.match(lines.join('\n'), /building the indexes/, 'the index of the stale atlas is rebuilt');
   assert.equal((await openAtlas(again.atlasPath)).numRows, 1000);
@@ -105,7 +108,7 @@ test('start: a cached demo atlas from another generator, or without its key, is 
 
   writeFileSync(key, '');
   lines.length = 0;
-  await ensureDemoIndex(cache, 'identity', { cells: 1000, seed: 5, threads: 1, log: (l) => lines.push(l) });
+  await ensureDemoIndex(cache, 'identity', { cells: 1000, seed: 5, threads: 1, log: (l) => lines.push(l), map: SMALL_MAP });
   assert.match(lines.join('\n'), /regenerating/, 'a key that does not match (an older cache without one) is stale');
 });
 
