@@ -20,6 +20,7 @@ export {
   createDemoModel,
   defaultDemoWorkers,
   demoCellId,
+  describeDemoGenerator,
   formatDemoAtlasSummary,
   loadCellTypeTable,
   parseCellTypeTable,
