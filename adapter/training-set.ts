@@ -58,6 +58,45 @@ class GrowingInt32 {
 
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * Appends the first `take` rows' codes of each level column of `batch` to `codes`, as first-seen global
+ * codes (`firstSeen` grows with new names); `rows` is the global row of the batch's first row (messages).
+ */
+function appendLevelCodes(batch: TrainingBatch, cols: readonly string[], take: number, rows: number, firstSeen: Map<string, number>[], codes: GrowingInt32[]): void {
+  cols.forEach((col, l) => {
+    const column = batch.levels[col];
+    if (!column) throw new AtlasError('invalid_atlas', `the atlas has no level column ${col}`);
+    const local = column.dictionary.map((name) => {
+      let g = firstSeen[l].get(name);
+      if (g === undefined) firstSeen[l].set(name, (g = firstSeen[l].size));
+      return g;
+    });
+    for (let i = 0; i < take; i++) {
+      const c = column.codes[i];
+      if (!(c >= 0 && c < local.length)) throw new AtlasError('invalid_atlas', `row ${rows + i} of ${col} has code ${c} outside its dictionary`);
+      codes[l].push(local[c]);
+    }
+  });
+}
+
+/**
+ * Sorted vocabularies and the row-major [rows × levels] label codes into them: codes follow sorted label
+ * names, as the seed's sorted(set(...)) vocabularies.
+ */
+function sortLabelCodes(firstSeen: readonly Map<string, number>[], codes: readonly GrowingInt32[], rows: number): { vocabularies: string[][]; labels: Int32Array } {
+  const vocabularies = firstSeen.map((m) => [...m.keys()].sort(byCodePoint));
+  const remap = firstSeen.map((m, l) => {
+    const rank = new Map(vocabularies[l].map((name, i) => [name, i]));
+    const r = new Int32Array(m.size);
+    for (const [name, g] of m) r[g] = rank.get(name)!;
+    return r;
+  });
+  const levels = firstSeen.length;
+  const labels = new Int32Array(rows * levels);
+  for (let i = 0; i < rows; i++) for (let l = 0; l < levels; l++) labels[i * levels + l] = remap[l][codes[l].data[i]];
+  return { vocabularies, labels };
+}
+
 /** Streams `batches` into a bundle folder `dir` (created if needed). */
 export async function writeTrainingSet(
   batches: AsyncIterable<TrainingBatch> | Iterable<TrainingBatch>,
@@ -88,20 +127,7 @@ export async function writeTrainingSet(
       for (let i = 0; i < emb.length; i++) {
         if (!Number.isFinite(emb[i])) throw new AtlasError('non_finite', `embedding of row ${rows + Math.floor(i / dim)} is not finite`);
       }
-      cols.forEach((col, l) => {
-        const column = batch.levels[col];
-        if (!column) throw new AtlasError('invalid_atlas', `the atlas has no level column ${col}`);
-        const local = column.dictionary.map((name) => {
-          let g = firstSeen[l].get(name);
-          if (g === undefined) firstSeen[l].set(name, (g = firstSeen[l].size));
-          return g;
-        });
-        for (let i = 0; i < take; i++) {
-          const c = column.codes[i];
-          if (!(c >= 0 && c < local.length)) throw new AtlasError('invalid_atlas', `row ${rows + i} of ${col} has code ${c} outside its dictionary`);
-          codes[l].push(local[c]);
-        }
-      });
+      appendLevelCodes(batch, cols, take, rows, firstSeen, codes);
       await writer!.append(emb);
       hash.update(new Uint8Array(emb.buffer, emb.byteOffset, emb.byteLength));
       rows += take;
@@ -115,16 +141,7 @@ export async function writeTrainingSet(
     await writer?.abort();
     throw err;
   }
-  // Codes follow sorted label names, as the seed's sorted(set(...)) vocabularies.
-  const vocabularies = firstSeen.map((m) => [...m.keys()].sort(byCodePoint));
-  const remap = firstSeen.map((m, l) => {
-    const rank = new Map(vocabularies[l].map((name, i) => [name, i]));
-    const r = new Int32Array(m.size);
-    for (const [name, g] of m) r[g] = rank.get(name)!;
-    return r;
-  });
-  const labels = new Int32Array(rows * cols.length);
-  for (let i = 0; i < rows; i++) for (let l = 0; l < cols.length; l++) labels[i * cols.length + l] = remap[l][codes[l].data[i]];
+  const { vocabularies, labels } = sortLabelCodes(firstSeen, codes, rows);
   hash.update(JSON.stringify({ dim, rows, levelColumns: cols, vocabularies }));
   hash.update(new Uint8Array(labels.buffer));
   const fingerprint = `sha256:${hash.digest('hex')}`;

@@ -109,95 +109,125 @@ async function readFully(fh: FileHandle, buf: Buffer, length: number, position: 
   if (done < length) throw new AtlasError('invalid_hnswlib', `${path} is truncated: unexpected end of file at byte ${position + done}`);
 }
 
+/** An open file, its header and the one chunk buffer its reads share. */
+interface HnswReadContext {
+  readonly fh: FileHandle;
+  readonly path: string;
+  readonly header: HnswHeader;
+  readonly stride: number;
+  readonly elementsPerChunk: number;
+  readonly buf: Buffer;
+}
+
+/** Byte offset of internal id `id`'s level-0 record. */
+function offsetOf(ctx: HnswReadContext, id: number): number {
+  return HNSW_HEADER_BYTES + id * ctx.stride;
+}
+
 /** Opens an hnswlib index file and checks its header (`file_not_found`, `invalid_hnswlib`). */
 export async function openHnswlibFile(path: string): Promise<HnswlibFile> {
+  const { fh, header } = await openWithHeader(path);
+  const stride = header.sizeDataPerElement;
+  const elementsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / stride));
+  const ctx: HnswReadContext = { fh, path, header, stride, elementsPerChunk, buf: Buffer.alloc(elementsPerChunk * stride) };
+  return {
+    path,
+    header,
+    mapLabels: (numLabels, onProgress) => mapLabels(ctx, numLabels, onProgress),
+    readVectors: (ids, out) => readVectors(ctx, ids, out),
+    close: () => fh.close(),
+  };
+}
+
+/** Opens the file and parses its header; the handle is closed again when the header is not valid. */
+async function openWithHeader(path: string): Promise<{ fh: FileHandle; header: HnswHeader }> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch {
     throw new AtlasError('file_not_found', `hnswlib index not found: ${path}`);
   }
-  let header: HnswHeader;
   try {
     const size = (await fh.stat()).size;
     const head = Buffer.alloc(HNSW_HEADER_BYTES);
     if (size >= HNSW_HEADER_BYTES) await readFully(fh, head, HNSW_HEADER_BYTES, 0, path);
-    header = parseHnswHeader(head, size, path);
+    return { fh, header: parseHnswHeader(head, size, path) };
   } catch (err) {
     await fh.close();
     throw err;
   }
-  const stride = header.sizeDataPerElement;
-  const vecBytes = header.dim * 4;
-  const elementsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / stride));
-  const buf = Buffer.alloc(elementsPerChunk * stride);
-  const offsetOf = (id: number): number => HNSW_HEADER_BYTES + id * stride;
+}
 
-  return {
-    path,
-    header,
-    async mapLabels(numLabels, onProgress) {
-      const internalOf = new Int32Array(numLabels).fill(-1);
-      let live = 0;
-      for (let first = 0; first < header.elementCount; first += elementsPerChunk) {
-        const count = Math.min(elementsPerChunk, header.elementCount - first);
-        await readFully(fh, buf, count * stride, offsetOf(first), path);
-        for (let j = 0; j < count; j++) {
-          const base = j * stride;
-          if ((buf[base + 2]! & 1) !== 0) continue; // deleted element
-          const lo = buf.readUInt32LE(base + header.labelOffset);
-          const hi = buf.readUInt32LE(base + header.labelOffset + 4);
-          const label = hi * 2 ** 32 + lo;
-          if (label >= numLabels) {
-            throw new AtlasError('invalid_hnswlib', `${path}: element ${first + j} has label ${label}, but there are only ${numLabels} reference labels`);
-          }
-          if (internalOf[label] !== -1) throw new AtlasError('invalid_hnswlib', `${path}: label ${label} appears twice (elements ${internalOf[label]} and ${first + j})`);
-          internalOf[label] = first + j;
-          live++;
-        }
-        onProgress?.(count);
+/** {@link HnswlibFile.mapLabels}: one sequential pass over the level-0 records. */
+async function mapLabels(ctx: HnswReadContext, numLabels: number, onProgress?: (elements: number) => void): Promise<Int32Array> {
+  const { fh, path, header, stride, elementsPerChunk, buf } = ctx;
+  const internalOf = new Int32Array(numLabels).fill(-1);
+  let live = 0;
+  for (let first = 0; first < header.elementCount; first += elementsPerChunk) {
+    const count = Math.min(elementsPerChunk, header.elementCount - first);
+    await readFully(fh, buf, count * stride, offsetOf(ctx, first), path);
+    for (let j = 0; j < count; j++) {
+      const base = j * stride;
+      if ((buf[base + 2]! & 1) !== 0) continue; // deleted element
+      const lo = buf.readUInt32LE(base + header.labelOffset);
+      const hi = buf.readUInt32LE(base + header.labelOffset + 4);
+      const label = hi * 2 ** 32 + lo;
+      if (label >= numLabels) {
+        throw new AtlasError('invalid_hnswlib', `${path}: element ${first + j} has label ${label}, but there are only ${numLabels} reference labels`);
       }
-      if (live !== numLabels) {
-        const missing = internalOf.indexOf(-1);
-        throw new AtlasError('invalid_hnswlib', `${path} holds ${live} vectors for ${numLabels} reference labels (label ${missing} has no vector)`);
-      }
-      return internalOf;
-    },
-    async readVectors(ids, out) {
-      const n = ids.length;
-      if (out.length !== n * header.dim) throw new AtlasError('internal', `readVectors: output holds ${out.length} values for ${n} × ${header.dim}`);
-      // Visit ids in file order: sort (id, row) pairs packed into one float64 key (both < 2^26 here).
-      const keys = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const id = ids[i]!;
-        if (!(id >= 0 && id < header.elementCount)) throw new AtlasError('internal', `readVectors: id ${id} out of range`);
-        keys[i] = id * 2 ** 26 + i;
-      }
-      if (n >= 2 ** 26) throw new AtlasError('internal', 'readVectors: too many ids in one call');
-      keys.sort();
-      const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-      let k = 0;
-      while (k < n) {
-        const firstId = Math.floor(keys[k]! / 2 ** 26);
-        let end = k + 1;
-        let lastId = firstId;
-        while (end < n) {
-          const id = Math.floor(keys[end]! / 2 ** 26);
-          if (id - lastId > GAP_ELEMENTS || id - firstId + 1 > elementsPerChunk) break;
-          lastId = id;
-          end++;
-        }
-        await readFully(fh, buf, (lastId - firstId + 1) * stride, offsetOf(firstId), path);
-        for (let j = k; j < end; j++) {
-          const key = keys[j]!;
-          const id = Math.floor(key / 2 ** 26);
-          const row = key - id * 2 ** 26;
-          const src = (id - firstId) * stride + header.offsetData;
-          outBytes.set(buf.subarray(src, src + vecBytes), row * vecBytes);
-        }
-        k = end;
-      }
-    },
-    close: () => fh.close(),
-  };
+      if (internalOf[label] !== -1) throw new AtlasError('invalid_hnswlib', `${path}: label ${label} appears twice (elements ${internalOf[label]} and ${first + j})`);
+      internalOf[label] = first + j;
+      live++;
+    }
+    onProgress?.(count);
+  }
+  if (live !== numLabels) {
+    const missing = internalOf.indexOf(-1);
+    throw new AtlasError('invalid_hnswlib', `${path} holds ${live} vectors for ${numLabels} reference labels (label ${missing} has no vector)`);
+  }
+  return internalOf;
+}
+
+/** (id, row) pairs packed into one float64 key each (both < 2^26), sorted: ids in file order. */
+function sortedIdRowKeys(ids: Int32Array, elementCount: number): Float64Array {
+  const n = ids.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    if (!(id >= 0 && id < elementCount)) throw new AtlasError('internal', `readVectors: id ${id} out of range`);
+    keys[i] = id * 2 ** 26 + i;
+  }
+  if (n >= 2 ** 26) throw new AtlasError('internal', 'readVectors: too many ids in one call');
+  return keys.sort();
+}
+
+/** {@link HnswlibFile.readVectors}: ids in file order, nearby ids coalesced into one read. */
+async function readVectors(ctx: HnswReadContext, ids: Int32Array, out: Float32Array): Promise<void> {
+  const { fh, path, header, stride, elementsPerChunk, buf } = ctx;
+  const n = ids.length;
+  const vecBytes = header.dim * 4;
+  if (out.length !== n * header.dim) throw new AtlasError('internal', `readVectors: output holds ${out.length} values for ${n} × ${header.dim}`);
+  const keys = sortedIdRowKeys(ids, header.elementCount);
+  const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  let k = 0;
+  while (k < n) {
+    const firstId = Math.floor(keys[k]! / 2 ** 26);
+    let end = k + 1;
+    let lastId = firstId;
+    while (end < n) {
+      const id = Math.floor(keys[end]! / 2 ** 26);
+      if (id - lastId > GAP_ELEMENTS || id - firstId + 1 > elementsPerChunk) break;
+      lastId = id;
+      end++;
+    }
+    await readFully(fh, buf, (lastId - firstId + 1) * stride, offsetOf(ctx, firstId), path);
+    for (let j = k; j < end; j++) {
+      const key = keys[j]!;
+      const id = Math.floor(key / 2 ** 26);
+      const row = key - id * 2 ** 26;
+      const src = (id - firstId) * stride + header.offsetData;
+      outBytes.set(buf.subarray(src, src + vecBytes), row * vecBytes);
+    }
+    k = end;
+  }
 }

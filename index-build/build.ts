@@ -86,40 +86,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
     if (map) timer.lap('map');
     const seconds = (performance.now() - started) / 1000;
-    const fileEntry = (file: string) => dataFileEntry(tmp, file);
-    const manifest: IndexManifest = {
-      format: 'fractal-atlas-index',
-      formatVersion: INDEX_FORMAT_VERSION,
-      createdAt: new Date().toISOString(),
-      buildSeconds: Math.round(seconds * 1000) / 1000,
-      numCells: atlas.numRows,
-      inputDim: atlas.dim,
-      numScales: adapter.numScales,
-      scaleDim: adapter.scaleDim,
-      levelColumns: [...adapter.levelColumns],
-      levelPrefix: { ...adapter.levelPrefix },
-      ...pass2,
-      metric: metricFor(p.quantization),
-      quantization: p.quantization,
-      connectivity: p.connectivity,
-      expansionAdd: p.expansionAdd,
-      expansionSearch: p.expansionSearch,
-      adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: describeAdapter(adapter) },
-      atlas: { sha256: atlasSha, file: basename(options.referencePath), bytes: (await stat(options.referencePath)).size },
-      vocabularies: pass1.vocabularies,
-      clIdVocabulary: pass1.clIdVocabulary,
-      labelCounts: pass1.labelCounts,
-      levelTable: pass1.levelTable,
-      files: {
-        labels: await fileEntry(INDEX_FILES.labels),
-        cellIds: await fileEntry(INDEX_FILES.cellIds),
-        cellIdOffsets: await fileEntry(INDEX_FILES.cellIdOffsets),
-        cellIdHash: await fileEntry(INDEX_FILES.cellIdHash),
-        vectors: await fileEntry(INDEX_FILES.vectors),
-        originalVectors: pass1.wroteOriginal ? await fileEntry(INDEX_FILES.originalVectors) : null,
-      },
-      map,
-    };
+    const manifest = await assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha });
     throwIfAborted(options.signal);
     // Manifest last: its presence is what makes a folder an index.
     await writeFile(join(tmp, INDEX_FILES.manifest), JSON.stringify(manifest, null, 1));
@@ -132,6 +99,60 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
   } finally {
     if (!hooks.adapter) await adapter.close();
   }
+}
+
+/** What {@link assembleManifest} describes: the finished temp folder and what went into it. */
+interface ManifestInputs {
+  readonly tmp: string;
+  readonly options: BuildAtlasIndexOptions;
+  readonly atlas: { readonly numRows: number; readonly dim: number };
+  readonly adapter: Adapter;
+  readonly p: ReturnType<typeof checkOptions>;
+  readonly pass1: Awaited<ReturnType<typeof embedAtlas>>;
+  readonly pass2: Awaited<ReturnType<typeof buildIndexes>>;
+  readonly map: IndexManifest['map'];
+  readonly seconds: number;
+  readonly atlasSha: string;
+  readonly adapterSha: string;
+}
+
+/** The manifest of a built folder (sizes of its files, read from `tmp`). */
+async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha }: ManifestInputs): Promise<IndexManifest> {
+  const adapterPath = options.adapterPath;
+  const fileEntry = (file: string) => dataFileEntry(tmp, file);
+  return {
+    format: 'fractal-atlas-index',
+    formatVersion: INDEX_FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    buildSeconds: Math.round(seconds * 1000) / 1000,
+    numCells: atlas.numRows,
+    inputDim: atlas.dim,
+    numScales: adapter.numScales,
+    scaleDim: adapter.scaleDim,
+    levelColumns: [...adapter.levelColumns],
+    levelPrefix: { ...adapter.levelPrefix },
+    ...pass2,
+    metric: metricFor(p.quantization),
+    quantization: p.quantization,
+    connectivity: p.connectivity,
+    expansionAdd: p.expansionAdd,
+    expansionSearch: p.expansionSearch,
+    adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: describeAdapter(adapter) },
+    atlas: { sha256: atlasSha, file: basename(options.referencePath), bytes: (await stat(options.referencePath)).size },
+    vocabularies: pass1.vocabularies,
+    clIdVocabulary: pass1.clIdVocabulary,
+    labelCounts: pass1.labelCounts,
+    levelTable: pass1.levelTable,
+    files: {
+      labels: await fileEntry(INDEX_FILES.labels),
+      cellIds: await fileEntry(INDEX_FILES.cellIds),
+      cellIdOffsets: await fileEntry(INDEX_FILES.cellIdOffsets),
+      cellIdHash: await fileEntry(INDEX_FILES.cellIdHash),
+      vectors: await fileEntry(INDEX_FILES.vectors),
+      originalVectors: pass1.wroteOriginal ? await fileEntry(INDEX_FILES.originalVectors) : null,
+    },
+    map,
+  };
 }
 
 /** Size and xxh64 of a file just written (still in the page cache, so the hash costs little). */

@@ -50,6 +50,28 @@ function distancesTo(graph: OntologyGraph, target: string): Map<string, number> 
   return dist;
 }
 
+/**
+ * Level 3, the reference's rule: on a shortest path leaf → its level-2 anchor (all edges), the second node
+ * when the path has 3+ nodes; the leaf's own term name when it has 2 (direct child), 1 (leaf = anchor), or
+ * when there is no level-2 anchor (`dist` undefined; else every node's distance to that anchor). Several
+ * shortest paths: among the leaf's parents one hop closer to the anchor an `is_a` parent beats other
+ * relations, then the smallest id wins.
+ */
+function levelThreeName(graph: OntologyGraph, id: string, dist: ReadonlyMap<string, number> | undefined): string {
+  const own = graph.getNodeAttribute(id, 'name');
+  if (dist === undefined) return own;
+  const d = dist.get(id) as number;
+  if (d <= 1) return own;
+  let best: { id: string; isA: boolean } | undefined;
+  graph.forEachOutEdge(id, (_e, attrs, _s, parent) => {
+    if (dist.get(parent) !== d - 1) return;
+    const isA = attrs.type === 'is_a';
+    if (best === undefined || (isA && !best.isA) || (isA === best.isA && parent < best.id)) best = { id: parent, isA };
+  });
+  // A parent one hop closer always exists when d > 0 (it is the next node of the BFS path).
+  return graph.getNodeAttribute((best as { id: string }).id, 'name');
+}
+
 /** Creates a {@link HierarchyResolver} (name index and per-anchor distances are built lazily, once). */
 export function createHierarchyResolver(graph: OntologyGraph, options: HierarchyOptions = {}): HierarchyResolver {
   const index = buildNameIndex(graph);
@@ -72,28 +94,6 @@ export function createHierarchyResolver(graph: OntologyGraph, options: Hierarchy
     }
     return best;
   };
-  /**
-   * Level 3, the reference's rule: on a shortest path leaf → its level-2 anchor (all edges), the second node
-   * when the path has 3+ nodes; the leaf's own term name when it has 2 (direct child), 1 (leaf = anchor), or
-   * when there is no level-2 anchor. Several shortest paths: among the leaf's parents one hop closer to the
-   * anchor an `is_a` parent beats other relations, then the smallest id wins.
-   */
-  const typeOf = (id: string, lineage: Anchor | undefined): string => {
-    const own = graph.getNodeAttribute(id, 'name');
-    if (lineage === undefined) return own;
-    const dist = distTo(lineage.id);
-    const d = dist.get(id) as number;
-    if (d <= 1) return own;
-    let best: { id: string; isA: boolean } | undefined;
-    graph.forEachOutEdge(id, (_e, attrs, _s, parent) => {
-      if (dist.get(parent) !== d - 1) return;
-      const isA = attrs.type === 'is_a';
-      if (best === undefined || (isA && !best.isA) || (isA === best.isA && parent < best.id)) best = { id: parent, isA };
-    });
-    // A parent one hop closer always exists when d > 0 (it is the next node of the BFS path).
-    return graph.getNodeAttribute((best as { id: string }).id, 'name');
-  };
-
   return {
     resolve(label) {
       const lookedUp = options.labelMap?.get(label) ?? label;
@@ -110,7 +110,7 @@ export function createHierarchyResolver(graph: OntologyGraph, options: Hierarchy
         cl_id: hit.id,
         level1_system: system?.name ?? OTHER,
         level2_lineage: lineage?.name ?? system?.name ?? OTHER,
-        level3_type: typeOf(hit.id, lineage),
+        level3_type: levelThreeName(graph, hit.id, lineage === undefined ? undefined : distTo(lineage.id)),
         level4_subtype: subtype,
         match: hit.match,
         lookedUp,

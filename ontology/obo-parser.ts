@@ -102,6 +102,46 @@ function freeze(t: MutableTerm): OboTerm {
   };
 }
 
+/** Records one `tag: value` line of a [Term] stanza; tags the hierarchy does not use are ignored. */
+function applyTermTag(term: MutableTerm, tag: string, value: string, lineNo: number): void {
+  switch (tag) {
+    case 'id':
+      term.id = stripTrailing(value);
+      break;
+    case 'name':
+      term.name = stripTrailing(value);
+      break;
+    case 'synonym':
+      term.synonyms.push(parseSynonym(value, lineNo));
+      break;
+    case 'is_a': {
+      const target = stripTrailing(value);
+      if (target === '') throw new AtlasError('invalid_obo', `invalid OBO: empty is_a on line ${lineNo}`);
+      term.isA.push(target);
+      break;
+    }
+    case 'relationship': {
+      const parts = stripTrailing(value).split(/\s+/);
+      if (parts.length < 2 || parts[0] === '' || parts[1] === '') {
+        throw new AtlasError('invalid_obo', `invalid OBO: relationship needs a type and a target on line ${lineNo}`);
+      }
+      term.relationships.push({ type: parts[0], target: parts[1] });
+      break;
+    }
+    case 'is_obsolete':
+      term.isObsolete = stripTrailing(value) === 'true';
+      break;
+    case 'replaced_by':
+      term.replacedBy.push(stripTrailing(value));
+      break;
+    case 'subset':
+      term.subsets.push(stripTrailing(value));
+      break;
+    default:
+      break;
+  }
+}
+
 /**
  * Parses OBO 1.2 text (e.g. `cl-basic.obo`). Keeps `[Term]` stanzas with id, name, synonyms (scope kept),
  * is_a and relationship targets (qualifiers and comments stripped), is_obsolete, replaced_by and subsets.
@@ -152,42 +192,7 @@ export function parseObo(text: string): OboDocument {
       continue;
     }
     if (term === null) continue; // inside a [Typedef] or [Instance]
-    switch (tag) {
-      case 'id':
-        term.id = stripTrailing(value);
-        break;
-      case 'name':
-        term.name = stripTrailing(value);
-        break;
-      case 'synonym':
-        term.synonyms.push(parseSynonym(value, lineNo));
-        break;
-      case 'is_a': {
-        const target = stripTrailing(value);
-        if (target === '') throw new AtlasError('invalid_obo', `invalid OBO: empty is_a on line ${lineNo}`);
-        term.isA.push(target);
-        break;
-      }
-      case 'relationship': {
-        const parts = stripTrailing(value).split(/\s+/);
-        if (parts.length < 2 || parts[0] === '' || parts[1] === '') {
-          throw new AtlasError('invalid_obo', `invalid OBO: relationship needs a type and a target on line ${lineNo}`);
-        }
-        term.relationships.push({ type: parts[0], target: parts[1] });
-        break;
-      }
-      case 'is_obsolete':
-        term.isObsolete = stripTrailing(value) === 'true';
-        break;
-      case 'replaced_by':
-        term.replacedBy.push(stripTrailing(value));
-        break;
-      case 'subset':
-        term.subsets.push(stripTrailing(value));
-        break;
-      default:
-        break;
-    }
+    applyTermTag(term, tag, value, lineNo);
   }
   finish();
   if (terms.length === 0) {

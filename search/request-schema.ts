@@ -9,7 +9,7 @@ import type { IndexManifest } from '../index-files/index.js';
 import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';
 import { kProblem, prefixProblem, resolveTarget } from './query-guards.js';
-import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
+import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingMatrixField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
 import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, MAX_SEARCH_EF, WEIGHTINGS, type AnnotateQuery, type SearchFilter, type SearchQuery } from './types.js';
 
 /** The request limits the schemas enforce (the server's documented limits). */
@@ -115,10 +115,20 @@ function annotateSchema(m: IndexManifest, limits: RequestLimits, embeddings: Ret
   );
 }
 
+/** Options of {@link createRequestSchemas}. */
+export interface RequestSchemaOptions {
+  /**
+   * `json` (default): `embeddings` is an array of rows, as in a JSON body. `matrix`: an EmbeddingMatrix
+   * decoded from an Arrow body (arrow-request.ts), the other fields from the query string.
+   */
+  readonly embeddings?: 'json' | 'matrix';
+}
+
 /** Builds the request schemas of the index described by `m`. */
-export function createRequestSchemas(m: IndexManifest, limits: RequestLimits): RequestSchemas {
+export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, options: RequestSchemaOptions = {}): RequestSchemas {
   const filter = filterField(LEVEL_COLUMNS, limits.maxFilterLabels);
-  const embeddings = embeddingsField(m.inputDim, limits.maxCells);
+  // The Arrow variant differs only in how embeddings arrive; typed as the JSON field for the shared shapes.
+  const embeddings = options.embeddings === 'matrix' ? (embeddingMatrixField(m.inputDim, limits.maxCells) as unknown as ReturnType<typeof embeddingsField>) : embeddingsField(m.inputDim, limits.maxCells);
   const search = searchSchema(m, limits, embeddings, filter);
   const annotate = annotateSchema(m, limits, embeddings, filter);
   return {

@@ -47,6 +47,18 @@ export interface RunningServer {
   readonly closed: Promise<void>;
 }
 
+/** Listens on `host:port` (0 = any free port); rejects with the listen error (EADDRINUSE, …). */
+async function listenOn(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
 /** Starts the HTTP server for an opened index service; the server owns the service from here on. */
 export async function startServer(service: AtlasIndexService, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createStreamLogger();
@@ -73,14 +85,7 @@ export async function startServer(service: AtlasIndexService, options: StartServ
   });
 
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port ?? 8080, host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   let resolveClosed!: () => void;

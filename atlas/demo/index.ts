@@ -6,5 +6,6 @@ export type { DemoModel, DemoModelParams } from './model.js';
 export { CELL_BLOCK, createDemoGenerator, demoCellId } from './generate.js';
 export type { DemoCellTruth, DemoChunk, DemoGenerator } from './generate.js';
 export { sampleRoundRobin } from './sample.js';
+export { describeDemoGenerator } from './params.js';
 export { defaultDemoWorkers, formatDemoAtlasSummary, writeDemoAtlas } from './write.js';
 export type { WriteDemoAtlasOptions, WriteDemoAtlasResult } from './write.js';

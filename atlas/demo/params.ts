@@ -83,6 +83,17 @@ export const DEFAULT_DEMO_PARAMS: DemoModelParams = {
   abundanceSpread: 0.6,
 };
 
+/**
+ * Version of the generator's draws: bump it whenever the same (table, seed, params) would give other cells
+ * (order of draws, model construction), so caches keyed on {@link describeDemoGenerator} are regenerated.
+ */
+export const DEMO_GENERATOR_VERSION = 2;
+
+/** What produces a demo atlas besides its table, seed and size: the generator version and its constants. */
+export function describeDemoGenerator(): { version: number; params: DemoModelParams; systemProportions: Readonly<Record<string, number>> } {
+  return { version: DEMO_GENERATOR_VERSION, params: DEFAULT_DEMO_PARAMS, systemProportions: DEMO_SYSTEM_PROPORTIONS };
+}
+
 /** Checks every constant (finite, ≥ 0, integers where counts, fractions ≤ 1) with one readable error. */
 export function validateParams(p: DemoModelParams): void {
   const ints: (keyof DemoModelParams)[] = ['dim', 'nuisanceRank', 'numBatches', 'warpUnits', 'warpFanIn', 'warpFanOut'];

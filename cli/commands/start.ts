@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AtlasError, createProgress, isAtlasError, projectPath } from '../../common/index.js';
-import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
-import { addReferenceMap, buildAtlasIndex } from '../../index-build/index.js';
+import { AtlasError, createProgress, isAtlasError, projectPath, sha256File } from '../../common/index.js';
+import { demoCellId, describeDemoGenerator, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
+import { addReferenceMap, buildAtlasIndex, type ReferenceMapOptions } from '../../index-build/index.js';
 import { readManifest } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { networkOptions } from '../shared-options.js';
@@ -19,6 +19,10 @@ export const DEMO = {
   /** Gitignored cache. */
   cacheDir: 'data/generated',
   atlasFile: 'demo-atlas.parquet',
+  /** What produced the cached atlas (see {@link describeDemoAtlas}); a cache without it or with another is stale. */
+  keyFile: 'demo-atlas.key.json',
+  /** Bump when what start does to a generated atlas (stratify) changes the rows of the cache. */
+  cacheFormat: 2,
   indexDir: 'demo-index',
   cells: 100_000,
   seed: 7,
@@ -31,7 +35,48 @@ export const DEMO = {
 
 /** Paths of the demo cache under a cache folder. */
 export function demoPaths(cacheDir: string) {
-  return { atlas: join(cacheDir, DEMO.atlasFile), index: join(cacheDir, DEMO.indexDir) };
+  return { atlas: join(cacheDir, DEMO.atlasFile), key: join(cacheDir, DEMO.keyFile), index: join(cacheDir, DEMO.indexDir) };
+}
+
+/**
+ * The key of a demo atlas: everything that decides its rows (cell-type table bytes, generator version and
+ * constants, cells, seed, cache format), as the JSON text written next to the cached atlas.
+ */
+export async function describeDemoAtlas(cells: number, seed: number): Promise<string> {
+  const types = await sha256File(projectPath(DEMO.types));
+  return `${JSON.stringify({ cacheFormat: DEMO.cacheFormat, typesSha256: types, cells, seed, generator: describeDemoGenerator() }, null, 2)}\n`;
+}
+
+/** Whether the cached atlas exists and was produced by exactly `key`. */
+async function isCachedAtlas(paths: ReturnType<typeof demoPaths>, key: string): Promise<boolean> {
+  if (!existsSync(paths.atlas) || !existsSync(paths.key)) return false;
+  return (await readFile(paths.key, 'utf8')) === key;
+}
+
+/**
+ * Generates and stratifies the demo atlas unless the cache holds one with the same key. A stale atlas and
+ * the index built from it are removed first; the key is written last, so an interrupted run regenerates.
+ */
+async function ensureDemoAtlas(paths: ReturnType<typeof demoPaths>, cells: number, seed: number, log: (line: string) => void): Promise<void> {
+  const key = await describeDemoAtlas(cells, seed);
+  if (await isCachedAtlas(paths, key)) return;
+  if (existsSync(paths.atlas)) log(`the cached demo atlas was made by another generator, table or size (${paths.key}); regenerating`);
+  await rm(paths.key, { force: true });
+  await rm(paths.index, { recursive: true, force: true });
+  await rm(paths.atlas, { force: true });
+  const raw = `${paths.atlas}.unstratified.parquet`;
+  log(`generating the demo atlas (${cells.toLocaleString('en-US')} cells, seed ${seed}) → ${paths.atlas}`);
+  const types = await loadCellTypeTable(projectPath(DEMO.types));
+  const progress = createProgress('demo-atlas', cells);
+  try {
+    await writeDemoAtlas(raw, { types, cells, seed, onProgress: (n) => progress.increment(n) });
+  } finally {
+    progress.stop();
+  }
+  log('stratifying (round-robin by subtype)');
+  await stratifyAtlas({ input: raw, out: paths.atlas, seed, progress: true });
+  await rm(raw, { force: true });
+  await writeFile(paths.key, key);
 }
 
 function logLine(line: string): void {
@@ -40,32 +85,27 @@ function logLine(line: string): void {
 
 /**
  * Makes sure the demo atlas (stratified) and its index exist under `cacheDir`, generating and building what
- * is absent. An index built with another adapter file is rebuilt. Returns the index folder.
+ * is absent or stale: an atlas whose key (table, generator, cells, seed) differs is regenerated and its index
+ * rebuilt; an index built with another adapter file is rebuilt by `start`. Returns the index folder.
  */
 export async function ensureDemoIndex(
   cacheDir: string,
   adapterPath: string,
-  options: { readonly cells?: number; readonly seed?: number; readonly threads?: number; readonly log?: (line: string) => void } = {},
+  options: {
+    readonly cells?: number;
+    readonly seed?: number;
+    readonly threads?: number;
+    readonly log?: (line: string) => void;
+    /** Reference map options (default: the map step's defaults; tests lay out a small map). */
+    readonly map?: ReferenceMapOptions;
+  } = {},
 ): Promise<{ indexDir: string; atlasPath: string }> {
   const log = options.log ?? logLine;
   const cells = options.cells ?? DEMO.cells;
   const seed = options.seed ?? DEMO.seed;
   const paths = demoPaths(cacheDir);
   await mkdir(cacheDir, { recursive: true });
-  if (!existsSync(paths.atlas)) {
-    const raw = `${paths.atlas}.unstratified.parquet`;
-    log(`generating the demo atlas (${cells.toLocaleString('en-US')} cells, seed ${seed}) → ${paths.atlas}`);
-    const types = await loadCellTypeTable(projectPath(DEMO.types));
-    const progress = createProgress('demo-atlas', cells);
-    try {
-      await writeDemoAtlas(raw, { types, cells, seed, onProgress: (n) => progress.increment(n) });
-    } finally {
-      progress.stop();
-    }
-    log('stratifying (round-robin by subtype)');
-    await stratifyAtlas({ input: raw, out: paths.atlas, seed, progress: true });
-    await rm(raw, { force: true });
-  }
+  await ensureDemoAtlas(paths, cells, seed, log);
   const manifest = join(paths.index, 'manifest.json');
   if (existsSync(manifest)) {
     // An index cached before the web page existed: add its map rather than rebuild. (A manifest that does
@@ -73,12 +113,12 @@ export async function ensureDemoIndex(
     const cached = await readManifest(paths.index).catch(() => null);
     if (cached && cached.map == null) {
       log(`laying out the reference map of ${paths.index}`);
-      await addReferenceMap(paths.index, { threads: options.threads });
+      await addReferenceMap(paths.index, { threads: options.threads, ...options.map });
     }
     return { indexDir: paths.index, atlasPath: paths.atlas };
   }
   log(`building the indexes with ${adapterPath} → ${paths.index}`);
-  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true, threads: options.threads, map: {} });
+  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true, threads: options.threads, map: options.map ?? {} });
   log(`built ${result.manifest.numCells.toLocaleString('en-US')} cells × ${result.manifest.prefixes.length} prefixes in ${result.seconds.toFixed(1)} s`);
   return { indexDir: paths.index, atlasPath: paths.atlas };
 }

@@ -4,25 +4,19 @@
  * another's requests.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { AtlasError } from '../../common/index.js';
 import type { AtlasIndexService, SearchQuery } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type Logger, type RunningServer, type StartServerOptions } from '../../server/index.js';
 import { call, errorOf } from './http-client.js';
-import { TINY_DIM, TINY_SUBTYPES, buildTinyIndex, wrapService, type TinyIndex } from './tiny-index.js';
+import { TINY_DIM, TINY_SUBTYPES, useTinyService, wrapService } from './tiny-index.js';
 
 const LIMITS = { maxBodyBytes: 4096, maxCells: 20 };
 
-let tiny: TinyIndex;
-let real: AtlasIndexService;
-before(async () => {
-  tiny = await buildTinyIndex();
-  real = await tiny.open();
-});
-after(() => real?.close());
+const fx = useTinyService();
 
 /** Serves `service` (the real one by default) for the duration of `fn`. */
-async function withServer(fn: (url: string) => Promise<void>, options: StartServerOptions = {}, service: AtlasIndexService = wrapService(real)): Promise<void> {
+async function withServer(fn: (url: string) => Promise<void>, options: StartServerOptions = {}, service: AtlasIndexService = wrapService(fx.real)): Promise<void> {
   const server: RunningServer = await startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER, limits: LIMITS, ...options });
   try {
     await fn(server.url);
@@ -46,17 +40,17 @@ describe('HTTP layer over the real service', () => {
     withServer(async (url) => {
       const r = await call(url, 'GET', '/v1/info');
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body, JSON.parse(JSON.stringify(real.info())));
+      assert.deepEqual(r.body, JSON.parse(JSON.stringify(fx.real.info())));
       assert.equal(r.body.input_dim, TINY_DIM);
       assert.deepEqual(r.body.levels.map((l: { name: string }) => l.name), ['system', 'lineage', 'type', 'subtype']);
     }));
 
   test('POST /v1/search hands the service one row-major Float32Array and returns its answer', async () => {
     const seen: SearchQuery[] = [];
-    const recording = wrapService(real, { search: (q) => (seen.push(q), real.search(q)) });
+    const recording = wrapService(fx.real, { search: (q) => (seen.push(q), fx.real.search(q)) });
     await withServer(async (url) => {
-      const cell = tiny.cells[9]!;
-      const r = await call(url, 'POST', '/v1/search', { body: { embeddings: [cell.vector, tiny.centre(4)], level: 'subtype', k: 2 } });
+      const cell = fx.tiny.cells[9]!;
+      const r = await call(url, 'POST', '/v1/search', { body: { embeddings: [cell.vector, fx.tiny.centre(4)], level: 'subtype', k: 2 } });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.body.level, 'level4_subtype');
       const first = r.body.results[0].hits[0];
@@ -67,7 +61,7 @@ describe('HTTP layer over the real service', () => {
       const q = seen[0]!;
       assert.ok(q.embeddings instanceof Float32Array);
       assert.equal(q.n, 2);
-      assert.deepEqual(Array.from(q.embeddings!), Array.from(Float32Array.from([...cell.vector, ...tiny.centre(4)])));
+      assert.deepEqual(Array.from(q.embeddings!), Array.from(Float32Array.from([...cell.vector, ...fx.tiny.centre(4)])));
     }, {}, recording);
   });
 
@@ -84,7 +78,7 @@ describe('HTTP layer over the real service', () => {
 
   test('POST /v1/annotate returns one annotation per cell: the vote of its cluster', () =>
     withServer(async (url) => {
-      const r = await call(url, 'POST', '/v1/annotate', { body: { embeddings: [tiny.centre(4), tiny.centre(2)], k: 5 } });
+      const r = await call(url, 'POST', '/v1/annotate', { body: { embeddings: [fx.tiny.centre(4), fx.tiny.centre(2)], k: 5 } });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.body.cells.length, 2);
       assert.equal(r.body.cells[0].consistent.level4_subtype.label, 'interneuron');
@@ -137,7 +131,7 @@ describe('HTTP layer over the real service', () => {
       assert.equal(big.status, 413);
       const declared = Buffer.byteLength(JSON.stringify(body));
       assert.deepEqual(errorOf(big), { code: 'payload_too_large', message: `request body is larger than the limit of 4096 bytes (Content-Length ${declared}); split the request` });
-      const many = await call(url, 'POST', '/v1/annotate', { body: { embeddings: Array.from({ length: 21 }, () => tiny.centre(0)) } });
+      const many = await call(url, 'POST', '/v1/annotate', { body: { embeddings: Array.from({ length: 21 }, () => fx.tiny.centre(0)) } });
       assert.equal(many.status, 413);
       assert.equal(errorOf(many).code, 'batch_too_large');
       // The server is still fine afterwards.
@@ -178,7 +172,7 @@ describe('HTTP layer over the real service', () => {
     withServer(async (url) => {
       assert.equal((await call(url, 'POST', '/v1/search', { body: { cell_ids: ['c1'], level: 'subtype', k: 1 } })).status, 200);
       assert.equal((await call(url, 'GET', '/v2/nothing')).status, 404);
-      assert.equal((await call(url, 'POST', '/v1/annotate', { body: { embeddings: [tiny.centre(0), tiny.centre(1)], k: 3 } })).status, 200);
+      assert.equal((await call(url, 'POST', '/v1/annotate', { body: { embeddings: [fx.tiny.centre(0), fx.tiny.centre(1)], k: 3 } })).status, 200);
       const r = await call(url, 'GET', '/metrics');
       assert.equal(r.status, 200);
       assert.match(r.headers.get('content-type')!, /text\/plain/);
@@ -186,8 +180,8 @@ describe('HTTP layer over the real service', () => {
       assert.match(r.text, /fractal_atlas_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1\n/);
       assert.match(r.text, /fractal_atlas_search_duration_seconds_count\{level="subtype"\} 1\n/);
       assert.match(r.text, /fractal_atlas_cells_annotated_total 2\n/);
-      const levels = tiny.manifest.levelColumns.join('\\+');
-      assert.match(r.text, new RegExp(`fractal_atlas_index_vectors\\{prefix="1",level="${levels}"\\} ${tiny.cells.length}\\n`));
+      const levels = fx.tiny.manifest.levelColumns.join('\\+');
+      assert.match(r.text, new RegExp(`fractal_atlas_index_vectors\\{prefix="1",level="${levels}"\\} ${fx.tiny.cells.length}\\n`));
       assert.match(r.text, /fractal_atlas_adapter_inference_duration_seconds_count 1\n/);
       assert.match(r.text, /fractal_atlas_process_cpu_user_seconds_total/);
     }));
@@ -196,7 +190,7 @@ describe('HTTP layer over the real service', () => {
     const lines: string[] = [];
     const logger: Logger = { info: (e, f) => lines.push(`${e} ${JSON.stringify(f)}`), error: (e, f) => lines.push(`ERROR ${e} ${JSON.stringify(f)}`) };
     await withServer(async (url) => {
-      assert.equal((await call(url, 'POST', '/v1/annotate', { body: { embeddings: [tiny.centre(3), tiny.centre(4)], k: 1 } })).status, 200);
+      assert.equal((await call(url, 'POST', '/v1/annotate', { body: { embeddings: [fx.tiny.centre(3), fx.tiny.centre(4)], k: 1 } })).status, 200);
       assert.equal((await call(url, 'GET', '/healthz')).status, 200);
     }, { logger });
     const requests = lines.filter((l) => l.startsWith('request '));
@@ -210,7 +204,7 @@ describe('errors raised by the service', () => {
   test('an unexpected error is a logged 500 internal without the stack; an AtlasError keeps its status', async () => {
     const logged: string[] = [];
     const logger: Logger = { info() {}, error: (e, f) => logged.push(`${e} ${String(f?.error)}`) };
-    const boom = wrapService(real, { search: async () => Promise.reject(new Error('secret detail at /srv/x.js:1')) });
+    const boom = wrapService(fx.real, { search: async () => Promise.reject(new Error('secret detail at /srv/x.js:1')) });
     await withServer(async (url) => {
       const r = await call(url, 'POST', '/v1/search', { body: { cell_ids: ['c1'] } });
       assert.equal(r.status, 500);
@@ -219,7 +213,7 @@ describe('errors raised by the service', () => {
       assert.equal(logged.length, 1);
       assert.match(logged[0]!, /internal_error Error: secret detail/);
     }, { logger }, boom);
-    const mismatch = wrapService(real, { search: async () => Promise.reject(new AtlasError('index_mismatch', 'prefix-2 file changed')) });
+    const mismatch = wrapService(fx.real, { search: async () => Promise.reject(new AtlasError('index_mismatch', 'prefix-2 file changed')) });
     await withServer(async (url) => {
       const r = await call(url, 'POST', '/v1/search', { body: { cell_ids: ['c1'] } });
       assert.equal(r.status, 409);
@@ -233,7 +227,7 @@ describe('readiness', () => {
     // The real service is ready once opened; only the flag is stood in for.
     let ready = false;
     let searches = 0;
-    const starting = wrapService(real, { ready: () => ready, search: (q) => (searches++, real.search(q)) });
+    const starting = wrapService(fx.real, { ready: () => ready, search: (q) => (searches++, fx.real.search(q)) });
     await withServer(async (url) => {
       assert.equal((await call(url, 'GET', '/healthz')).status, 200);
       const r = await call(url, 'GET', '/readyz');

@@ -4,16 +4,19 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { openAtlas } from '../../atlas/index.js';
 import { projectPath } from '../../common/index.js';
-import { ensureDemoIndex } from '../../cli/commands/start.js';
+import { describeDemoAtlas, ensureDemoIndex } from '../../cli/commands/start.js';
 import { runCliInProcess as runCli } from '../support/run-cli.js';
 import { makeTempDir, removeOnnxRuntimeDebris } from '../support/temp-dir.js';
 import { createDemoFixture, type DemoFixture } from './demo-fixture.js';
+
+/** A small reference map: the map step is tested in test/index-build/map-pass.test.ts. */
+const SMALL_MAP = { size: 100, epochs: 20 };
 
 /** The installed launcher (`bin` of package.json), which loads dist/cli/run.js. */
 const BIN = projectPath('bin', 'fractal-atlas.js');
@@ -70,19 +73,42 @@ test('serve: prints the URL, serves, and shuts down cleanly on SIGTERM (exit 0)'
 
 test('start: generates, stratifies and builds the demo cache once, then reuses it', async () => {
   const cache = makeTempDir('start');
-  const first = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, threads: 1, log: () => {} });
+  const first = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, threads: 1, log: () => {}, map: SMALL_MAP });
   const manifest = join(first.indexDir, 'manifest.json');
   assert.ok(existsSync(manifest));
   const reader = await openAtlas(first.atlasPath);
   assert.equal(reader.numRows, 1500);
   const before = statSync(manifest).mtimeMs;
-  const second = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, log: () => {} });
+  const second = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, log: () => {}, map: SMALL_MAP });
   assert.equal(second.indexDir, first.indexDir);
   assert.equal(statSync(manifest).mtimeMs, before, 'the cached index is not rebuilt');
   assert.deepEqual(
     readdirSync(cache).sort(),
-    ['demo-atlas.parquet', 'demo-index'],
+    ['demo-atlas.key.json', 'demo-atlas.parquet', 'demo-index'],
     'no temp files left behind',
   );
+  assert.equal(readFileSync(join(cache, 'demo-atlas.key.json'), 'utf8'), await describeDemoAtlas(1500, 5));
+});
+
+test('start: a cached demo atlas from another generator, or without its key, is regenerated with its index', async () => {
+  const cache = makeTempDir('start-stale');
+  await ensureDemoIndex(cache, 'identity', { cells: 1200, seed: 5, threads: 1, log: () => {}, map: SMALL_MAP });
+  const key = join(cache, 'demo-atlas.key.json');
+  const stale = JSON.parse(readFileSync(key, 'utf8')) as { generator: { version: number } };
+  stale.generator.version -= 1;
+  writeFileSync(key, JSON.stringify(stale));
+  const lines: string[] = [];
+  const again = await ensureDemoIndex(cache, 'identity', { cells: 1000, seed: 5, threads: 1, log: (l) => lines.push(l), map: SMALL_MAP });
+  assert.match(lines.join('\n'), /another generator, table or size.*regenerating/);
+  assert.match(lines.join('\n'), /building the indexes/, 'the index of the stale atlas is rebuilt');
+  assert.equal((await openAtlas(again.atlasPath)).numRows, 1000);
+  assert.equal(readFileSync(key, 'utf8'), await describeDemoAtlas(1000, 5));
+  const manifest = JSON.parse(readFileSync(join(again.indexDir, 'manifest.json'), 'utf8')) as { numCells: number };
+  assert.equal(manifest.numCells, 1000);
+
+  writeFileSync(key, '');
+  lines.length = 0;
+  await ensureDemoIndex(cache, 'identity', { cells: 1000, seed: 5, threads: 1, log: (l) => lines.push(l), map: SMALL_MAP });
+  assert.match(lines.join('\n'), /regenerating/, 'a key that does not match (an older cache without one) is stale');
 });
 

@@ -6,18 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
-import { after, before, test } from 'node:test';
-import type { AtlasIndexService } from '../../search/index.js';
+import { test } from 'node:test';
 import { SILENT_LOGGER, startServer, type RunningServer } from '../../server/index.js';
-import { buildTinyIndex, wrapService, type TinyIndex } from './tiny-index.js';
+import { useTinyService, wrapService } from './tiny-index.js';
 
-let tiny: TinyIndex;
-let real: AtlasIndexService;
-before(async () => {
-  tiny = await buildTinyIndex();
-  real = await tiny.open();
-});
-after(() => real?.close());
+const fx = useTinyService();
 
 interface Reply {
   readonly status: number;
@@ -47,10 +40,10 @@ function blockEventLoop(ms: number): void {
 test('a long request, a busy event loop past the keep-alive timeout, then the same connection again: no reset', async () => {
   // Node's Agent keeps a socket only when the advertised timeout is ≥ 2 s; node closes ~1 s after it.
   const keepAliveTimeoutMs = 2000;
-  const server: RunningServer = await startServer(wrapService(real), { port: 0, handleSignals: false, logger: SILENT_LOGGER, keepAliveTimeoutMs });
+  const server: RunningServer = await startServer(wrapService(fx.real), { port: 0, handleSignals: false, logger: SILENT_LOGGER, keepAliveTimeoutMs });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const embeddings = Array.from({ length: 2000 }, (_, i) => tiny.cells[i % tiny.cells.length]!.vector);
+    const embeddings = Array.from({ length: 2000 }, (_, i) => fx.tiny.cells[i % fx.tiny.cells.length]!.vector);
     const first = await send(agent, server.url, 'POST', '/v1/annotate', { embeddings, k: 10 });
     assert.equal(first.status, 200, first.body.slice(0, 200));
     assert.equal(JSON.parse(first.body).cells.length, 2000);
@@ -68,7 +61,7 @@ test('a long request, a busy event loop past the keep-alive timeout, then the sa
 });
 
 test('an idle connection is still closed by the server after its keep-alive timeout', async () => {
-  const server = await startServer(wrapService(real), { port: 0, handleSignals: false, logger: SILENT_LOGGER, keepAliveTimeoutMs: 100 });
+  const server = await startServer(wrapService(fx.real), { port: 0, handleSignals: false, logger: SILENT_LOGGER, keepAliveTimeoutMs: 100 });
   try {
     const { Socket } = await import('node:net');
     const socket = new Socket();
@@ -85,7 +78,7 @@ test('an idle connection is still closed by the server after its keep-alive time
 });
 
 test('by default the server keeps idle connections longer than clients do (Keep-Alive: timeout=65)', async () => {
-  const server = await startServer(wrapService(real), { port: 0, handleSignals: false, logger: SILENT_LOGGER });
+  const server = await startServer(wrapService(fx.real), { port: 0, handleSignals: false, logger: SILENT_LOGGER });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const r = await send(agent, server.url, 'GET', '/healthz');

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { AnnotateQuery, AtlasIndexService } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type StartServerOptions } from '../../server/index.js';
 import { call, errorOf } from './http-client.js';
-import { buildTinyIndex, wrapService, type TinyIndex } from './tiny-index.js';
+import { useTinyService, wrapService } from './tiny-index.js';
 
-let tiny: TinyIndex;
-let real: AtlasIndexService;
-before(async () => {
-  tiny = await buildTinyIndex();
-  real = await tiny.open();
-});
-after(() => real?.close());
+const fx = useTinyService();
 
 function serve(service: AtlasIndexService, options: StartServerOptions = {}) {
   return startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER, ...options });
@@ -20,12 +14,12 @@ function serve(service: AtlasIndexService, options: StartServerOptions = {}) {
 /** The real service, with close() recorded (the shared one stays open). */
 function closable(overrides: Partial<AtlasIndexService> = {}) {
   const state = { closed: false };
-  const service = wrapService(real, { close: async () => void (state.closed = true), ...overrides });
+  const service = wrapService(fx.real, { close: async () => void (state.closed = true), ...overrides });
   return { service, state };
 }
 
 test('bearer auth guards /v1 only, with 401 JSON errors', async () => {
-  const s = await serve(wrapService(real), { apiKey: 's3cret' });
+  const s = await serve(wrapService(fx.real), { apiKey: 's3cret' });
   try {
     const none = await call(s.url, 'GET', '/v1/info');
     assert.equal(none.status, 401);
@@ -46,14 +40,14 @@ test('bearer auth guards /v1 only, with 401 JSON errors', async () => {
 });
 
 test('CORS is off by default and answers for the configured origin only', async () => {
-  const plain = await serve(wrapService(real));
+  const plain = await serve(wrapService(fx.real));
   try {
     const r = await call(plain.url, 'GET', '/healthz', { headers: { origin: 'https://app.example' } });
     assert.equal(r.headers.get('access-control-allow-origin'), null);
   } finally {
     await plain.close();
   }
-  const s = await serve(wrapService(real), { corsOrigin: 'https://app.example', apiKey: 'k' });
+  const s = await serve(wrapService(fx.real), { corsOrigin: 'https://app.example', apiKey: 'k' });
   try {
     const ok = await call(s.url, 'GET', '/healthz', { headers: { origin: 'https://app.example' } });
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example');
@@ -82,11 +76,11 @@ test('graceful shutdown finishes in-flight requests, refuses new ones, then clos
     annotate: async (q: AnnotateQuery) => {
       arrived();
       await held;
-      return real.annotate(q);
+      return fx.real.annotate(q);
     },
   });
   const s = await serve(service);
-  const inflight = call(s.url, 'POST', '/v1/annotate', { body: { embeddings: [tiny.centre(3)], k: 1 } });
+  const inflight = call(s.url, 'POST', '/v1/annotate', { body: { embeddings: [fx.tiny.centre(3)], k: 1 } });
   await reached;
   const closing = s.close();
   await new Promise((r) => setImmediate(r));

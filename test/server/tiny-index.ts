@@ -5,6 +5,7 @@
  * adds what the real service cannot do on demand (not ready, failing, slow, recording what it was asked).
  */
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { createAtlasWriter } from '../../atlas/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
@@ -42,6 +43,26 @@ export interface TinyIndex {
 
 function centre(s: number): number[] {
   return Array.from({ length: TINY_DIM }, (_, d) => (d === s ? 1 : 0));
+}
+
+/** The tiny index and the real service opened on it, filled in by the calling file's `before` hook. */
+export interface TinyServiceFixture {
+  readonly tiny: TinyIndex;
+  readonly real: AtlasIndexService;
+}
+
+/**
+ * Registers, for the calling test file, hooks that build the tiny index and open its real service before the
+ * file's tests and close the service after them. Read `tiny` and `real` inside tests (they are set by then).
+ */
+export function useTinyService(): TinyServiceFixture {
+  const fx = {} as { tiny: TinyIndex; real: AtlasIndexService };
+  before(async () => {
+    fx.tiny = await buildTinyIndex();
+    fx.real = await fx.tiny.open();
+  });
+  after(() => fx.real?.close());
+  return fx;
 }
 
 /** Builds the tiny index in a temp folder removed after the test file. */
