@@ -36,3 +36,5 @@ export { stratifyAtlas } from './stratify.js';
 export type { StratifyOptions, StratifyResult } from './stratify.js';
 export { createRng, inversePermutation, roundRobinOrder } from './stratify-order.js';
 export { exitCleanlyOnSignals } from './temp-files.js';
+export { importAtlas, importFormatOf, MAX_X_WIDTH, normalizeTermId, parseNpyHeader, splitFields } from './import/index.js';
+export type { ImportFormat, ImportOptions, ImportResult, LabelSpec } from './import/index.js';

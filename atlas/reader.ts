@@ -27,6 +27,8 @@ export interface AtlasReader {
   readonly numRowGroups: number;
   readonly hasCellIds: boolean;
   readonly hasClIds: boolean;
+  /** String columns besides the atlas's own (e.g. donor_id carried over by `import`). */
+  readonly extraColumns: readonly string[];
   /** Rows in each row group, in file order. */
   readonly rowGroupSizes: readonly number[];
   /** Global row number of each row group's first row. */
@@ -35,6 +37,8 @@ export interface AtlasReader {
   readRowGroup(i: number): Promise<AtlasBatch>;
   /** Reads only the level columns of row group `i`. */
   readRowGroupLevels(i: number): Promise<AtlasLevelBatch>;
+  /** Reads the named extra string columns of row group `i` (names from {@link AtlasReader.extraColumns}). */
+  readRowGroupExtra(i: number, names: readonly string[]): Promise<Record<string, EncodedColumn>>;
   /** Every row group in order. */
   batches(): AsyncIterable<AtlasBatch>;
 }
@@ -139,6 +143,7 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
     numRowGroups,
     hasCellIds: layout.hasCellIds,
     hasClIds: layout.hasClIds,
+    extraColumns: layout.extraColumns,
     rowGroupSizes,
     rowGroupOffsets,
     readRowGroup,
@@ -146,6 +151,13 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
       const table = await readTable(i, [...LEVEL_COLUMNS]);
       const n = rowGroupSizes[i]!;
       return { rowOffset: rowGroupOffsets[i]!, numRows: n, levels: decodeLevels(table, n) };
+    },
+    async readRowGroupExtra(i, names) {
+      const unknown = names.filter((n) => !layout.extraColumns.includes(n));
+      if (unknown.length > 0) throw new AtlasError('invalid_argument', `${path} has no extra column ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
+      const table = await readTable(i, [...names]);
+      const n = rowGroupSizes[i]!;
+      return Object.fromEntries(names.map((name) => [name, decodeStrings(chunksOf(table, name), n, '')]));
     },
     async *batches() {
       for (let i = 0; i < numRowGroups; i++) yield await readRowGroup(i);

@@ -17,6 +17,8 @@ export interface AtlasLayout {
   readonly dim: number;
   readonly hasCellIds: boolean;
   readonly hasClIds: boolean;
+  /** String columns besides the atlas's own (carried over from the source), in file order. */
+  readonly extraColumns: readonly string[];
 }
 
 /**
@@ -28,12 +30,26 @@ export function dictionaryType(id: number): Dictionary<Utf8, Int32> {
   return new Dictionary(new Utf8(), new Int32(), id);
 }
 
-/** The arrow schema written for an atlas of dimension `dim`; `cl_id` only when `withClIds`. */
-export function atlasSchema(dim: number, withClIds: boolean): Schema {
+/** Names an extra column may not take: the atlas's own columns. */
+export function reservedColumnNames(): readonly string[] {
+  return [EMBEDDING_COLUMN, ...LEVEL_COLUMNS, CELL_ID_COLUMN, CL_ID_COLUMN];
+}
+
+/** Dictionary id of extra column `k` (after the levels and `cl_id`). */
+export function extraDictionaryId(k: number): number {
+  return LEVEL_COLUMNS.length + 1 + k;
+}
+
+/**
+ * The arrow schema written for an atlas of dimension `dim`; `cl_id` only when `withClIds`; then the extra
+ * string columns (e.g. donor, tissue carried over by `import`), which readers that do not ask for them skip.
+ */
+export function atlasSchema(dim: number, withClIds: boolean, extraColumns: readonly string[] = []): Schema {
   const fields: Field[] = [new Field(EMBEDDING_COLUMN, embeddingType(dim), false)];
   LEVEL_COLUMNS.forEach((col, k) => fields.push(new Field(col, dictionaryType(k), false)));
   fields.push(new Field(CELL_ID_COLUMN, new Utf8(), false));
   if (withClIds) fields.push(new Field(CL_ID_COLUMN, dictionaryType(LEVEL_COLUMNS.length), true));
+  extraColumns.forEach((name, k) => fields.push(new Field(name, dictionaryType(extraDictionaryId(k)), false)));
   return new Schema(fields);
 }
 
@@ -62,5 +78,7 @@ export function validateAtlasSchema(schema: Schema, path: string): AtlasLayout {
   if (problems.length > 0) {
     throw new AtlasError('invalid_atlas', `${path} is not an atlas file: ${problems.join('; ')}`, { problems });
   }
-  return { dim, hasCellIds: byName.has(CELL_ID_COLUMN), hasClIds: byName.has(CL_ID_COLUMN) };
+  const reserved = new Set(reservedColumnNames());
+  const extraColumns = schema.fields.filter((f) => !reserved.has(f.name) && isStringLike(f.type)).map((f) => f.name);
+  return { dim, hasCellIds: byName.has(CELL_ID_COLUMN), hasClIds: byName.has(CL_ID_COLUMN), extraColumns };
 }

@@ -30,4 +30,6 @@ export interface AtlasBatch {
 export type AtlasBatchInput = Omit<AtlasBatch, 'rowOffset' | 'cellIds' | 'clIds'> & {
   readonly cellIds?: readonly string[];
   readonly clIds?: EncodedColumn | null;
+  /** Values of the writer's `extraColumns`, one entry per name (required when the writer has any). */
+  readonly extra?: Readonly<Record<string, EncodedColumn>>;
 };

@@ -13,7 +13,7 @@ import * as parquet from 'parquet-wasm';
 import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS } from '../ontology/index.js';
 import { MISSING_CL_ID, encodeDictionary, encodeEmbeddings, encodeUtf8 } from './arrow-columns.js';
-import { CL_ID_COLUMN, atlasSchema, dictionaryType } from './schema.js';
+import { CL_ID_COLUMN, atlasSchema, dictionaryType, extraDictionaryId, reservedColumnNames } from './schema.js';
 import { trackTemp, untrackTemp } from './temp-files.js';
 import type { AtlasBatchInput, EncodedColumn } from './types.js';
 
@@ -25,6 +25,8 @@ export interface AtlasWriterOptions {
   readonly rowGroupSize?: number;
   /** Parquet compression codec (default zstd). */
   readonly compression?: 'zstd' | 'snappy';
+  /** Extra string columns every batch carries in `extra` (e.g. donor_id, tissue); none by default. */
+  readonly extraColumns?: readonly string[];
 }
 
 /** A streamed atlas writer. Call {@link AtlasWriter.close} to publish the file or {@link AtlasWriter.abort}. */
@@ -51,7 +53,7 @@ function checkColumn(name: string, col: EncodedColumn, n: number): void {
 }
 
 /** Checks a batch against the writer's dimension before anything reaches the native encoder. */
-function validateBatch(batch: AtlasBatchInput, dim: number): void {
+function validateBatch(batch: AtlasBatchInput, dim: number, extraColumns: readonly string[]): void {
   const n = batch.numRows;
   if (!Number.isInteger(n) || n < 0) throw new AtlasError('invalid_argument', `numRows must be a non-negative integer, got ${n}`);
   if (batch.dim !== dim) throw new AtlasError('wrong_dimension', `batch has dim ${batch.dim}, the atlas has ${dim}`);
@@ -69,6 +71,22 @@ function validateBatch(batch: AtlasBatchInput, dim: number): void {
   }
   if (batch.cellIds && batch.cellIds.length !== n) throw new AtlasError('invalid_argument', `cellIds has ${batch.cellIds.length} entries for ${n} rows`);
   if (batch.clIds) checkColumn('cl_id', batch.clIds, n);
+  for (const name of extraColumns) {
+    const col = batch.extra?.[name];
+    if (!col) throw new AtlasError('invalid_argument', `batch lacks extra column ${name}`);
+    checkColumn(name, col, n);
+  }
+}
+
+function checkExtraColumns(names: readonly string[]): void {
+  const reserved = new Set(reservedColumnNames());
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name.length === 0 || reserved.has(name) || seen.has(name)) {
+      throw new AtlasError('invalid_argument', `extra column name ${JSON.stringify(name)} is empty, repeated or one of the atlas's own (${[...reserved].join(', ')})`);
+    }
+    seen.add(name);
+  }
 }
 
 async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
@@ -90,6 +108,8 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
   if (!Number.isInteger(dim) || dim <= 0) throw new AtlasError('invalid_argument', `dim must be a positive integer, got ${dim}`);
   if (!Number.isInteger(rowGroupSize) || rowGroupSize <= 0) throw new AtlasError('invalid_argument', `rowGroupSize must be a positive integer, got ${rowGroupSize}`);
   const compression = options.compression ?? 'zstd';
+  const extraColumns = [...(options.extraColumns ?? [])];
+  checkExtraColumns(extraColumns);
   if (compression !== 'zstd' && compression !== 'snappy') throw new AtlasError('invalid_argument', `compression must be zstd or snappy, got ${String(compression)}`);
 
   const tmpPath = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -145,7 +165,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
       // write time for nothing.
       .setDictionaryEnabled(false)
       .setCreatedBy('fractal-atlas');
-    for (const col of [...LEVEL_COLUMNS, CL_ID_COLUMN]) builder = builder.setColumnDictionaryEnabled(col, true);
+    for (const col of [...LEVEL_COLUMNS, CL_ID_COLUMN, ...extraColumns]) builder = builder.setColumnDictionaryEnabled(col, true);
     const props = builder.build();
     const bytes = await parquet.transformParquetStream(source, props);
     pipeline = bytes
@@ -173,7 +193,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
     async write(batch) {
       if (state !== 'open') throw new AtlasError('invalid_argument', 'atlas writer is already closed');
       if (failure !== null) fail(failure);
-      validateBatch(batch, dim);
+      validateBatch(batch, dim, extraColumns);
       const n = batch.numRows;
       if (n === 0) return;
       const hasCl = batch.clIds != null;
@@ -181,7 +201,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
       else if (withClIds !== hasCl) {
         throw new AtlasError('invalid_argument', `every batch must ${withClIds ? 'have' : 'lack'} clIds, like the first one`);
       }
-      const schema = atlasSchema(dim, withClIds);
+      const schema = atlasSchema(dim, withClIds, extraColumns);
       const cellIds = batch.cellIds ?? Array.from({ length: n }, (_, i) => String(rows + i));
       const children = [
         encodeEmbeddings(batch.embeddings, n, dim),
@@ -189,6 +209,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
         encodeUtf8(cellIds),
       ];
       if (withClIds) children.push(encodeDictionary(batch.clIds!, dictionaryType(LEVEL_COLUMNS.length), MISSING_CL_ID));
+      extraColumns.forEach((name, k) => children.push(encodeDictionary(batch.extra![name]!, dictionaryType(extraDictionaryId(k)))));
       const record = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
       let wasmBatches: parquet.RecordBatch[];
       try {
@@ -222,7 +243,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
       try {
         if (pipeline === null) {
           // No rows: a valid empty atlas (schema only), written in one go.
-          const empty = parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(new Table(atlasSchema(dim, false)), 'stream')));
+          const empty = parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(new Table(atlasSchema(dim, false, extraColumns)), 'stream')));
           await writeFile(fh, empty);
         } else {
           sourceEnded = true;

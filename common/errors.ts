@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'unmapped_labels'
   | 'invalid_atlas'
   | 'invalid_hnswlib'
+  | 'invalid_input'
   | 'invalid_model'
   | 'index_mismatch'
   | 'training_failed'
@@ -63,6 +64,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
   unmapped_labels: { status: 422, message: 'labels could not be mapped to the Cell Ontology' },
   invalid_atlas: { status: 422, message: 'not a valid atlas file' },
   invalid_hnswlib: { status: 422, message: 'not a valid hnswlib index file' },
+  invalid_input: { status: 422, message: 'input file cannot be imported' },
   invalid_model: { status: 422, message: 'not a valid fractal adapter model' },
   index_mismatch: { status: 409, message: 'index does not match its manifest or adapter' },
   training_failed: { status: 500, message: 'training failed' },

@@ -4,6 +4,7 @@ import { exportTrainingSetCommand } from './export-training-set.js';
 import { trainCommand } from './train.js';
 import { demoAtlasCommand } from './demo-atlas.js';
 import { hierarchyCommand } from './hierarchy.js';
+import { importCommand } from './import.js';
 import { ingestCommand } from './ingest.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
@@ -11,4 +12,4 @@ import { stratifyCommand } from './stratify.js';
 import { buildCommand } from './build.js';
 
 /** Every sub-command, in the order `fractal-atlas help` lists them. Add new commands here. */
-export const COMMANDS: readonly Command[] = [hierarchyCommand, ingestCommand, stratifyCommand, demoAtlasCommand, exportTrainingSetCommand, trainCommand, evalCommand, buildCommand, serveCommand, startCommand];
+export const COMMANDS: readonly Command[] = [hierarchyCommand, importCommand, ingestCommand, stratifyCommand, demoAtlasCommand, exportTrainingSetCommand, trainCommand, evalCommand, buildCommand, serveCommand, startCommand];

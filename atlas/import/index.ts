@@ -1,0 +1,103 @@
+/**
+ * Import a labelled embedding file into an atlas: AnnData `.h5ad` (obsm or X), NumPy `.npy` plus a labels
+ * table, or a CSV/TSV. Opens the source by its extension, resolves labels through the Cell Ontology, streams.
+ */
+import { extname } from 'node:path';
+import { AtlasError } from '../../common/index.js';
+import { loadOntology, resolveHierarchy, type HierarchyRow, type OntologyGraph } from '../../ontology/index.js';
+import { openDelimitedSource, readTableObs } from './delimited-source.js';
+import { openH5adSource, type H5adMatrix } from './h5ad-source.js';
+import { normalizeTermId } from './labels.js';
+import { openNpyMatrix } from './npy-source.js';
+import { importToAtlas, type ImportPipelineOptions, type ImportResult, type LabelSpec } from './run-import.js';
+import type { ImportSource } from './types.js';
+
+export { MAX_X_WIDTH } from './h5ad-source.js';
+export { parseNpyHeader } from './npy-source.js';
+export { normalizeTermId } from './labels.js';
+export { splitFields } from './delimited-source.js';
+export type { ImportResult, LabelSpec } from './run-import.js';
+
+/** Input formats, chosen by extension. */
+export type ImportFormat = 'h5ad' | 'npy' | 'table';
+
+/** Options of {@link importAtlas}. */
+export interface ImportOptions extends Omit<ImportPipelineOptions, 'resolve'> {
+  readonly input: string;
+  /** `.h5ad`: which matrix (obsm key or X). */
+  readonly matrix?: H5adMatrix;
+  /** `.npy`: the table (TSV/CSV with a header) holding labels, ids and extra columns, one row per matrix row. */
+  readonly labelsFile?: string;
+  /** Cell Ontology OBO path or URL. */
+  readonly obo: string;
+  readonly cacheDir?: string;
+  /** Label → Cell Ontology name or id, for labels the ontology does not know by name. */
+  readonly labelMap?: ReadonlyMap<string, string>;
+}
+
+/** The format of an input path, from its extension. */
+export function importFormatOf(path: string): ImportFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.h5ad' || ext === '.h5') return 'h5ad';
+  if (ext === '.npy') return 'npy';
+  if (ext === '.csv' || ext === '.tsv' || ext === '.txt' || ext === '.tab') return 'table';
+  throw new AtlasError('invalid_argument', `cannot tell the format of ${path}: use .h5ad, .npy (with --labels) or .csv/.tsv`);
+}
+
+function labelColumnOf(labels: LabelSpec): string {
+  return 'labelColumn' in labels ? labels.labelColumn : labels.clIdColumn;
+}
+
+async function openSource(options: ImportOptions): Promise<ImportSource> {
+  const format = importFormatOf(options.input);
+  const meta = [labelColumnOf(options.labels), ...(options.idColumn ? [options.idColumn] : []), ...(options.keepColumns ?? [])];
+  if (format === 'h5ad') {
+    if (!options.matrix) throw new AtlasError('invalid_argument', 'an .h5ad import needs --obsm KEY or --X');
+    return openH5adSource(options.input, options.matrix);
+  }
+  if (options.matrix) throw new AtlasError('invalid_argument', '--obsm and --X apply to .h5ad input only');
+  if (format === 'npy') {
+    if (!options.labelsFile) throw new AtlasError('invalid_argument', 'an .npy import needs --labels FILE (a TSV/CSV with a header, one row per matrix row)');
+    const obs = await readTableObs(options.labelsFile, meta);
+    const matrix = await openNpyMatrix(options.input);
+    return { path: options.input, matrix, obs, close: () => matrix.close() };
+  }
+  if (options.labelsFile) throw new AtlasError('invalid_argument', '--labels applies to .npy input only (a CSV/TSV carries its own label column)');
+  const { matrix, obs } = await openDelimitedSource(options.input, meta);
+  return { path: options.input, matrix, obs, close: async () => undefined };
+}
+
+/** Resolves CL ids through the term names (`CL:…`, `CL_…` or the purl IRI). */
+function resolveClIds(graph: OntologyGraph, values: readonly string[]): Map<string, HierarchyRow> {
+  const nameOf = new Map<string, string>();
+  const unknown: string[] = [];
+  for (const v of values) {
+    const id = normalizeTermId(v);
+    if (id !== null && graph.hasNode(id)) nameOf.set(v, graph.getNodeAttribute(id, 'name'));
+    else unknown.push(v);
+  }
+  if (unknown.length > 0) {
+    const listed = unknown.slice(0, 10).map((u) => JSON.stringify(u)).join(', ');
+    throw new AtlasError('unmapped_labels', `${unknown.length} CL id(s) are not (non-obsolete) terms of the ontology: ${listed}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}`, { unmapped: unknown });
+  }
+  const byName = resolveHierarchy(graph, new Set(nameOf.values()));
+  return new Map(values.map((v) => [v, byName.get(nameOf.get(v)!)!]));
+}
+
+/** Imports `options.input` into an atlas at `options.out`. */
+export async function importAtlas(options: ImportOptions): Promise<ImportResult> {
+  const source = await openSource(options);
+  let graph: OntologyGraph | null = null;
+  const resolve = async (values: readonly string[], kind: 'label' | 'cl'): Promise<ReadonlyMap<string, HierarchyRow>> => {
+    graph ??= (await loadOntology(options.obo, { cacheDir: options.cacheDir })).graph;
+    if (kind === 'cl') return resolveClIds(graph, values);
+    const mapped = values.map((v) => options.labelMap?.get(v) ?? v);
+    const rows = resolveHierarchy(graph, new Set(mapped));
+    return new Map(values.map((v, k) => [v, rows.get(mapped[k]!)!]));
+  };
+  try {
+    return await importToAtlas(source, { ...options, resolve });
+  } finally {
+    await source.close();
+  }
+}
