@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'invalid_input'
   | 'invalid_model'
   | 'index_mismatch'
+  | 'insufficient_gene_overlap'
   | 'training_failed'
   | 'internal';
 
@@ -67,6 +68,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
   invalid_input: { status: 422, message: 'input file cannot be imported' },
   invalid_model: { status: 422, message: 'not a valid fractal adapter model' },
   index_mismatch: { status: 409, message: 'index does not match its manifest or adapter' },
+  insufficient_gene_overlap: { status: 422, message: 'too few of the expression model\'s genes in the query' },
   training_failed: { status: 500, message: 'training failed' },
   internal: { status: 500, message: 'internal error' },
 };
