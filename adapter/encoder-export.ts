@@ -3,7 +3,7 @@
  * PyTorch), then the parity check that makes the file trustworthy: onnxruntime-node on seeded counts
  * against PyTorch's embeddings of the same counts along SCimilarity's own path (lognorm, eager encoder).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AtlasError } from '../common/index.js';
@@ -53,8 +53,15 @@ export async function measureEncoderParity(onnx: string, dir: string): Promise<E
   }
 }
 
+/** The files export_encoder.py reads from a SCimilarity model folder. */
+export const SCIMILARITY_MODEL_FILES = ['encoder.ckpt', 'gene_order.tsv', 'layer_sizes.json'] as const;
+
 /** Exports and checks; a file failing parity is deleted and the export fails. */
 export async function exportEncoder(options: ExportEncoderOptions): Promise<ExportEncoderResult> {
+  for (const name of SCIMILARITY_MODEL_FILES) {
+    const ok = await stat(join(options.scimilarityDir, name)).then((s) => s.isFile(), () => false);
+    if (!ok) throw new AtlasError('file_not_found', `${options.scimilarityDir} is not a SCimilarity model folder: ${name} is missing`);
+  }
   const python = pythonPath();
   requireTorch(python);
   const dir = await mkdtemp(join(tmpdir(), 'fractal-atlas-encoder-'));

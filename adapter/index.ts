@@ -25,5 +25,5 @@ export { AlignedCountsBuilder, alignedFromDense, checkAlignedCounts, densifyCoun
 export type { AlignedCounts } from './aligned-counts.js';
 export { createOrtEncoderSession } from './ort-session.js';
 export type { EncoderSessionFactory, EncoderSessionLike } from './ort-session.js';
-export { ENCODER_PARITY_TOLERANCE, exportEncoder, measureEncoderParity } from './encoder-export.js';
+export { ENCODER_PARITY_TOLERANCE, SCIMILARITY_MODEL_FILES, exportEncoder, measureEncoderParity } from './encoder-export.js';
 export type { EncoderParity, ExportEncoderOptions, ExportEncoderResult } from './encoder-export.js';

@@ -17,6 +17,7 @@ import { IDENTITY_ADAPTER, openEmbeddingAdapter, sha256File, INDEX_FILES, Vector
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
+import { describeEncoder } from './encoder-entry.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
@@ -58,6 +59,8 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
   if (atlas.numRows === 0) throw new AtlasError('invalid_atlas', `${options.referencePath} has no rows`);
   const adapterPath = options.adapterPath;
   if (adapterPath !== IDENTITY_ADAPTER && !(await exists(adapterPath))) throw new AtlasError('file_not_found', `adapter not found: ${adapterPath}`);
+  // Before the adapter opens: a wrong encoder fails fast and leaves nothing to close.
+  const encoder = options.encoderPath !== undefined ? await describeEncoder(options.encoderPath, atlas.dim) : null;
   const adapter = hooks.adapter ?? (await openEmbeddingAdapter(adapterPath, { inputDim: atlas.dim, threads: p.threads }));
   await removeStaleTemps(outDir);
   const tmp = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -121,6 +124,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       expansionAdd: p.expansionAdd,
       expansionSearch: p.expansionSearch,
       adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: { ...adapter.metadata } },
+      encoder,
       atlas: { sha256: atlasSha, file: basename(options.referencePath), bytes: (await stat(options.referencePath)).size },
       vocabularies: pass1.vocabularies,
       clIdVocabulary: pass1.clIdVocabulary,

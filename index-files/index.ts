@@ -2,7 +2,7 @@
  * The files of an index folder: the manifest and its checks, the usearch wrapper, and the readers/writers of
  * the label, cell-id and vector files. index-build/ writes them, search/ reads them.
  */
-export { INDEX_FILES, checkAdapterHash, readManifest, verifyFiles } from './manifest.js';
+export { INDEX_FILES, checkAdapterHash, checkEncoderHash, readManifest, verifyFiles } from './manifest.js';
 export { CellIdReader, CellIdWriter, cellIdHashBytes } from './cell-id-store.js';
 export { MAX_VOCABULARY, NO_CL_ID, labelBytes, loadLabelTable, viewLabelTable } from './label-store.js';
 export type { LabelCodes, LabelTable } from './label-store.js';
@@ -13,4 +13,4 @@ export { firstNonFinite, normalizedCentroid, normalizedPrefix } from './vector-m
 export { IDENTITY_ADAPTER, createIdentityAdapter, openEmbeddingAdapter, sha256File } from './adapter-port.js';
 export type { EmbeddingAdapter, OpenAdapterOptions } from './adapter-port.js';
 export { INDEX_FORMAT_VERSION, metricFor } from './types.js';
-export type { DataFileEntry, IndexFileEntry, IndexManifest, IndexMetric, Quantization } from './types.js';
+export type { DataFileEntry, EncoderEntry, IndexFileEntry, IndexManifest, IndexMetric, Quantization } from './types.js';

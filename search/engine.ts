@@ -4,6 +4,8 @@
  * (or one in-process); requests and answers are plain data so they cross thread boundaries cheaply.
  */
 import { join } from 'node:path';
+import { loadEncoder, type AlignedCounts, type ExpressionEncoder } from '../adapter/index.js';
+import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
 import { openEmbeddingAdapter, CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, normalizedCentroid, normalizedPrefix, type EmbeddingAdapter, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
@@ -19,12 +21,16 @@ export interface EngineInit {
   /** labels.bin contents (a SharedArrayBuffer when shared with workers). */
   readonly labelsBuffer: ArrayBufferLike;
   readonly adapterPath: string;
+  /** Expression encoder ONNX (already checked against the manifest), or null: no counts queries. */
+  readonly encoderPath?: string | null;
   readonly threads: number;
 }
 
-/** A validated search: prefix 0 = original index. Queries are embeddings or reference rows. */
+/** A validated search: prefix 0 = original index. Queries are embeddings, counts or reference rows. */
 export interface EngineSearchRequest {
   readonly embeddings?: Float32Array;
+  /** Counts aligned to the encoder's genes: encoded here, then treated as embeddings. */
+  readonly expression?: AlignedCounts;
   readonly rows?: Int32Array;
   readonly n: number;
   readonly prefix: number;
@@ -37,12 +43,16 @@ export interface EngineSearchRequest {
 
 export interface EngineSearchResponse {
   readonly results: SearchQueryResult[];
+  /** Time in the expression encoder (0 without counts). */
+  readonly encoderMs: number;
   readonly adapterMs: number;
   readonly searchMs: number;
 }
 
 export interface EngineAnnotateRequest {
-  readonly embeddings: Float32Array;
+  /** Exactly one of embeddings and expression. */
+  readonly embeddings?: Float32Array;
+  readonly expression?: AlignedCounts;
   readonly n: number;
   readonly k: number;
   readonly weighting: Weighting;
@@ -57,6 +67,7 @@ export interface EngineAnnotateResponse {
   /** Empty when the request asked for `serialize`. */
   readonly cells: CellAnnotation[];
   readonly cellsJson?: string;
+  readonly encoderMs: number;
   readonly adapterMs: number;
   readonly searchMs: number;
   readonly voteMs: number;
@@ -73,6 +84,7 @@ export class SearchEngine {
     private readonly adapter: EmbeddingAdapter,
     private readonly threads: number,
     private readonly ownsAdapter: boolean,
+    private readonly encoder: ExpressionEncoder | null,
   ) {
     this.masks = new MaskCache(labels.levels, m.numCells);
   }
@@ -96,7 +108,14 @@ export class SearchEngine {
       m.numCells,
     );
     const a = adapter ?? (await openEmbeddingAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
-    return new SearchEngine(m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter);
+    let encoder: ExpressionEncoder | null = null;
+    try {
+      if (init.encoderPath) encoder = await loadEncoder(init.encoderPath, { intraOpThreads: threads });
+    } catch (err) {
+      if (!adapter) await a.close();
+      throw err;
+    }
+    return new SearchEngine(m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter, encoder);
   }
 
   /** Reference rows of cell ids (−1 for unknown ids). */
@@ -112,7 +131,16 @@ export class SearchEngine {
     return normalizedPrefix(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
   }
 
-  async search(req: EngineSearchRequest): Promise<EngineSearchResponse> {
+  /** Embeddings of a request: as given, or its counts through the encoder (counts → 128-d, same job). */
+  private async embeddingsOf<R extends { embeddings?: Float32Array; expression?: AlignedCounts }>(req: R): Promise<R> {
+    if (!req.expression) return req;
+    if (!this.encoder) throw new AtlasError('invalid_request', 'this server has no expression encoder (serve --encoder FILE)');
+    return { ...req, embeddings: await this.encoder.encode(req.expression), expression: undefined };
+  }
+
+  async search(request: EngineSearchRequest): Promise<EngineSearchResponse> {
+    const te = performance.now();
+    const req = await this.embeddingsOf(request);
     const t0 = performance.now();
     const full = req.embeddings && req.prefix !== 0 ? await this.adapter.embed(req.embeddings, req.n) : undefined;
     const t1 = performance.now();
@@ -137,7 +165,7 @@ export class SearchEngine {
       }
       results.push(req.summary ? { hits, summary: summarize(hits) } : { hits });
     }
-    return { results, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
+    return { results, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
   }
 
   private hit(row: number, distance: number): SearchHit {
@@ -155,9 +183,11 @@ export class SearchEngine {
     };
   }
 
-  async annotate(req: EngineAnnotateRequest): Promise<EngineAnnotateResponse> {
+  async annotate(request: EngineAnnotateRequest): Promise<EngineAnnotateResponse> {
+    const te = performance.now();
+    const req = await this.embeddingsOf(request);
     const t0 = performance.now();
-    const full = await this.adapter.embed(req.embeddings, req.n);
+    const full = await this.adapter.embed(req.embeddings!, req.n);
     const t1 = performance.now();
     // One search per distinct prefix (an identity adapter serves every level from one search).
     const byPrefix = new Map<number, Neighbours>();
@@ -198,9 +228,9 @@ export class SearchEngine {
     }
     if (req.serialize) {
       const cellsJson = cells.map((c) => JSON.stringify(c)).join(',');
-      return { cells: [], cellsJson, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
+      return { cells: [], cellsJson, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
     }
-    return { cells, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
+    return { cells, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
   }
 
   async close(): Promise<void> {
@@ -209,6 +239,7 @@ export class SearchEngine {
     for (const s of this.spaces.values()) files.add(s.vectors);
     for (const f of files) f.close();
     if (this.ownsAdapter) await this.adapter.close();
+    await this.encoder?.close();
   }
 }
 

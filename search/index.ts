@@ -11,6 +11,7 @@ export type {
   AnnotateTimings,
   AtlasIndexService,
   CellAnnotation,
+  ExpressionModel,
   ConsistentLevel,
   InfoResult,
   LabelSummary,

@@ -7,12 +7,13 @@
 import { join, resolve } from 'node:path';
 import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
-import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, readManifest, verifyFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
+import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, checkEncoderHash, readManifest, verifyFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
+import { createGeneIndex, readEncoderMetadata, sliceCounts, type AlignedCounts } from '../adapter/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
 import { validateAnnotate, validateSearch } from './validate.js';
 import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
-import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult } from './types.js';
+import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, ExpressionModel, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult } from './types.js';
 
 /** Cells per annotate job: small enough that the main thread stays responsive between chunks. */
 export const ANNOTATE_CHUNK = 128;
@@ -44,8 +45,9 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
   await verifyFiles(abs, manifest);
   const adapterPath = options.adapterPath === IDENTITY_ADAPTER ? IDENTITY_ADAPTER : resolve(options.adapterPath);
   checkAdapterHash(abs, manifest, await sha256File(adapterPath), options.adapterPath);
+  const expression = options.encoderPath !== undefined ? await openExpressionModel(abs, manifest, resolve(options.encoderPath)) : null;
   const labels = await loadLabelTable(join(abs, INDEX_FILES.labels), manifest.numCells);
-  const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, threads };
+  const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, encoderPath: expression?.file ?? null, threads };
   let runner: Runner;
   if (workers === 0) {
     const engine = await SearchEngine.open(init, hooks.adapter);
@@ -59,7 +61,22 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
     const pool = await WorkerPool.start(init, workers);
     runner = { parallelism: workers, alive: () => pool.size > 0, run: (job) => pool.run(job), close: () => pool.close() };
   }
-  return new IndexService(manifest, runner, workers, threads);
+  return new IndexService(manifest, runner, workers, threads, expression);
+}
+
+/** Checks the encoder against the manifest and reads its gene order (the workers open the sessions). */
+async function openExpressionModel(dir: string, manifest: IndexManifest, path: string): Promise<ExpressionModel> {
+  checkEncoderHash(dir, manifest, await sha256File(path), path);
+  const meta = await readEncoderMetadata(path);
+  return { genes: createGeneIndex(meta.genes), numGenes: meta.numGenes, latentDim: meta.latentDim, file: path };
+}
+
+/** Rows [s, e) of a request's per-cell inputs, whichever it has. */
+function sliceInputs(q: { embeddings?: Float32Array; expression?: AlignedCounts }, s: number, e: number, dim: number) {
+  return {
+    embeddings: q.embeddings ? q.embeddings.slice(s * dim, e * dim) : undefined,
+    expression: q.expression ? sliceCounts(q.expression, s, e) : undefined,
+  };
 }
 
 function chunks(n: number, size: number): [number, number][] {
@@ -71,7 +88,13 @@ function chunks(n: number, size: number): [number, number][] {
 class IndexService implements AtlasIndexService {
   private open = true;
 
-  constructor(readonly manifest: IndexManifest, private readonly runner: Runner, private readonly workers: number, private readonly threads: number) {}
+  constructor(
+    readonly manifest: IndexManifest,
+    private readonly runner: Runner,
+    private readonly workers: number,
+    private readonly threads: number,
+    readonly expression: ExpressionModel | null,
+  ) {}
 
   ready(): boolean {
     return this.open && this.runner.alive();
@@ -100,6 +123,7 @@ class IndexService implements AtlasIndexService {
       label_counts: labelCounts,
       out_of_reference_distance: m.outOfReferenceDistance,
       adapter: m.adapter,
+      encoder: m.encoder ? { ...m.encoder, loaded: this.expression !== null } : null,
       build: {
         created_at: m.createdAt,
         build_seconds: m.buildSeconds,
@@ -118,7 +142,7 @@ class IndexService implements AtlasIndexService {
   async search(query: SearchQuery): Promise<SearchResult> {
     this.check();
     const t0 = performance.now();
-    const v = validateSearch(query, this.manifest);
+    const v = validateSearch(query, this.manifest, this.expression?.numGenes ?? null);
     let rows: Int32Array | undefined;
     if (v.cellIds) {
       rows = await this.runner.run({ op: 'lookup', ids: v.cellIds });
@@ -135,17 +159,19 @@ class IndexService implements AtlasIndexService {
         const request: EngineSearchRequest = {
           ...base,
           n: e - s,
-          embeddings: base.embeddings ? base.embeddings.slice(s * this.manifest.inputDim, e * this.manifest.inputDim) : undefined,
+          ...sliceInputs(base, s, e, this.manifest.inputDim),
           rows: rows ? rows.slice(s, e) : undefined,
         };
         return this.runner.run({ op: 'search', request });
       }),
     );
     const results: SearchQueryResult[] = [];
+    let encoderMs = 0;
     let adapterMs = 0;
     let searchMs = 0;
     for (const a of answers) {
       results.push(...a.results);
+      encoderMs += a.encoderMs;
       adapterMs += a.adapterMs;
       searchMs += a.searchMs;
     }
@@ -155,24 +181,26 @@ class IndexService implements AtlasIndexService {
       dims: v.target.dims,
       k: base.k,
       results,
-      timings: { adapterMs, searchMs, totalMs: performance.now() - t0 },
+      timings: { encoderMs, adapterMs, searchMs, totalMs: performance.now() - t0 },
     };
   }
 
   private async annotateChunks(query: AnnotateQuery, serialize: boolean) {
     this.check();
     const t0 = performance.now();
-    const base = validateAnnotate(query, this.manifest);
+    const base = validateAnnotate(query, this.manifest, this.expression?.numGenes ?? null);
     const D = this.manifest.inputDim;
     const answers = await Promise.all(
       chunks(base.n, ANNOTATE_CHUNK).map(([s, e]) =>
-        this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, embeddings: base.embeddings.slice(s * D, e * D) } }),
+        this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, ...sliceInputs(base, s, e, D) } }),
       ),
     );
+    let encoderMs = 0;
     let adapterMs = 0;
     let searchMs = 0;
     let voteMs = 0;
     for (const a of answers) {
+      encoderMs += a.encoderMs;
       adapterMs += a.adapterMs;
       searchMs += a.searchMs;
       voteMs += a.voteMs;
@@ -184,7 +212,7 @@ class IndexService implements AtlasIndexService {
       minConfidence: base.minConfidence,
       outOfReferenceDistance: base.outOfReferenceDistance,
     };
-    return { head, answers, n: base.n, timings: { adapterMs, searchMs, voteMs, totalMs: performance.now() - t0 } };
+    return { head, answers, n: base.n, timings: { encoderMs, adapterMs, searchMs, voteMs, totalMs: performance.now() - t0 } };
   }
 
   async annotate(query: AnnotateQuery): Promise<AnnotateResult> {

@@ -6,6 +6,7 @@ import { compileFilter } from './label-filter.js';
 import { resolveLevel } from './level-names.js';
 import { INDEX_MAX_K, type AnnotateQuery, type SearchQuery } from './types.js';
 import { firstNonFinite, type IndexManifest } from '../index-files/index.js';
+import { checkAlignedCounts, type AlignedCounts } from '../adapter/index.js';
 
 /** Throws k_out_of_range unless k is an integer in 1..INDEX_MAX_K. */
 export function checkK(k: unknown): number {
@@ -30,6 +31,17 @@ export function checkEmbeddings(embeddings: unknown, n: number, inputDim: number
   const bad = firstNonFinite(embeddings);
   if (bad >= 0) throw new AtlasError('non_finite', `embedding ${Math.floor(bad / inputDim)} has a NaN or Infinity at dimension ${bad % inputDim}`);
   return embeddings;
+}
+
+/**
+ * Checks expression counts of n cells against the encoder the service loaded (`numGenes`, null when none).
+ * The index's reference space is the encoder's latent space: the service checked the manifest at open.
+ */
+export function checkExpression(expression: AlignedCounts, n: number, numGenes: number | null): AlignedCounts {
+  if (numGenes === null) throw new AtlasError('invalid_request', 'this index is served without an expression encoder; give embeddings, or serve with --encoder FILE');
+  checkAlignedCounts(expression, numGenes);
+  if (expression.n !== n) throw new AtlasError('invalid_request', `n is ${n} but the expression counts hold ${expression.n} cells`);
+  return expression;
 }
 
 /** Where a search goes: prefix 0 is the original index. */
@@ -74,14 +86,15 @@ export interface ValidatedSearch {
   readonly request: Omit<EngineSearchRequest, 'rows'>;
 }
 
-export function validateSearch(q: SearchQuery, m: IndexManifest): ValidatedSearch {
+export function validateSearch(q: SearchQuery, m: IndexManifest, encoderGenes: number | null = null): ValidatedSearch {
   if (!q || typeof q !== 'object') throw new AtlasError('invalid_request', 'search query must be an object');
   const k = checkK(q.k);
   const n = checkCount(q.n);
   const target = resolveTarget(q, m);
-  if ((q.embeddings === undefined) === (q.cellIds === undefined)) throw new AtlasError('invalid_request', 'give either embeddings or cell ids');
+  if ([q.embeddings, q.cellIds, q.expression].filter((v) => v !== undefined).length !== 1) throw new AtlasError('invalid_request', 'give exactly one of embeddings, expression and cell ids');
   let embeddings: Float32Array | undefined;
   if (q.embeddings !== undefined) embeddings = checkEmbeddings(q.embeddings, n, m.inputDim);
+  const expression = q.expression !== undefined ? checkExpression(q.expression, n, encoderGenes) : undefined;
   if (q.cellIds !== undefined) {
     if (!Array.isArray(q.cellIds) || q.cellIds.length !== n || q.cellIds.some((id) => typeof id !== 'string')) {
       throw new AtlasError('invalid_request', `cell ids must be an array of ${n} strings`);
@@ -96,6 +109,7 @@ export function validateSearch(q: SearchQuery, m: IndexManifest): ValidatedSearc
     cellIds: q.cellIds,
     request: {
       embeddings,
+      expression,
       n,
       prefix: target.prefix,
       k,
@@ -107,11 +121,13 @@ export function validateSearch(q: SearchQuery, m: IndexManifest): ValidatedSearc
   };
 }
 
-export function validateAnnotate(q: AnnotateQuery, m: IndexManifest): EngineAnnotateRequest {
+export function validateAnnotate(q: AnnotateQuery, m: IndexManifest, encoderGenes: number | null = null): EngineAnnotateRequest {
   if (!q || typeof q !== 'object') throw new AtlasError('invalid_request', 'annotate query must be an object');
   const k = checkK(q.k);
   const n = checkCount(q.n);
-  const embeddings = checkEmbeddings(q.embeddings, n, m.inputDim);
+  if ((q.embeddings === undefined) === (q.expression === undefined)) throw new AtlasError('invalid_request', 'give exactly one of embeddings and expression');
+  const embeddings = q.embeddings !== undefined ? checkEmbeddings(q.embeddings, n, m.inputDim) : undefined;
+  const expression = q.expression !== undefined ? checkExpression(q.expression, n, encoderGenes) : undefined;
   if (q.weighting !== 'uniform' && q.weighting !== 'distance') throw new AtlasError('invalid_request', `weighting must be "uniform" or "distance", got ${JSON.stringify(q.weighting)}`);
   const minConfidence = q.minConfidence ?? 0;
   if (typeof minConfidence !== 'number' || !Number.isFinite(minConfidence) || minConfidence < 0 || minConfidence > 1) {
@@ -119,5 +135,5 @@ export function validateAnnotate(q: AnnotateQuery, m: IndexManifest): EngineAnno
   }
   const oor = q.outOfReferenceDistance ?? m.outOfReferenceDistance;
   if (typeof oor !== 'number' || !Number.isFinite(oor) || oor < 0) throw new AtlasError('invalid_request', `out-of-reference distance must be a finite number ≥ 0, got ${JSON.stringify(oor)}`);
-  return { embeddings, n, k, weighting: q.weighting, minConfidence, filter: compileFilter(q.filter, m.vocabularies), outOfReferenceDistance: oor };
+  return { embeddings, expression, n, k, weighting: q.weighting, minConfidence, filter: compileFilter(q.filter, m.vocabularies), outOfReferenceDistance: oor };
 }

@@ -14,6 +14,18 @@ import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
 import { createRequestValidator } from './validate.js';
+import { DEFAULT_MIN_GENE_OVERLAP } from '../adapter/index.js';
+import type { ExpressionLimits } from './expression-request.js';
+
+/** What expression queries need from the service, checked once: an overlap the encoder can meet at all. */
+function expressionLimits(service: AtlasIndexService, minGeneOverlap: number): ExpressionLimits {
+  const model = service.expression ?? null;
+  if (!Number.isSafeInteger(minGeneOverlap) || minGeneOverlap < 1) throw new AtlasError('invalid_argument', `min gene overlap must be a positive integer, got ${minGeneOverlap}`);
+  if (model && minGeneOverlap > model.numGenes) {
+    throw new AtlasError('invalid_argument', `min gene overlap ${minGeneOverlap} exceeds the encoder's ${model.numGenes} genes: no query could pass; lower --min-gene-overlap`);
+  }
+  return { model, minGeneOverlap, builtWith: service.manifest.encoder?.file ?? null };
+}
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -27,6 +39,8 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** Metric set; a fresh one (with process defaults) by default. */
   readonly metrics?: ServerMetrics;
+  /** Fewest encoder genes an expression query must have (default 10,000 like SCimilarity). */
+  readonly minGeneOverlap?: number;
 }
 
 /** Route patterns and their methods: the only values the `route` metric label takes (plus "unmatched"). */
@@ -67,7 +81,8 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   const logger = options.logger ?? createStreamLogger();
   const metrics = options.metrics ?? createServerMetrics();
   const manifest = service.manifest;
-  const validator = createRequestValidator(manifest, limits);
+  const expression = expressionLimits(service, options.minGeneOverlap ?? DEFAULT_MIN_GENE_OVERLAP);
+  const validator = createRequestValidator(manifest, limits, expression);
   const openapi = createOpenApiDocument(manifest, limits);
   for (const p of manifest.prefixes) metrics.indexVectors.set({ prefix: String(p.prefix), level: levelOfPrefix(p.prefix) }, p.vectors);
   if (manifest.original) metrics.indexVectors.set({ prefix: '0', level: 'original' }, manifest.original.vectors);
@@ -145,8 +160,8 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
       const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
       metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
       metrics.cellsSearched.inc({ level }, query.n);
-      if (query.embeddings) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
-      return result;
+      if (query.embeddings || query.expression) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
+      return query.geneReport ? { ...result, gene_match: query.geneReport } : result;
     }),
   );
 
@@ -163,11 +178,12 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
       if (service.annotateJson) {
         const result = await service.annotateJson(query);
         timings = result.timings;
-        res.type('application/json').send(result.json);
+        const json = query.geneReport ? `${result.json.slice(0, -1)},"gene_match":${JSON.stringify(query.geneReport)}}` : result.json;
+        res.type('application/json').send(json);
       } else {
         const result = await service.annotate(query);
         timings = result.timings;
-        res.json(result);
+        res.json(query.geneReport ? { ...result, gene_match: query.geneReport } : result);
       }
       metrics.cellsAnnotated.inc(query.n);
       metrics.adapterDuration.observe(timings.adapterMs / 1000);

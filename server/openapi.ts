@@ -5,6 +5,7 @@
 import type { IndexManifest } from '../index-files/index.js';
 import { LEVEL_COLUMNS, shortLevelName } from '../ontology/index.js';
 import { DEFAULT_ANNOTATE_K, DEFAULT_SEARCH_K, type ServerLimits } from './limits.js';
+import { expressionSchema } from './expression-request.js';
 
 type Json = Record<string, unknown>;
 
@@ -66,6 +67,7 @@ export function createOpenApiDocument(manifest: IndexManifest, limits: ServerLim
             },
           },
         },
+        Expression: expressionSchema(limits.maxCells),
         Filter: {
           type: 'object',
           additionalProperties: false,
@@ -75,9 +77,10 @@ export function createOpenApiDocument(manifest: IndexManifest, limits: ServerLim
         SearchRequest: {
           type: 'object',
           additionalProperties: false,
-          description: 'Exactly one of embeddings and cell_ids; at most one of level, prefix and original (default: the finest prefix).',
+          description: 'Exactly one of embeddings, expression and cell_ids; at most one of level, prefix and original (default: the finest prefix).',
           properties: {
             embeddings,
+            expression: ref('Expression'),
             cell_ids: { type: 'array', minItems: 1, maxItems: limits.maxCells, items: { type: 'string', minLength: 1 } },
             level: { type: 'string', enum: levels, description: 'Level the adapter was trained on; searches the prefix that serves it' },
             prefix: { type: 'integer', minimum: 1, maximum: S },
@@ -108,15 +111,16 @@ export function createOpenApiDocument(manifest: IndexManifest, limits: ServerLim
                 properties: { hits: { type: 'array', items: ref('SearchHit') }, summary: levelMapOf(counts) },
               },
             },
-            timings: { type: 'object', properties: { adapterMs: { type: 'number' }, searchMs: { type: 'number' }, totalMs: { type: 'number' } } },
+            timings: { type: 'object', properties: { encoderMs: { type: 'number' }, adapterMs: { type: 'number' }, searchMs: { type: 'number' }, totalMs: { type: 'number' } } },
           },
         },
         AnnotateRequest: {
           type: 'object',
           additionalProperties: false,
-          required: ['embeddings'],
+          description: 'Exactly one of embeddings and expression.',
           properties: {
             embeddings,
+            expression: ref('Expression'),
             k: { type: 'integer', minimum: 1, maximum: limits.maxAnnotateK, default: DEFAULT_ANNOTATE_K },
             weighting: { type: 'string', enum: ['uniform', 'distance'], default: 'uniform' },
             min_confidence: { type: 'number', minimum: 0, maximum: 1, default: 0, description: 'Levels below it are "unassigned"' },

@@ -8,18 +8,21 @@ import type { AnnotateQuery, SearchFilter, SearchQuery, Weighting } from '../sea
 import type { IndexManifest } from '../index-files/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
 import { DEFAULT_ANNOTATE_K, DEFAULT_SEARCH_K, type ServerLimits } from './limits.js';
+import { readExpression, type ExpressionLimits } from './expression-request.js';
+import type { GeneReport } from '../adapter/index.js';
 
 /** Largest cosine distance: 1 − cos lies in [0, 2]. */
 const MAX_COSINE_DISTANCE = 2;
 
-const SEARCH_FIELDS = ['embeddings', 'cell_ids', 'level', 'prefix', 'original', 'k', 'filter', 'max_dist', 'centroid', 'summary'];
-const ANNOTATE_FIELDS = ['embeddings', 'k', 'weighting', 'min_confidence', 'out_of_reference_distance', 'filter'];
+const SEARCH_FIELDS = ['embeddings', 'expression', 'cell_ids', 'level', 'prefix', 'original', 'k', 'filter', 'max_dist', 'centroid', 'summary'];
+const ANNOTATE_FIELDS = ['embeddings', 'expression', 'k', 'weighting', 'min_confidence', 'out_of_reference_distance', 'filter'];
 const WEIGHTINGS: readonly Weighting[] = ['uniform', 'distance'];
 
 /** Validates request bodies against one index. */
 export interface RequestValidator {
-  parseSearch(body: unknown): SearchQuery;
-  parseAnnotate(body: unknown): AnnotateQuery;
+  /** `geneReport` is set for expression queries: how the request's genes matched the encoder's. */
+  parseSearch(body: unknown): SearchQuery & { readonly geneReport?: GeneReport };
+  parseAnnotate(body: unknown): AnnotateQuery & { readonly geneReport?: GeneReport };
   /** Short names of the levels search and annotate accept, coarse to fine (for messages and docs). */
   readonly levelNames: readonly string[];
 }
@@ -115,7 +118,9 @@ function readCellIds(v: unknown, maxCells: number): string[] {
 }
 
 /** Creates the validator of one index from its manifest. */
-export function createRequestValidator(manifest: IndexManifest, limits: ServerLimits): RequestValidator {
+const NO_EXPRESSION: ExpressionLimits = { model: null, minGeneOverlap: 1, builtWith: null };
+
+export function createRequestValidator(manifest: IndexManifest, limits: ServerLimits, expression: ExpressionLimits = NO_EXPRESSION): RequestValidator {
   const trained = manifest.levelColumns;
   const levelNames = trained.map(shortLevelName);
   const numPrefixes = manifest.prefixes.length;
@@ -203,7 +208,8 @@ export function createRequestValidator(manifest: IndexManifest, limits: ServerLi
       checkFields(obj, SEARCH_FIELDS, '');
       const hasEmb = obj.embeddings !== undefined;
       const hasIds = obj.cell_ids !== undefined;
-      if (hasEmb === hasIds) throw new AtlasError('invalid_request', 'give exactly one of embeddings and cell_ids');
+      const hasExpr = obj.expression !== undefined;
+      if ([hasEmb, hasIds, hasExpr].filter(Boolean).length !== 1) throw new AtlasError('invalid_request', 'give exactly one of embeddings, expression and cell_ids');
       const level = readLevel(obj);
       const k = readK(obj, DEFAULT_SEARCH_K, limits.maxSearchK);
       const filter = readFilter(obj);
@@ -215,6 +221,10 @@ export function createRequestValidator(manifest: IndexManifest, limits: ServerLi
         const { data, n } = readEmbeddings(obj.embeddings, manifest.inputDim, limits.maxCells);
         return { ...common, embeddings: data, n };
       }
+      if (hasExpr) {
+        const { counts, report } = readExpression(obj.expression, expression, limits.maxCells);
+        return { ...common, expression: counts, n: counts.n, geneReport: report };
+      }
       const cellIds = readCellIds(obj.cell_ids, limits.maxCells);
       return { ...common, cellIds, n: cellIds.length };
     },
@@ -222,7 +232,7 @@ export function createRequestValidator(manifest: IndexManifest, limits: ServerLi
       const obj = requireObject(body);
       if (obj.cell_ids !== undefined) throw new AtlasError('invalid_request', 'annotate takes embeddings, not cell_ids');
       checkFields(obj, ANNOTATE_FIELDS, '');
-      if (obj.embeddings === undefined) throw new AtlasError('invalid_request', 'embeddings is required');
+      if ((obj.embeddings === undefined) === (obj.expression === undefined)) throw new AtlasError('invalid_request', 'give exactly one of embeddings and expression');
       const k = readK(obj, DEFAULT_ANNOTATE_K, limits.maxAnnotateK);
       const weighting = obj.weighting ?? 'uniform';
       if (typeof weighting !== 'string' || !WEIGHTINGS.includes(weighting as Weighting)) {
@@ -231,8 +241,13 @@ export function createRequestValidator(manifest: IndexManifest, limits: ServerLi
       const minConfidence = readNumberIn(obj, 'min_confidence', 0, 1);
       const outOfReferenceDistance = readNumberIn(obj, 'out_of_reference_distance', 0, MAX_COSINE_DISTANCE);
       const filter = readFilter(obj);
+      const common = { k, weighting: weighting as Weighting, minConfidence, outOfReferenceDistance, filter };
+      if (obj.expression !== undefined) {
+        const { counts, report } = readExpression(obj.expression, expression, limits.maxCells);
+        return { ...common, expression: counts, n: counts.n, geneReport: report };
+      }
       const { data, n } = readEmbeddings(obj.embeddings, manifest.inputDim, limits.maxCells);
-      return { embeddings: data, n, k, weighting: weighting as Weighting, minConfidence, outOfReferenceDistance, filter };
+      return { ...common, embeddings: data, n };
     },
   };
 }

@@ -19,6 +19,8 @@ export const buildCommand: Command = {
     `  --expansion-add E      HNSW construction beam (default ${BUILD_DEFAULTS.expansionAdd})`,
     `  --expansion-search E   HNSW search beam recorded for serving (default ${BUILD_DEFAULTS.expansionSearch})`,
     '  --with-original        also index the original embeddings (search them with "original": true)',
+    '  --encoder FILE         expression encoder ONNX (export-encoder) the atlas embeddings came from: recorded',
+    '                         in the manifest (sha256, gene order) so that serve --encoder can take counts',
     '  --threads N            threads for usearch adds and the adapter (default: all cores)',
     '  --overwrite            replace an existing index folder',
     '',
@@ -34,6 +36,7 @@ export const buildCommand: Command = {
     'expansion-add': { type: 'string' },
     'expansion-search': { type: 'string' },
     'with-original': { type: 'boolean' },
+    encoder: { type: 'string' },
     threads: { type: 'string' },
     overwrite: { type: 'boolean' },
   },
@@ -58,6 +61,7 @@ export const buildCommand: Command = {
         expansionAdd: readInt(values, 'expansion-add', BUILD_DEFAULTS.expansionAdd, 1, 4096),
         expansionSearch: readInt(values, 'expansion-search', BUILD_DEFAULTS.expansionSearch, 1, 4096),
         withOriginal: values['with-original'] === true,
+        encoderPath: values.encoder === undefined ? undefined : requireString(values, 'encoder', 'build'),
         threads: readInt(values, 'threads', availableParallelism(), 1, 1024),
         overwrite: values.overwrite === true,
         signal: controller.signal,
@@ -66,6 +70,7 @@ export const buildCommand: Command = {
       process.stdout.write(
         `built ${r.outDir}: ${m.numCells} cells, ${m.numScales} prefix indexes (dims ${m.prefixes.map((p) => p.dims).join(', ')})` +
           `${m.original ? ` + original (${m.original.dims})` : ''}, ${m.quantization}, M=${m.connectivity}, ` +
+          `${m.encoder ? `encoder ${m.encoder.file} (${m.encoder.numGenes} genes → ${m.encoder.latentDim}), ` : ''}` +
           `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}\n` +
           `phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
       );

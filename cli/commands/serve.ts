@@ -1,5 +1,6 @@
 import { AtlasError } from '../../common/index.js';
 import { openAtlasIndex } from '../../search/index.js';
+import { DEFAULT_MIN_GENE_OVERLAP } from '../../adapter/index.js';
 import { API_KEY_ENV, startServer, type RunningServer } from '../../server/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 
@@ -7,6 +8,9 @@ import { readInt, requireString, type Command } from '../command.js';
 export interface ServeIndexOptions {
   readonly indexDir: string;
   readonly adapterPath: string;
+  /** Expression encoder the index was built with: POST counts to search / annotate. */
+  readonly encoderPath?: string;
+  readonly minGeneOverlap?: number;
   readonly port: number;
   readonly host: string;
   readonly apiKey?: string;
@@ -24,12 +28,13 @@ export interface ServeIndexOptions {
 export async function serveIndex(options: ServeIndexOptions): Promise<void> {
   const service = await openAtlasIndex(options.indexDir, {
     adapterPath: options.adapterPath,
+    encoderPath: options.encoderPath,
     workers: options.workers,
     threadsPerWorker: options.threadsPerWorker,
   });
   let server: RunningServer;
   try {
-    server = await startServer(service, { port: options.port, host: options.host, apiKey: options.apiKey, corsOrigin: options.corsOrigin });
+    server = await startServer(service, { port: options.port, host: options.host, apiKey: options.apiKey, corsOrigin: options.corsOrigin, minGeneOverlap: options.minGeneOverlap });
   } catch (err) {
     await service.close();
     const code = (err as NodeJS.ErrnoException).code;
@@ -110,12 +115,14 @@ export const serveCommand: Command = {
     '',
     '  --index DIR        index folder written by `fractal-atlas build`',
     '  --adapter FILE     the adapter the index was built with (its sha256 must match), or "identity"',
+    '  --encoder FILE     the expression encoder of build --encoder (sha256 must match): take raw counts',
+    `  --min-gene-overlap N  fewest encoder genes a counts query must have (default ${DEFAULT_MIN_GENE_OVERLAP})`,
     ...SERVE_NETWORK_USAGE,
     '',
     'Endpoints: GET /healthz /readyz /metrics /openapi.json /v1/info, POST /v1/search /v1/annotate (README "HTTP API").',
     'SIGTERM or SIGINT stops accepting, finishes requests in flight and closes the index.',
   ].join('\n'),
-  options: { index: { type: 'string' }, adapter: { type: 'string' }, ...SERVE_NETWORK_OPTIONS },
+  options: { index: { type: 'string' }, adapter: { type: 'string' }, encoder: { type: 'string' }, 'min-gene-overlap': { type: 'string' }, ...SERVE_NETWORK_OPTIONS },
   async run(values, positionals) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `serve: unexpected argument ${JSON.stringify(positionals[0])}`);
     const indexDir = requireString(values, 'index', 'serve');
@@ -124,6 +131,8 @@ export const serveCommand: Command = {
     await serveIndex({
       indexDir,
       adapterPath,
+      encoderPath: values.encoder === undefined ? undefined : requireString(values, 'encoder', 'serve'),
+      minGeneOverlap: readInt(values, 'min-gene-overlap', DEFAULT_MIN_GENE_OVERLAP, 1, 10_000_000),
       ...net,
       onListening: (server) => printServing(server, net.apiKey, '{"cell_ids": ["<a cell id>"], "level": "type", "k": 5}'),
     });

@@ -186,7 +186,7 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
       await wait();
       const cells: CellAnnotation[] = [];
       for (let i = 0; i < query.n; i++) {
-        const q = query.embeddings.subarray(i * 4, i * 4 + 4);
+        const q = query.embeddings!.subarray(i * 4, i * 4 + 4);
         const levels: Partial<Record<LevelColumn, LevelVote>> = {};
         const consistent: CellAnnotation['consistent'] = {};
         LEVEL_COLUMNS.forEach((c, li) => {
