@@ -13,6 +13,8 @@ import { importToAtlas, type ImportPipelineOptions, type ImportResult, type Labe
 import type { ImportSource } from './types.js';
 
 export { MAX_X_WIDTH } from './h5ad-source.js';
+export { openH5adCounts } from './h5ad-counts.js';
+export type { CountsBlock, CountsMatrix, H5adCounts, OpenH5adCountsOptions } from './h5ad-counts.js';
 export { parseNpyHeader } from './npy-source.js';
 export { normalizeTermId } from './labels.js';
 export { splitFields } from './delimited-source.js';

@@ -1,0 +1,82 @@
+/**
+ * `fractal-atlas encode` on anndata-written .h5ad files: raw counts from layers['counts'] (CSR) or a dense X,
+ * symbols from a var column, genes in another order with missing and extra ones — against PyTorch's
+ * embeddings of the same counts aligned the SCimilarity way.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { ENCODER_PARITY_TOLERANCE, pythonPath, readNpy, writeNpy } from '../../adapter/index.js';
+import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, runFixtureScript, type EncoderFixture } from '../adapter/encoder-fixture.js';
+import { CLI_ENTRY, TORCH_SKIP, maxAbsDiff, tempDir } from '../adapter/helpers.js';
+
+const ANNDATA_SKIP = TORCH_SKIP || (spawnSync(pythonPath(), ['-c', 'import anndata'], { encoding: 'utf8' }).status === 0 ? false : 'anndata is not importable (apt-get install -y python3-anndata)');
+
+/** Genes of the file: model genes 10.. in reverse, some upper-cased, and three the model does not know. */
+const GENES = [...Array.from({ length: FIXTURE_GENES - 10 }, (_, i) => FIXTURE_GENES - 1 - i).map((g) => (g % 5 === 0 ? `GENE${g}` : `Gene${g}`)), 'Xist2', 'Mt-Foo', 'Bar1'];
+const N = 20;
+
+let f: EncoderFixture;
+let dir: string;
+let expected: Float32Array;
+
+function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+before(async () => {
+  if (ANNDATA_SKIP) return;
+  f = await encoderFixture();
+  dir = tempDir('encode-cli');
+  const r = createRng(21);
+  const counts = new Float32Array(N * GENES.length);
+  for (let i = 0; i < N; i++) {
+    const model = cellCounts(i % 4, r);
+    GENES.forEach((g, q) => (counts[i * GENES.length + q] = /^gene\d+$/i.test(g) ? model[Number(g.slice(4))]! : 3));
+  }
+  await writeNpy(join(dir, 'counts.npy'), counts, [N, GENES.length]);
+  writeFileSync(join(dir, 'genes.json'), JSON.stringify(GENES));
+  runFixtureScript('make_counts_h5ad.py', [dir, join(dir, 'counts.npy'), join(dir, 'genes.json'), '--layouts', 'csr-layer,dense-x,no-counts']);
+  runFixtureScript('scimilarity_reference.py', [f.modelDir, join(dir, 'counts.npy'), join(dir, 'genes.json'), join(dir, 'expected.npy')]);
+  expected = (await readNpy(join(dir, 'expected.npy'))).data as Float32Array;
+});
+
+describe('fractal-atlas encode', { skip: ANNDATA_SKIP }, () => {
+  test("layers['counts'] (CSR) with symbols in var['feature_name'] → PyTorch's embeddings", async () => {
+    const out = join(dir, 'csr.npy');
+    const r = await runCli(['encode', '--in', join(dir, 'csr-layer.h5ad'), '--encoder', f.encoderPath, '--out', out, '--gene-column', 'feature_name', '--min-gene-overlap', '250', '--batch', '7']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /20 cells, layers\/counts; 290 of the encoder's 300 genes present \(missing e\.g\. Gene0, Gene1/);
+    assert.match(r.stdout, /3 file genes unused/);
+    const got = await readNpy(out);
+    assert.deepEqual(got.shape, [N, 128]);
+    const d = maxAbsDiff(got.data as Float32Array, expected);
+    assert.ok(d <= ENCODER_PARITY_TOLERANCE, `max |Δ| ${d}`);
+  });
+
+  test('a dense X with --matrix X gives the same embeddings', async () => {
+    const out = join(dir, 'dense.npy');
+    const r = await runCli(['encode', '--in', join(dir, 'dense-x.h5ad'), '--encoder', f.encoderPath, '--out', out, '--gene-column', 'feature_name', '--matrix', 'X', '--min-gene-overlap', '250']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(maxAbsDiff((await readNpy(out)).data as Float32Array, expected) <= ENCODER_PARITY_TOLERANCE);
+  });
+
+  test('no counts layer, or genes that are not symbols, fail with one line', async () => {
+    const a = await runCli(['encode', '--in', join(dir, 'no-counts.h5ad'), '--encoder', f.encoderPath, '--out', join(dir, 'x.npy'), '--gene-column', 'feature_name', '--min-gene-overlap', '250']);
+    assert.equal(a.status, 1);
+    assert.match(a.stderr, /^fractal-atlas: .*no-counts\.h5ad has no layers\/counts; SCimilarity needs raw counts there/);
+    assert.equal(a.stderr.trim().split('\n').length, 1);
+    const b = await runCli(['encode', '--in', join(dir, 'csr-layer.h5ad'), '--encoder', f.encoderPath, '--out', join(dir, 'y.npy'), '--min-gene-overlap', '250']);
+    assert.equal(b.status, 1);
+    assert.match(b.stderr, /only 0 of the model's 300 genes are in the query, at least 250 are required; unmatched query genes include "ENSG00000000000"/);
+  });
+});
