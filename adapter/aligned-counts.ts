@@ -61,13 +61,7 @@ export class AlignedCountsBuilder {
     const cols = this.match.columnOf;
     for (let q = 0; q < row.length; q++) {
       const v = this.value(row[q], `${where}[${q}]`);
-      const c = cols[q]!;
-      if (c < 0 || v === 0) continue;
-      if (this.mark[c] === 0) {
-        this.mark[c] = 1;
-        this.touched[t++] = c;
-      }
-      this.scratch[c] += v;
+      t = this.accumulate(cols[q]!, v, t);
     }
     this.flush(t, where);
   }
@@ -81,15 +75,20 @@ export class AlignedCountsBuilder {
       const q = indices[k];
       if (typeof q !== 'number' || !Number.isInteger(q) || q < 0 || q >= Q) throw new AtlasError(this.code, `${where}.indices[${k}] must be a gene position in 0..${Q - 1}, got ${describe(q)}`);
       const v = this.value(values[k], `${where}.values[${k}]`);
-      const c = this.match.columnOf[q]!;
-      if (c < 0 || v === 0) continue;
-      if (this.mark[c] === 0) {
-        this.mark[c] = 1;
-        this.touched[t++] = c;
-      }
-      this.scratch[c] += v;
+      t = this.accumulate(this.match.columnOf[q]!, v, t);
     }
     this.flush(t, where);
+  }
+
+  /** Adds v to model gene c of the current row (c < 0: a gene the model drops); returns the touched count. */
+  private accumulate(c: number, v: number, t: number): number {
+    if (c < 0 || v === 0) return t;
+    if (this.mark[c] === 0) {
+      this.mark[c] = 1;
+      this.touched[t++] = c;
+    }
+    this.scratch[c] += v;
+    return t;
   }
 
   private flush(t: number, where: string): void {

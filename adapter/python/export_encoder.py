@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onnx_metadata import append_metadata_props  # noqa: E402
+from onnx_metadata import append_metadata_props, file_sha256  # noqa: E402
 from scimilarity_encoder import (CHECKPOINT_FILE, GENE_ORDER_FILE, TARGET_SUM, CountsEncoder,  # noqa: E402
                                  lognorm_reference, load_scimilarity_folder)
 
@@ -47,14 +47,6 @@ PARITY_CELLS = 48
 
 def gene_order_sha256(genes) -> str:
     return hashlib.sha256("\n".join(genes).encode("utf-8")).hexdigest()
-
-
-def file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def parity_counts(n_genes: int, seed: int = 7) -> np.ndarray:
