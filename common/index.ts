@@ -5,3 +5,6 @@ export { createProgress } from './progress.js';
 export type { Progress } from './progress.js';
 export { PROJECT_ROOT, SHARED_OBO_PATH, projectPath } from './paths.js';
 export { readFully, readFullyAsync, writeFully } from './file-io.js';
+export { checkRows, firstNonFinite } from './vectors.js';
+export { coded, describeValue, parseAtBoundary, says } from './boundary.js';
+export type { CodeSpec } from './boundary.js';

@@ -3,7 +3,7 @@
  * manifest vocabularies (unknown levels and labels are errors), then applied as a row mask.
  */
 import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
 import { levelPosition, resolveLevel } from './level-names.js';
 import type { SearchFilter } from './types.js';
 import type { LabelCodes } from '../index-files/index.js';
@@ -17,33 +17,36 @@ export interface CompiledFilter {
 }
 
 function compileSide(side: Readonly<Record<string, readonly string[]>> | undefined, vocabularies: Readonly<Record<LevelColumn, readonly string[]>>, what: string) {
-  if (side === undefined || side === null) return [];
-  if (typeof side !== 'object' || Array.isArray(side)) throw new AtlasError('invalid_request', `filter.${what} must be an object {level: [labels]}`);
   const out: { level: number; codes: number[] }[] = [];
-  for (const [name, labels] of Object.entries(side)) {
-    const column = resolveLevel(name, LEVEL_COLUMNS, `filter level`);
-    if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) {
-      throw new AtlasError('invalid_request', `filter.${what}.${name} must be an array of label strings`);
-    }
+  const seen = new Set<LevelColumn>();
+  for (const [name, labels] of Object.entries(side ?? {})) {
+    const column = resolveLevel(name, LEVEL_COLUMNS, `filter.${what} level`);
+    if (seen.has(column)) throw new AtlasError('invalid_request', `filter.${what} gives level ${shortLevelName(column)} twice`);
+    seen.add(column);
     const vocab = vocabularies[column];
     const codes = new Set<number>();
-    for (const label of labels as string[]) {
+    labels.forEach((label, i) => {
       const code = vocab.indexOf(label);
-      if (code < 0) throw new AtlasError('unknown_label', `unknown ${column} label ${JSON.stringify(label)} in filter.${what}`);
+      if (code < 0) throw new AtlasError('unknown_label', `filter.${what}.${name}[${i}] is an unknown ${shortLevelName(column)} label ${JSON.stringify(label)}${labelHint(label, vocab)}`);
       codes.add(code);
-    }
+    });
     out.push({ level: levelPosition(column), codes: [...codes].sort((a, b) => a - b) });
   }
   return out.sort((a, b) => a.level - b.level);
 }
 
-/** Compiles a filter, or returns null when it filters nothing. Throws unknown_level / unknown_label. */
+/** A case-insensitive near miss, or where the vocabulary is listed. */
+function labelHint(label: string, vocab: readonly string[]): string {
+  const near = vocab.find((l) => l.toLowerCase() === label.toLowerCase());
+  return near !== undefined ? ` (did you mean ${JSON.stringify(near)}?)` : ` (${vocab.length} labels at this level; see GET /v1/info)`;
+}
+
+/**
+ * Compiles a filter against the vocabularies, or returns null when it filters nothing. Throws unknown_level,
+ * unknown_label, or invalid_request for a level given twice (`system` and `level1_system`).
+ */
 export function compileFilter(filter: SearchFilter | undefined | null, vocabularies: Readonly<Record<LevelColumn, readonly string[]>>): CompiledFilter | null {
   if (filter === undefined || filter === null) return null;
-  if (typeof filter !== 'object' || Array.isArray(filter)) throw new AtlasError('invalid_request', 'filter must be an object with include and/or exclude');
-  for (const key of Object.keys(filter)) {
-    if (key !== 'include' && key !== 'exclude') throw new AtlasError('invalid_request', `filter has unknown key ${JSON.stringify(key)}; use include and/or exclude`);
-  }
   const include = compileSide(filter.include, vocabularies, 'include');
   const exclude = compileSide(filter.exclude, vocabularies, 'exclude');
   if (include.length === 0 && exclude.length === 0) return null;

@@ -1,20 +1,31 @@
-/** Level names as the API speaks them (short names) and as files store them (level columns). */
+/**
+ * Level names as the API speaks them: a short name (`lineage`) or the level column (`level2_lineage`),
+ * matched exactly (no case folding, no trimming). The request schema and the service both resolve through
+ * here, so a name means the same everywhere.
+ */
 import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
 
-/**
- * Resolves a short level name (`lineage`) or a level column (`level2_lineage`) among `allowed`; anything else
- * is `unknown_level`, with the allowed short names in the message.
- */
+/** Every accepted spelling of `columns`: the short names, then the columns. */
+export function levelChoices(columns: readonly LevelColumn[]): string[] {
+  return [...columns.map(shortLevelName), ...columns];
+}
+
+/** The column a short name or column stands for among `allowed`, or undefined. */
+export function findLevel(name: string, allowed: readonly LevelColumn[]): LevelColumn | undefined {
+  return allowed.find((c) => c === name || shortLevelName(c) === name);
+}
+
+/** `one of system, lineage (or a level column)` for messages. */
+export function levelList(allowed: readonly LevelColumn[]): string {
+  return `${allowed.map(shortLevelName).join(', ')} (or a level column)`;
+}
+
+/** Resolves a level name among `allowed`; anything else is `unknown_level`, listing the allowed names. */
 export function resolveLevel(name: unknown, allowed: readonly LevelColumn[], what = 'level'): LevelColumn {
-  if (typeof name === 'string') {
-    const lower = name.trim().toLowerCase();
-    for (const column of allowed) {
-      if (column === lower || shortLevelName(column) === lower) return column;
-    }
-  }
-  const list = allowed.map((c) => shortLevelName(c)).join(', ');
-  throw new AtlasError('unknown_level', `unknown ${what} ${JSON.stringify(name)}; allowed: ${list}`);
+  const column = typeof name === 'string' ? findLevel(name, allowed) : undefined;
+  if (column === undefined) throw new AtlasError('unknown_level', `${what} must be one of ${levelList(allowed)}, got ${JSON.stringify(name)}`);
+  return column;
 }
 
 /** Position of a level column in {@link LEVEL_COLUMNS} (0 = system … 3 = subtype). */

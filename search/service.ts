@@ -10,7 +10,7 @@ import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/ind
 import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, checkEncoderHash, readManifest, verifyFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
 import { createGeneIndex, readEncoderMetadata, sliceCounts, type AlignedCounts } from '../adapter/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
-import { validateAnnotate, validateSearch } from './validate.js';
+import { checkAnnotate, checkSearch } from './query-guards.js';
 import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
 import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, ExpressionModel, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult } from './types.js';
@@ -142,7 +142,7 @@ class IndexService implements AtlasIndexService {
   async search(query: SearchQuery): Promise<SearchResult> {
     this.check();
     const t0 = performance.now();
-    const v = validateSearch(query, this.manifest, this.expression?.numGenes ?? null);
+    const v = checkSearch(query, this.manifest, this.expression?.numGenes ?? null);
     let rows: Int32Array | undefined;
     if (v.cellIds) {
       rows = await this.runner.run({ op: 'lookup', ids: v.cellIds });
@@ -188,7 +188,7 @@ class IndexService implements AtlasIndexService {
   private async annotateChunks(query: AnnotateQuery, serialize: boolean) {
     this.check();
     const t0 = performance.now();
-    const base = validateAnnotate(query, this.manifest, this.expression?.numGenes ?? null);
+    const base = checkAnnotate(query, this.manifest, this.expression?.numGenes ?? null);
     const D = this.manifest.inputDim;
     const answers = await Promise.all(
       chunks(base.n, ANNOTATE_CHUNK).map(([s, e]) =>

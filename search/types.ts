@@ -5,13 +5,16 @@
  */
 import type { LevelColumn } from '../ontology/index.js';
 import type { IndexManifest, IndexMetric, Quantization } from '../index-files/index.js';
-import type { AlignedCounts, GeneIndex } from '../adapter/index.js';
+import type { AlignedCounts, GeneIndex, GeneReport } from '../adapter/index.js';
 
 /** Largest k the index accepts (the server applies its own, tighter limits on top). */
 export const INDEX_MAX_K = 10_000;
 
-/** Vote weighting: every neighbour counts 1, or 1/distance (SCimilarity's `weighting=True`). */
-export type Weighting = 'uniform' | 'distance';
+/** Vote weightings: every neighbour counts 1, or 1/distance (SCimilarity's `weighting=True`). */
+export const WEIGHTINGS = ['uniform', 'distance'] as const;
+
+/** One of {@link WEIGHTINGS}. */
+export type Weighting = (typeof WEIGHTINGS)[number];
 
 /** Label assigned at a level whose confidence is below `minConfidence` (or whose vote is empty). */
 export const UNASSIGNED = 'unassigned';
@@ -30,11 +33,13 @@ export interface SearchQuery {
   readonly embeddings?: Float32Array;
   /** n cells of counts aligned to the served encoder's genes (needs OpenAtlasIndexOptions.encoderPath). */
   readonly expression?: AlignedCounts;
+  /** How the request's genes matched the encoder's (informative: set by the request schema, not read by the service). */
+  readonly expressionReport?: GeneReport;
   /** Number of queries (rows of `embeddings` or length of `cellIds`). */
   readonly n: number;
   /** Reference cell ids whose stored vectors are the queries. */
   readonly cellIds?: readonly string[];
-  /** Short level name (system|lineage|type|subtype) or level column; picks the prefix. */
+  /** Short level name (system|lineage|type|subtype) or level column, exactly; picks the prefix. */
   readonly level?: string;
   /** Explicit prefix j (1..S); alternative to `level`. Default: the finest prefix. */
   readonly prefix?: number;
@@ -104,6 +109,7 @@ export interface AnnotateQuery {
   readonly embeddings?: Float32Array;
   /** n cells of counts aligned to the served encoder's genes. */
   readonly expression?: AlignedCounts;
+  readonly expressionReport?: GeneReport;
   readonly n: number;
   /** Neighbours per cell and level. */
   readonly k: number;

@@ -4,7 +4,7 @@
  */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { AtlasError } from '../common/index.js';
-import type { AnnotateTimings, AtlasIndexService } from '../search/index.js';
+import { createRequestSchemas, type AnnotateTimings, type AtlasIndexService, type ExpressionLimits } from '../search/index.js';
 import { shortLevelName } from '../ontology/index.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
@@ -13,9 +13,7 @@ import { resolveLimits, type ServerLimits } from './limits.js';
 import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
-import { createRequestValidator } from './validate.js';
 import { DEFAULT_MIN_GENE_OVERLAP } from '../adapter/index.js';
-import type { ExpressionLimits } from './expression-request.js';
 
 /** What expression queries need from the service, checked once: an overlap the encoder can meet at all. */
 function expressionLimits(service: AtlasIndexService, minGeneOverlap: number): ExpressionLimits {
@@ -81,9 +79,8 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   const logger = options.logger ?? createStreamLogger();
   const metrics = options.metrics ?? createServerMetrics();
   const manifest = service.manifest;
-  const expression = expressionLimits(service, options.minGeneOverlap ?? DEFAULT_MIN_GENE_OVERLAP);
-  const validator = createRequestValidator(manifest, limits, expression);
-  const openapi = createOpenApiDocument(manifest, limits);
+  const requests = createRequestSchemas(manifest, limits, expressionLimits(service, options.minGeneOverlap ?? DEFAULT_MIN_GENE_OVERLAP));
+  const openapi = createOpenApiDocument(requests, limits);
   for (const p of manifest.prefixes) metrics.indexVectors.set({ prefix: String(p.prefix), level: levelOfPrefix(p.prefix) }, p.vectors);
   if (manifest.original) metrics.indexVectors.set({ prefix: '0', level: 'original' }, manifest.original.vectors);
 
@@ -154,14 +151,14 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     requireJson,
     parseJson,
     json(async (req, res) => {
-      const query = validator.parseSearch(req.body);
+      const query = requests.parseSearch(req.body);
       res.locals.cells = query.n;
       const result = await service.search(query);
       const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
       metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
       metrics.cellsSearched.inc({ level }, query.n);
       if (query.embeddings || query.expression) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
-      return query.geneReport ? { ...result, gene_match: query.geneReport } : result;
+      return query.expressionReport ? { ...result, gene_match: query.expressionReport } : result;
     }),
   );
 
@@ -170,7 +167,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     requireJson,
     parseJson,
     async (req, res) => {
-      const query = validator.parseAnnotate(req.body);
+      const query = requests.parseAnnotate(req.body);
       res.locals.cells = query.n;
       // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
       // otherwise build and stringify while /healthz waits.
@@ -178,12 +175,12 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
       if (service.annotateJson) {
         const result = await service.annotateJson(query);
         timings = result.timings;
-        const json = query.geneReport ? `${result.json.slice(0, -1)},"gene_match":${JSON.stringify(query.geneReport)}}` : result.json;
+        const json = query.expressionReport ? `${result.json.slice(0, -1)},"gene_match":${JSON.stringify(query.expressionReport)}}` : result.json;
         res.type('application/json').send(json);
       } else {
         const result = await service.annotate(query);
         timings = result.timings;
-        res.json(query.geneReport ? { ...result, gene_match: query.geneReport } : result);
+        res.json(query.expressionReport ? { ...result, gene_match: query.expressionReport } : result);
       }
       metrics.cellsAnnotated.inc(query.n);
       metrics.adapterDuration.observe(timings.adapterMs / 1000);

@@ -1,18 +1,13 @@
 /**
- * The documented limits of the HTTP API. One place: validation, the OpenAPI document and the README read
- * these values, so they never drift apart.
+ * The documented limits of the HTTP API. One place: the request schemas, the OpenAPI document and the README
+ * read these values, so they never drift apart.
  */
-export interface ServerLimits {
+import type { RequestLimits } from '../search/index.js';
+
+/** The request limits plus the body size. */
+export interface ServerLimits extends RequestLimits {
   /** Largest accepted request body, in bytes (JSON text as sent). */
   readonly maxBodyBytes: number;
-  /** Most cells (embeddings or cell ids) in one request. */
-  readonly maxCells: number;
-  /** Largest k of `/v1/search`. */
-  readonly maxSearchK: number;
-  /** Largest k of `/v1/annotate`. */
-  readonly maxAnnotateK: number;
-  /** Most labels in one filter (include and exclude together). */
-  readonly maxFilterLabels: number;
 }
 
 /**
@@ -26,10 +21,6 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxAnnotateK: 200,
   maxFilterLabels: 10_000,
 });
-
-/** Default k of each endpoint when the request gives none. */
-export const DEFAULT_SEARCH_K = 10;
-export const DEFAULT_ANNOTATE_K = 50;
 
 /** Merges user overrides over {@link DEFAULT_LIMITS}. */
 export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {

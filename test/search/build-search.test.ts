@@ -140,8 +140,7 @@ test('bad input is rejected by code before any native call', async () => {
   await assert.rejects(svc.search({ cellIds: ['cell-1', 'nope'], n: 2, k: 1 }), (e) => isAtlasError(e, 'unknown_cell_id') && /"nope"/.test(e.message));
   await assert.rejects(svc.search({ embeddings: row(0), n: 1, k: 1, filter: { include: { subtype: ['no such'] } } }), (e) => isAtlasError(e, 'unknown_label'));
   await assert.rejects(svc.search({ embeddings: row(0), n: 1, k: 1, filter: { exclude: { organ: ['x'] } } }), (e) => isAtlasError(e, 'unknown_level'));
-  await assert.rejects(svc.annotate({ embeddings: row(0), n: 1, k: 5, weighting: 'cubic' as never }), (e) => isAtlasError(e, 'invalid_request'));
-  await assert.rejects(svc.annotate({ embeddings: row(0), n: 1, k: 5, weighting: 'uniform', minConfidence: 2 }), (e) => isAtlasError(e, 'invalid_request'));
+  await assert.rejects(svc.search({ embeddings: row(0), n: 1, k: 1, level: 'Lineage' }), (e) => isAtlasError(e, 'unknown_level'), 'level names are exact');
 });
 
 test('annotate: held-out cells get their labels at every level, consistent with the level table', async () => {

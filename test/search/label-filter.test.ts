@@ -35,9 +35,9 @@ test('equal filters compile to equal keys; empty filters compile to null', () =>
   assert.equal(compileFilter(undefined, VOCABS), null);
 });
 
-test('unknown levels, labels and shapes are rejected by code', () => {
+test('unknown levels and labels, and a level given twice, are rejected by code', () => {
   assert.throws(() => compileFilter({ include: { organ: ['x'] } }, VOCABS), (e) => isAtlasError(e, 'unknown_level') && /system, lineage, type, subtype/.test(e.message));
   assert.throws(() => compileFilter({ include: { subtype: ['CD4 T', 'NK'] } }, VOCABS), (e) => isAtlasError(e, 'unknown_label') && /"NK"/.test(e.message));
-  assert.throws(() => compileFilter({ include: { subtype: 'CD4 T' as never } }, VOCABS), (e) => isAtlasError(e, 'invalid_request'));
-  assert.throws(() => compileFilter({ only: {} } as never, VOCABS), (e) => isAtlasError(e, 'invalid_request'));
+  assert.throws(() => compileFilter({ include: { subtype: ['cd4 T'] } }, VOCABS), (e) => isAtlasError(e, 'unknown_label') && /did you mean "CD4 T"/.test(e.message));
+  assert.throws(() => compileFilter({ exclude: { subtype: ['CD8 T'], level4_subtype: ['CD4 T'] } }, VOCABS), (e) => isAtlasError(e, 'invalid_request') && /twice/.test(e.message));
 });

@@ -67,7 +67,7 @@ describe('HTTP layer over a fake service', () => {
       [{ embeddings: [[1, 2, 'NaN', 4]] }, 'non_finite', /embeddings\[0\]\[2\]/],
       [{ embeddings: [[1, 2, null, 4]] }, 'non_finite', /got null/],
       [{ cell_ids: ['c1'], level: 'tissue' }, 'unknown_level', /system, lineage, type, subtype/],
-      [{ cell_ids: ['c1'], filter: { include: { type: ['B cell'] } } }, 'unknown_label', /filter\.include\.type\[0\]: unknown type label "B cell"/],
+      [{ cell_ids: ['c1'], filter: { include: { type: ['B cell'] } } }, 'unknown_label', /filter\.include\.type\[0\] is an unknown type label "B cell"/],
       [{ cell_ids: ['c1'], k: 0 }, 'k_out_of_range', /1\.\.1000/],
     ];
     for (const [body, code, message] of cases) {
@@ -122,7 +122,7 @@ describe('HTTP layer over a fake service', () => {
     assert.equal(r.body.openapi, '3.1.0');
     assert.deepEqual(Object.keys(r.body.paths).sort(), ['/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/annotate', '/v1/info', '/v1/search']);
     const search = r.body.components.schemas.SearchRequest.properties;
-    assert.deepEqual(search.level.enum, ['system', 'lineage', 'type', 'subtype']);
+    assert.deepEqual(search.level.enum, ['system', 'lineage', 'type', 'subtype', 'level1_system', 'level2_lineage', 'level3_type', 'level4_subtype']);
     assert.equal(search.embeddings.maxItems, 20);
     assert.equal(search.embeddings.items.minItems, 4);
     assert.ok(r.body.paths['/v1/search'].post.responses['413']);

@@ -50,7 +50,7 @@ describe('service endpoints', () => {
     assert.deepEqual((await call(url, 'GET', '/readyz')).body, { status: 'ready' });
     const doc = (await call(url, 'GET', '/openapi.json')).body;
     assert.equal(doc.openapi, '3.1.0');
-    assert.deepEqual(doc.components.schemas.SearchRequest.properties.level.enum, fx.manifest.levelColumns.map(shortLevelName));
+    assert.deepEqual(doc.components.schemas.SearchRequest.properties.level.enum, fx.manifest.levelColumns.map(shortLevelName).concat(fx.manifest.levelColumns));
     assert.equal(doc.components.schemas.SearchRequest.properties.embeddings.items.minItems, 128);
   });
 
@@ -190,8 +190,8 @@ describe('error statuses over real HTTP', () => {
       [{ embeddings: [q.slice(0, 127)] }, 'wrong_dimension', /embeddings\[0\] has 127 values; this index takes 128-dimensional/],
       [{ embeddings: [q, [...q.slice(0, 5), 'NaN', ...q.slice(6)]] }, 'non_finite', /embeddings\[1\]\[5\] must be a finite number, got the string "NaN"/],
       [{ embeddings: [[null, ...q.slice(1)]] }, 'non_finite', /embeddings\[0\]\[0\] must be a finite number, got null/],
-      [{ embeddings: [q], level: 'organ' }, 'unknown_level', new RegExp(`unknown level "organ"; this index serves ${fx.manifest.levelColumns.map(shortLevelName).join(', ')}`)],
-      [{ embeddings: [q], filter: { include: { subtype: ['unicorn cell'] } } }, 'unknown_label', /filter\.include\.subtype\[0\]: unknown subtype label "unicorn cell"/],
+      [{ embeddings: [q], level: 'organ' }, 'unknown_level', new RegExp(`level must be one of ${fx.manifest.levelColumns.map(shortLevelName).join(', ')} .*got the string "organ"`)],
+      [{ embeddings: [q], filter: { include: { subtype: ['unicorn cell'] } } }, 'unknown_label', /filter\.include\.subtype\[0\] is an unknown subtype label "unicorn cell"/],
       [{ embeddings: [q], k: 1001 }, 'k_out_of_range', /k must be an integer in 1\.\.1000, got number 1001/],
       [{ embeddings: [q], k: 3.5 }, 'k_out_of_range', /got number 3\.5/],
     ];
