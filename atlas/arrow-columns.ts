@@ -8,8 +8,10 @@ import {
   Dictionary,
   Field,
   FixedSizeList,
+  Float,
   Float32,
   Int32,
+  Precision,
   Type,
   Utf8,
   makeData,
@@ -36,6 +38,13 @@ export function embeddingDim(type: DataType): number | string {
   if (!child || child.typeId !== Type.Float) return `embedding must be fixed_size_list<float32>[D], got ${String(type)}`;
   if (!(fsl.listSize > 0)) return `embedding has list size ${fsl.listSize}`;
   return fsl.listSize;
+}
+
+/** Bits per value of a `fixed_size_list<float>` embedding type (16, 32 or 64); 32 for anything else. */
+export function embeddingBits(type: DataType): 16 | 32 | 64 {
+  const child = (type as FixedSizeList).children?.[0]?.type as Float | undefined;
+  if (!child || child.typeId !== Type.Float) return 32;
+  return child.precision === Precision.HALF ? 16 : child.precision === Precision.DOUBLE ? 64 : 32;
 }
 
 /** Copies the embedding chunks of one column into one row-major Float32Array (float64/16 converted). */

@@ -5,7 +5,7 @@
  * map (8 bytes per row) plus one row group of vectors.
  */
 import { AtlasError, createProgress } from '../common/index.js';
-import { LEVEL_COLUMNS, loadOntology, resolveHierarchy, type HierarchyRow, type LevelColumn } from '../ontology/index.js';
+import { LEVEL_COLUMNS, loadOntology, resolveHierarchy, type HierarchyOptions, type HierarchyRow, type LevelColumn } from '../ontology/index.js';
 import { MISSING_CL_ID } from './arrow-columns.js';
 import { openHnswlibFile } from './hnswlib-file.js';
 import { locateScimilarityFiles, readLabelInts, readReferenceLabels } from './scimilarity-files.js';
@@ -23,6 +23,8 @@ export interface IngestOptions {
   readonly cacheDir?: string;
   /** Precomputed label → levels table (skips loading the ontology; tests and re-runs). */
   readonly hierarchy?: ReadonlyMap<string, HierarchyRow>;
+  /** Label map and level-4 naming, passed to `resolveHierarchy` (ignored when `hierarchy` is given). */
+  readonly labels?: HierarchyOptions;
   readonly out: string;
   readonly rowGroupSize?: number;
   readonly compression?: 'zstd' | 'snappy';
@@ -89,7 +91,8 @@ export async function ingestScimilarity(options: IngestOptions): Promise<IngestR
   let writer: AtlasWriter | null = null;
   try {
     const { dim } = hnsw.header;
-    const hierarchy = options.hierarchy ?? resolveHierarchy((await loadOntology(options.obo, { cacheDir: options.cacheDir })).graph, labels.vocabulary);
+    const hierarchy =
+      options.hierarchy ?? resolveHierarchy((await loadOntology(options.obo, { cacheDir: options.cacheDir })).graph, labels.vocabulary, options.labels);
     const levelMap = buildLabelLevelMap(labels.vocabulary, hierarchy);
     const numRows = labels.codes.length;
 

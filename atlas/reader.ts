@@ -27,6 +27,8 @@ export interface AtlasReader {
   readonly numRowGroups: number;
   readonly hasCellIds: boolean;
   readonly hasClIds: boolean;
+  /** Bits per stored embedding value: 32, or 64 (converted to float32 as read). */
+  readonly embeddingBits: 32 | 64;
   /** String columns besides the atlas's own (e.g. donor_id carried over by `import`). */
   readonly extraColumns: readonly string[];
   /** Rows in each row group, in file order. */
@@ -144,6 +146,7 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
     hasCellIds: layout.hasCellIds,
     hasClIds: layout.hasClIds,
     extraColumns: layout.extraColumns,
+    embeddingBits: layout.embeddingBits === 64 ? 64 : 32,
     rowGroupSizes,
     rowGroupOffsets,
     readRowGroup,

@@ -5,7 +5,7 @@
 import { Dictionary, Field, Int32, Schema, Utf8 } from 'apache-arrow';
 import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS } from '../ontology/index.js';
-import { embeddingDim, embeddingType, isStringLike } from './arrow-columns.js';
+import { embeddingBits, embeddingDim, embeddingType, isStringLike } from './arrow-columns.js';
 
 /** Column names of the atlas file besides the level columns. */
 export const EMBEDDING_COLUMN = 'embedding';
@@ -17,6 +17,8 @@ export interface AtlasLayout {
   readonly dim: number;
   readonly hasCellIds: boolean;
   readonly hasClIds: boolean;
+  /** Bits per stored embedding value: 32 as written here; 64 (converted to float32 on read) or 16 (refused). */
+  readonly embeddingBits: 16 | 32 | 64;
   /** String columns besides the atlas's own (carried over from the source), in file order. */
   readonly extraColumns: readonly string[];
 }
@@ -63,6 +65,8 @@ export function validateAtlasSchema(schema: Schema, path: string): AtlasLayout {
   const byName = new Map(schema.fields.map((f) => [f.name, f] as const));
   let dim = 0;
   const emb = byName.get(EMBEDDING_COLUMN);
+  const bits = emb ? embeddingBits(emb.type) : 32;
+  if (bits === 16) problems.push('embedding is float16; store float32 (or float64, converted on read)');
   if (!emb) problems.push(`missing column "${EMBEDDING_COLUMN}"`);
   else {
     const d = embeddingDim(emb.type);
@@ -80,5 +84,5 @@ export function validateAtlasSchema(schema: Schema, path: string): AtlasLayout {
   }
   const reserved = new Set(reservedColumnNames());
   const extraColumns = schema.fields.filter((f) => !reserved.has(f.name) && isStringLike(f.type)).map((f) => f.name);
-  return { dim, hasCellIds: byName.has(CELL_ID_COLUMN), hasClIds: byName.has(CL_ID_COLUMN), extraColumns };
+  return { dim, hasCellIds: byName.has(CELL_ID_COLUMN), hasClIds: byName.has(CL_ID_COLUMN), embeddingBits: bits, extraColumns };
 }

@@ -1,5 +1,5 @@
 /** The end-of-run summary of ingest and stratify: rows, classes per level, cells per system. Pure. */
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { LEVEL_COLUMNS, formatLevelCounts, type LevelColumn } from '../ontology/index.js';
 import type { EncodedColumn } from './types.js';
 
 /** What an atlas holds, level by level. */
@@ -47,7 +47,7 @@ export function createSummaryCounter(): SummaryCounter {
 /** Human-readable summary lines, with throughput when `seconds` is given. */
 export function formatSummary(summary: AtlasSummary, seconds?: number): string {
   const lines = [`rows: ${summary.rows.toLocaleString('en-US')}`];
-  lines.push(`classes per level: ${LEVEL_COLUMNS.map((c) => `${c} ${summary.classesPerLevel[c]}`).join(', ')}`);
+  lines.push(formatLevelCounts(summary.classesPerLevel));
   lines.push('cells per system:');
   for (const { system, cells } of summary.cellsPerSystem) {
     const pct = summary.rows > 0 ? ((100 * cells) / summary.rows).toFixed(1) : '0.0';

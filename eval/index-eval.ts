@@ -118,6 +118,12 @@ function scoreLevels(columns: readonly LevelColumn[], sample: AtlasSample, predi
 }
 
 /** Samples query cells, searches every prefix index (and the original one), votes and scores. */
+/** The table row name of prefix index `prefix`: with the identity adapter, prefix 1 is the original embedding. */
+export function indexRowName(identity: boolean, prefix: number, numScales: number): string {
+  if (identity) return 'Original (identity adapter)';
+  return prefix === numScales ? `Fractal (full = prefix ${prefix})` : `Fractal (prefix ${prefix})`;
+}
+
 export async function runIndexEvaluation(options: IndexEvaluationOptions): Promise<IndexEvaluationReport> {
   const t0 = performance.now();
   const log = options.log ?? (() => {});
@@ -129,7 +135,7 @@ export async function runIndexEvaluation(options: IndexEvaluationOptions): Promi
   const manifest = await readManifest(options.indexDir);
   const adapterPath = options.adapterPath ?? (manifest.adapter.identity ? 'identity' : undefined);
   if (adapterPath === undefined) {
-    throw new AtlasError('invalid_argument', `eval --index: the index was built with adapter ${manifest.adapter.file}; give it with --adapter`);
+    throw new AtlasError('invalid_argument', `eval --index: the index was built with adapter ${manifest.adapter.file} (the manifest keeps its name and sha256, not its path); give that file with --adapter`);
   }
   const reader = await openAtlas(source);
   if (reader.dim !== manifest.inputDim) {
@@ -167,7 +173,7 @@ export async function runIndexEvaluation(options: IndexEvaluationOptions): Promi
     }
     for (const entry of service.manifest.prefixes) {
       log(`eval: searching prefix ${entry.prefix} (${entry.dims} dims)`);
-      const name = entry.prefix === service.manifest.numScales ? `Fractal (full, prefix ${entry.prefix})` : `Fractal (prefix ${entry.prefix})`;
+      const name = indexRowName(service.manifest.adapter.identity, entry.prefix, service.manifest.numScales);
       rows.push({ key: `prefix${entry.prefix}`, name, dims: entry.dims, prefix: entry.prefix, levels: scoreLevels(columns, sample, await runSearch({ prefix: entry.prefix })) });
     }
     // What annotate serves: each level scored at the prefix the manifest assigns to it.

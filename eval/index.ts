@@ -5,7 +5,7 @@ export { cosineSilhouette, percentile, recallAtK, steerability } from './metrics
 export type { SteerabilityInput } from './metrics.js';
 export { evaluateFractalTable } from './fractal-table.js';
 export type { EmbeddingRow, FractalTableInput, FractalTableResult, LevelScore } from './fractal-table.js';
-export { majorityLabel, runIndexEvaluation, selectHits } from './index-eval.js';
+export { indexRowName, majorityLabel, runIndexEvaluation, selectHits } from './index-eval.js';
 export type { IndexEvalRow, IndexEvaluationOptions, IndexEvaluationReport, IndexLevelScore } from './index-eval.js';
 export { formatFractalTable, formatIndexEvaluation, renderScoreRows, renderTable } from './report.js';
 export { openEvalAdapter, runEvaluation } from './run-eval.js';

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AtlasError } from '../common/index.js';
 import { buildOntologyGraph, type OntologyGraph } from './graph.js';
+import { parseLabelMap } from './label-map.js';
 import { parseObo, type OboDocument } from './obo-parser.js';
 
 /** Where `--obo` points by default: the current Cell Ontology basic release. */
@@ -109,4 +110,17 @@ export async function readOboSource(source: string, options: LoadOntologyOptions
 export async function loadOntology(source: string = DEFAULT_OBO_URL, options: LoadOntologyOptions = {}): Promise<LoadOntologyResult> {
   const { document, path } = await readOboSource(source, options);
   return { document, graph: buildOntologyGraph(document), path };
+}
+
+/** Reads a label map file (see {@link parseLabelMap}): atlas label → CL id or CL name. */
+export async function readLabelMap(path: string): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AtlasError('file_not_found', `label map not found: ${path}`);
+    throw new AtlasError('invalid_argument', `cannot read label map ${path}: ${code ?? (err as Error).message}`);
+  }
+  return parseLabelMap(text, path);
 }

@@ -90,6 +90,6 @@ def build_from_config(config: Dict) -> FractalHeadV5:
         scale_dim=int(config["scale_dim"]),
         num_l0_classes=int(config["num_l0_classes"]),
         num_l1_classes=int(config["num_l1_classes"]),
-        num_heads=8,
+        num_heads=int(config.get("num_heads", 8)),
         dropout=0.1,
     )

@@ -21,6 +21,32 @@ def knn_accuracy(emb: torch.Tensor, labels: torch.Tensor, k: int = KNN_K) -> flo
 
 
 @torch.no_grad()
+def knn_accuracy_vs(ref: torch.Tensor, ref_labels: torch.Tensor, q: torch.Tensor, q_labels: torch.Tensor,
+                    k: int = KNN_K, chunk: int = 1024) -> float:
+    """Cosine k-NN majority vote of query cells among reference cells (as the index serves them)."""
+    r = F.normalize(ref, dim=-1)
+    hits = 0
+    for s in range(0, q.shape[0], chunk):
+        qq = F.normalize(q[s:s + chunk], dim=-1)
+        nn_idx = (qq @ r.T).topk(min(k, r.shape[0]), dim=1).indices
+        pred = torch.mode(ref_labels[nn_idx], dim=1).values
+        hits += int((pred == q_labels[s:s + chunk]).sum())
+    return hits / max(q.shape[0], 1)
+
+
+@torch.no_grad()
+def served_vs_reference(model: FractalHeadV5, x_ref: torch.Tensor, y_ref: torch.Tensor, x_q: torch.Tensor,
+                        y_q: torch.Tensor) -> Dict[str, List[float]]:
+    """Per level j: accuracy of query cells searched among reference cells, raw input vs prefix j."""
+    ref, qry = embed_eval(model, x_ref), embed_eval(model, x_q)
+    levels = y_q.shape[1]
+    raw = [knn_accuracy_vs(x_ref, y_ref[:, l], x_q, y_q[:, l]) for l in range(levels)]
+    served = [knn_accuracy_vs(model.get_prefix_embedding(ref["blocks"], l + 1), y_ref[:, l],
+                              model.get_prefix_embedding(qry["blocks"], l + 1), y_q[:, l]) for l in range(levels)]
+    return {"raw": raw, "served": served}
+
+
+@torch.no_grad()
 def embed_eval(model: FractalHeadV5, x: torch.Tensor) -> Dict:
     model.eval()
     out = model(x)

@@ -8,8 +8,20 @@ Recipe (the reference train.py): loss = L_full + 0.6·L_prefix, where
              on the full path with per-block dropout (keep probabilities per number of levels);
   L_prefix = InfoNCE(prefix_j, full(positive of level j)) + 0.5·margin (+ CE(head_top) if j = 1,
              CE(head_leaf) if j = S), j = the batch's mode of per-cell sampled prefix lengths;
-InfoNCE τ = 0.07, in-batch margin 0.2; AdamW (lr 1e-4, wd 0.01), cosine schedule per step, grad clip 1.0;
-early stopping on the sum of the levels' 5-NN accuracies (full embedding) of held-out cells.
+InfoNCE τ = 0.07, in-batch margin 0.2; AdamW (wd 0.01), cosine schedule per step, grad clip 1.0; early
+stopping on the sum over levels of the 5-NN accuracy of held-out cells searched among the training cells at
+the prefix that serves each level (prefix j for level j, as the index does).
+
+Scaled to the reference (see :func:`scaled_recipe`; each value only where its flag is not given): batch size
+and learning rate from the number of training cells, epochs so that training runs about 2,000 optimizer
+steps, patience a fifth of the epochs. 100k cells get the seed's 256 / 1e-4 / 20 epochs; 425 cells get
+32 / 1e-3 / 154 epochs (13 steps per epoch). Any input width: the attention uses the largest head count ≤ 8
+that divides it (one token per cell, so the head count does not change what the block computes).
+
+At the end the trainer compares, per level, the held-out cells' 5-NN accuracy when searched among the training
+cells (as an index serves them) with the raw input and with the fractal prefix that serves the level (the
+held-out cells also pick the best epoch, which favours the adapter a little); a level where the adapter is worse gets one warning line suggesting the identity
+adapter, and --require-gain makes that an error (exit 3, nothing exported).
 """
 
 import argparse
@@ -31,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bundle import BundleError, read_bundle  # noqa: E402
 from export import build_metadata, export_onnx  # noqa: E402
 from fractal_head import FractalHeadV5  # noqa: E402
-from knn_eval import KNN_K, embed_eval, format_accs, held_out_table, score_levels  # noqa: E402
+from knn_eval import KNN_K, embed_eval, format_accs, held_out_table, score_levels, served_vs_reference  # noqa: E402
 
 TEMPERATURE = 0.07
 MARGIN = 0.2
@@ -41,9 +53,38 @@ PREFIX_WEIGHT = 0.6
 WEIGHT_DECAY = 0.01
 GRAD_CLIP = 1.0
 VAL_EVAL_CELLS = 2000  # cells scored after every epoch (as the seed)
+REF_CELLS = 20000  # training cells the held-out cells are searched among, as the index would serve them
 
 PREFIX_PROBS = {2: [0.6, 0.4], 3: [0.45, 0.35, 0.2], 4: [0.4, 0.3, 0.2, 0.1]}
 BLOCK_KEEP_PROBS = {2: [0.95, 0.7], 3: [0.95, 0.85, 0.7], 4: [0.95, 0.9, 0.8, 0.7]}
+
+
+TARGET_STEPS = 2000  # optimizer steps the scaled recipe aims for
+MAX_HEADS = 8
+
+
+def choose_num_heads(dim: int) -> int:
+    """The largest attention head count ≤ 8 that divides the input width."""
+    return max(h for h in range(1, MAX_HEADS + 1) if dim % h == 0)
+
+
+def scaled_recipe(n_train: int, batch_size=None, lr=None, epochs=None, patience=None):
+    """Batch size, learning rate, epochs and patience for ``n_train`` training cells; given values win."""
+    if batch_size is None:
+        batch_size = int(min(256, max(32, 2 ** math.floor(math.log2(max(n_train / 16, 1))))))
+    if lr is None:
+        lr = float(min(1e-3, max(1e-4, 1e-4 * math.sqrt(50_000 / max(n_train, 1)))))
+    if epochs is None:
+        steps = max(n_train // batch_size, 1)
+        epochs = int(min(200, max(20, math.ceil(TARGET_STEPS / steps))))
+    if patience is None:
+        patience = int(min(30, max(5, epochs // 5)))
+    return batch_size, lr, epochs, patience
+
+
+def losses_to_raw(raw, served, columns):
+    """Levels where the served prefix is worse than the raw input: [(column, fractal, raw)]."""
+    return [(c, f, r) for c, f, r in zip(columns, served, raw) if f < r]
 
 
 def log(msg: str) -> None:
@@ -112,12 +153,13 @@ def train(args) -> int:
     emb = bundle.embeddings
     labels = bundle.labels[:, :S]
     n, dim = emb.shape
-    if dim % 8 != 0:
-        raise BundleError(f"input dim {dim} is not divisible by the 8 attention heads")
+    num_heads = choose_num_heads(dim)
 
     perm = np.random.RandomState(args.seed).permutation(n)
     n_val = int(n * args.val_ratio)
     val_idx, train_idx = perm[:n_val], perm[n_val:]
+    args.batch_size, args.lr, args.epochs, args.patience = scaled_recipe(
+        len(train_idx), args.batch_size, args.lr, args.epochs, args.patience)
     if len(train_idx) < args.batch_size or n_val < KNN_K + 1:
         raise BundleError(f"{n} cells are too few for batch size {args.batch_size} and val ratio {args.val_ratio}")
     x_train = torch.from_numpy(emb[train_idx])
@@ -127,7 +169,7 @@ def train(args) -> int:
     samplers = [PositiveSampler(y_train[:, l]) for l in range(S)]
     y_train_t = torch.from_numpy(y_train)
 
-    model = FractalHeadV5(dim, S, args.scale_dim, len(vocabs[0]), len(vocabs[-1]), num_heads=8, dropout=0.1)
+    model = FractalHeadV5(dim, S, args.scale_dim, len(vocabs[0]), len(vocabs[-1]), num_heads=num_heads, dropout=0.1)
     prefix_probs = torch.tensor(PREFIX_PROBS[S])
     keep_probs = torch.tensor(BLOCK_KEEP_PROBS[S])
     steps_per_epoch = len(train_idx) // args.batch_size
@@ -136,9 +178,12 @@ def train(args) -> int:
     log(f"train: {n} cells ({len(train_idx)} train, {n_val} held out), input {dim}, "
         f"{S} levels {cols}, {S}×{args.scale_dim} output, {sum(p.numel() for p in model.parameters()):,} "
         f"parameters, {steps_per_epoch} steps/epoch, {args.threads} threads")
+    log(f"train: recipe batch {args.batch_size}, lr {args.lr:.2g}, up to {args.epochs} epochs, patience "
+        f"{args.patience}, {num_heads} attention head{'s' if num_heads > 1 else ''}")
     log(f"train: classes per level {[len(v) for v in vocabs]}")
 
     x_eval, y_eval = x_val[:VAL_EVAL_CELLS], y_val[:VAL_EVAL_CELLS]
+    x_ref, y_ref = x_train[:REF_CELLS], y_train_t[:REF_CELLS]
     raw_acc = score_levels(x_eval, y_eval)
     log(f"raw input   held-out 5-NN: {format_accs(cols, raw_acc)}")
 
@@ -191,8 +236,11 @@ def train(args) -> int:
             steps += 1
 
         accs = score_levels(embed_eval(model, x_eval)["full"], y_eval)
-        score = sum(accs)
-        history.append({"epoch": epoch, "loss": total / max(steps, 1), "val": accs, "seconds": time.time() - t0})
+        # select on what serving sees: held-out cells searched among training cells, level j at prefix j
+        served = served_vs_reference(model, x_ref, y_ref, x_eval, y_eval)["served"]
+        score = sum(served)
+        history.append({"epoch": epoch, "loss": total / max(steps, 1), "val": accs, "val_served": served,
+                        "seconds": time.time() - t0})
         log(f"epoch {epoch}/{args.epochs} loss={total / max(steps, 1):.4f} held-out 5-NN: "
             f"{format_accs(cols, accs)} ({time.time() - t0:.1f}s{f', {skipped} NaN steps skipped' if skipped else ''})")
         if score > best_score:
@@ -213,10 +261,23 @@ def train(args) -> int:
     for name, accs in table["accuracy"].items():
         log(f"  {name:<8} {format_accs(cols, accs)}")
     log(f"  steerability {table['steerability']:+.4f}")
+    vs = served_vs_reference(model, x_ref, y_ref, x_val[:args.eval_cells], y_val[:args.eval_cells])
+    table["served_vs_train"] = {"reference_cells": int(x_ref.shape[0]), "raw": [round(v, 4) for v in vs["raw"]],
+                                "fractal": [round(v, 4) for v in vs["served"]]}
+    log(f"held-out cells searched among {x_ref.shape[0]} training cells (as served), 5-NN per level, raw input vs "
+        f"the prefix that serves the level:")
+    for j, c in enumerate(cols):
+        r, f = vs["raw"][j], vs["served"][j]
+        log(f"  {c:<16} raw {r:.4f}  fractal {f:.4f} (prefix {j + 1})  {f - r:+.4f}")
+    worse = losses_to_raw(vs["raw"], vs["served"], cols)
+    if worse:
+        what = ", ".join(f"{c} ({f:.4f} < {r:.4f})" for c, f, r in worse)
+        log(f"warning: the adapter is worse than the raw embeddings at {what}; the identity adapter may serve "
+            f"this reference better (fractal-atlas build --adapter identity)")
 
     recipe = {
         "trainer": "adapter/python/train.py", "architecture": "FractalHeadV5",
-        "num_levels": S, "scale_dim": args.scale_dim, "num_heads": 8, "dropout": 0.1,
+        "num_levels": S, "scale_dim": args.scale_dim, "num_heads": num_heads, "dropout": 0.1,
         "temperature": TEMPERATURE, "margin": MARGIN, "margin_weight": MARGIN_WEIGHT,
         "class_weight": CLASS_WEIGHT, "prefix_weight": PREFIX_WEIGHT,
         "prefix_probs": PREFIX_PROBS[S], "block_keep_probs": BLOCK_KEEP_PROBS[S],
@@ -231,12 +292,16 @@ def train(args) -> int:
         # the reference layout, plus extra keys that export.py also understands
         torch.save({
             "model_state_dict": model.state_dict(),
-            "config": {"input_dim": dim, "num_scales": S, "scale_dim": args.scale_dim,
+            "config": {"input_dim": dim, "num_scales": S, "scale_dim": args.scale_dim, "num_heads": num_heads,
                        "num_l0_classes": len(vocabs[0]), "num_l1_classes": len(vocabs[-1]), "num_levels": S},
             "level_names": vocabs,
             "level_columns": cols, "fingerprint": bundle.fingerprint, "recipe": recipe, "validation": table,
         }, args.checkpoint)
         log(f"saved checkpoint {args.checkpoint}")
+    if worse and args.require_gain:
+        print(f"train: the adapter is worse than the raw embeddings at {', '.join(c for c, _, _ in worse)}; "
+              f"nothing exported (--require-gain)", file=sys.stderr)
+        return 3
     meta = build_metadata(model, cols, vocabs, bundle.fingerprint, recipe, table)
     export_onnx(model, args.out, meta)
     log(f"exported {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB) after {train_seconds:.0f}s of training")
@@ -252,22 +317,24 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="ONNX file to write")
     p.add_argument("--num-levels", type=int, default=2, choices=[2, 3, 4])
     p.add_argument("--scale-dim", type=int, default=64)
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--epochs", type=int, default=None, help="default: scaled to the number of cells")
+    p.add_argument("--batch-size", type=int, default=None, help="default: scaled to the number of cells")
+    p.add_argument("--lr", type=float, default=None, help="default: scaled to the number of cells")
     p.add_argument("--max-samples", type=int, default=100_000)
     p.add_argument("--val-ratio", type=float, default=0.15)
-    p.add_argument("--patience", type=int, default=5)
+    p.add_argument("--patience", type=int, default=None, help="default: a fifth of the epochs, 5..30")
+    p.add_argument("--require-gain", action="store_true",
+                   help="fail (exit 3, nothing exported) when the adapter is worse than the raw input at a level")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     p.add_argument("--eval-cells", type=int, default=5000, help="held-out cells in the final table")
     p.add_argument("--checkpoint", default=None, help="also save a reference-layout .pt checkpoint")
     p.add_argument("--metrics-out", default=None, help="write recipe, history and held-out table as JSON")
     args = p.parse_args(argv)
-    for name in ("scale_dim", "epochs", "batch_size", "threads", "eval_cells"):
-        if getattr(args, name) < 1:
+    for name in ("scale_dim", "epochs", "batch_size", "threads", "eval_cells", "patience"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be ≥ 1")
-    if not (0 < args.val_ratio < 1) or not (args.lr > 0) or args.patience < 1 or args.max_samples < 0:
+    if not (0 < args.val_ratio < 1) or (args.lr is not None and not args.lr > 0) or args.max_samples < 0:
         p.error("--val-ratio must be in (0, 1), --lr > 0, --patience ≥ 1, --max-samples ≥ 0")
     try:
         return train(args)

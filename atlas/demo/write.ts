@@ -149,7 +149,7 @@ export async function writeDemoAtlas(path: string, options: WriteDemoAtlasOption
   return { path, summary: counter.result(), dim: model.dim, seconds: (performance.now() - started) / 1000, workers };
 }
 
-/** The end-of-run summary (rows, classes per level, cells per system, time and rate), as ingest prints it. */
+/** The end-of-run summary (rows, categories per level, cells per system, time and rate), as ingest prints it. */
 export function formatDemoAtlasSummary(result: WriteDemoAtlasResult): string {
   const how = result.workers > 0 ? `${result.workers} generator worker${result.workers > 1 ? 's' : ''}` : 'generated on the main thread';
   return `wrote ${result.path} (${result.dim}-d demo atlas, ${how})\n${formatSummary(result.summary, result.seconds)}`;

@@ -4,10 +4,9 @@
  */
 import { extname } from 'node:path';
 import { AtlasError } from '../../common/index.js';
-import { loadOntology, resolveHierarchy, type HierarchyRow, type OntologyGraph } from '../../ontology/index.js';
+import { loadOntology, parseClId, resolveHierarchy, type HierarchyRow, type OntologyGraph } from '../../ontology/index.js';
 import { openDelimitedSource, readTableObs } from './delimited-source.js';
 import { openH5adSource, type H5adMatrix } from './h5ad-source.js';
-import { normalizeTermId } from './labels.js';
 import { openNpyMatrix } from './npy-source.js';
 import { importToAtlas, type ImportPipelineOptions, type ImportResult, type LabelSpec } from './run-import.js';
 import type { ImportSource } from './types.js';
@@ -16,7 +15,6 @@ export { MAX_X_WIDTH } from './h5ad-source.js';
 export { openH5adCounts } from './h5ad-counts.js';
 export type { CountsBlock, CountsMatrix, H5adCounts, OpenH5adCountsOptions } from './h5ad-counts.js';
 export { parseNpyHeader } from './npy-source.js';
-export { normalizeTermId } from './labels.js';
 export { splitFields } from './delimited-source.js';
 export type { ImportResult, LabelSpec } from './run-import.js';
 
@@ -33,7 +31,7 @@ export interface ImportOptions extends Omit<ImportPipelineOptions, 'resolve'> {
   /** Cell Ontology OBO path or URL. */
   readonly obo: string;
   readonly cacheDir?: string;
-  /** Label → Cell Ontology name or id, for labels the ontology does not know by name. */
+  /** Label → Cell Ontology name or id (ontology's `readLabelMap`), for labels the ontology does not know. */
   readonly labelMap?: ReadonlyMap<string, string>;
 }
 
@@ -69,21 +67,13 @@ async function openSource(options: ImportOptions): Promise<ImportSource> {
   return { path: options.input, matrix, obs, close: async () => undefined };
 }
 
-/** Resolves CL ids through the term names (`CL:…`, `CL_…` or the purl IRI). */
-function resolveClIds(graph: OntologyGraph, values: readonly string[]): Map<string, HierarchyRow> {
-  const nameOf = new Map<string, string>();
-  const unknown: string[] = [];
-  for (const v of values) {
-    const id = normalizeTermId(v);
-    if (id !== null && graph.hasNode(id)) nameOf.set(v, graph.getNodeAttribute(id, 'name'));
-    else unknown.push(v);
+/** A `--cl-id-column` must hold CL ids: names there mean the wrong flag was given. */
+function requireClIds(values: readonly string[]): void {
+  const names = values.filter((v) => parseClId(v) === undefined);
+  if (names.length > 0) {
+    const listed = names.slice(0, 5).map((u) => JSON.stringify(u)).join(', ');
+    throw new AtlasError('invalid_input', `${names.length} value(s) of the CL id column are not CL ids (${listed}${names.length > 5 ? ', …' : ''}); for names use --label-column`);
   }
-  if (unknown.length > 0) {
-    const listed = unknown.slice(0, 10).map((u) => JSON.stringify(u)).join(', ');
-    throw new AtlasError('unmapped_labels', `${unknown.length} CL id(s) are not (non-obsolete) terms of the ontology: ${listed}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}`, { unmapped: unknown });
-  }
-  const byName = resolveHierarchy(graph, new Set(nameOf.values()));
-  return new Map(values.map((v) => [v, byName.get(nameOf.get(v)!)!]));
 }
 
 /** Imports `options.input` into an atlas at `options.out`. */
@@ -91,11 +81,9 @@ export async function importAtlas(options: ImportOptions): Promise<ImportResult>
   const source = await openSource(options);
   let graph: OntologyGraph | null = null;
   const resolve = async (values: readonly string[], kind: 'label' | 'cl'): Promise<ReadonlyMap<string, HierarchyRow>> => {
+    if (kind === 'cl') requireClIds(values);
     graph ??= (await loadOntology(options.obo, { cacheDir: options.cacheDir })).graph;
-    if (kind === 'cl') return resolveClIds(graph, values);
-    const mapped = values.map((v) => options.labelMap?.get(v) ?? v);
-    const rows = resolveHierarchy(graph, new Set(mapped));
-    return new Map(values.map((v, k) => [v, rows.get(mapped[k]!)!]));
+    return resolveHierarchy(graph, values, { labelMap: options.labelMap });
   };
   try {
     return await importToAtlas(source, { ...options, resolve });

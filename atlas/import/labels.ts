@@ -1,6 +1,6 @@
 /**
- * Checks on the per-cell columns of an import (pure): labels present on every row, ids unique, CL ids in a
- * form the ontology knows, extra columns compacted per batch.
+ * Checks on the per-cell columns of an import (pure): labels present on every row, ids unique; extra columns
+ * compacted per batch.
  */
 import { AtlasError } from '../../common/index.js';
 import type { EncodedColumn } from '../types.js';
@@ -39,12 +39,6 @@ export function requireUniqueIds(ids: readonly string[], what: string): void {
   if (first) {
     throw new AtlasError('invalid_input', `${what} has ${repeats} duplicated id(s); the first, ${JSON.stringify(first[0])}, is on rows ${first[1]} and ${first[2]} (use --id-column to pick unique ids)`);
   }
-}
-
-/** `CL:0000860`, `CL_0000860` or `http://purl.obolibrary.org/obo/CL_0000860` → `CL:0000860`; null otherwise. */
-export function normalizeTermId(value: string): string | null {
-  const m = /^(?:https?:\/\/purl\.obolibrary\.org\/obo\/)?([A-Za-z]+)[:_](\d+)$/.exec(value.trim());
-  return m ? `${m[1]!.toUpperCase()}:${m[2]}` : null;
 }
 
 /**

@@ -3,6 +3,7 @@ import { AtlasError } from '../../common/index.js';
 import { BUILD_DEFAULTS, buildAtlasIndex } from '../../index-build/index.js';
 import { type Quantization } from '../../index-files/index.js';
 import { readInt, requireString, type Command } from '../command.js';
+import { describeReference } from './build-checks.js';
 
 /** `fractal-atlas build`: atlas + adapter → index folder (one usearch index per prefix). */
 export const buildCommand: Command = {
@@ -23,9 +24,12 @@ export const buildCommand: Command = {
     '                         in the manifest (sha256, gene order) so that serve --encoder can take counts',
     '  --threads N            threads for usearch adds and the adapter (default: all cores)',
     '  --overwrite            replace an existing index folder',
+    '  --labels-as-is         index labels of an atlas without cl_id (not resolved against the Cell Ontology)',
+    '                         without the warning',
     '',
     'Writes manifest.json, labels.bin, cell-id files, vectors.f32 and prefix-<j>.usearch for j = 1..S.',
     'Ctrl-C (or a crash) leaves no index folder behind; only a complete build is renamed into place.',
+    'Embeddings stored as float64 are converted to float32 (said in one line); float16 is refused.',
   ].join('\n'),
   options: {
     reference: { type: 'string' },
@@ -39,6 +43,7 @@ export const buildCommand: Command = {
     encoder: { type: 'string' },
     threads: { type: 'string' },
     overwrite: { type: 'boolean' },
+    'labels-as-is': { type: 'boolean' },
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `build: unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -47,6 +52,7 @@ export const buildCommand: Command = {
     const outDir = requireString(values, 'out', 'build');
     const quantization = (values.quantization ?? 'f32') as Quantization;
     if (!['f32', 'f16', 'i8'].includes(quantization)) throw new AtlasError('invalid_argument', `--quantization must be f32, f16 or i8, got ${JSON.stringify(values.quantization)}`);
+    for (const line of await describeReference(referencePath, values['labels-as-is'] === true)) process.stderr.write(`${line}\n`);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);

@@ -24,7 +24,7 @@ export const demoAtlasCommand: Command = {
     '                       same seed, e.g. held-out cells for an adapter trained on the first ones',
     '',
     'Embeddings follow the generative model described in README "Demo atlas"; cells per system follow the',
-    "seed's SCimilarity proportions. Prints rows, classes per level and cells per system at the end.",
+    "seed's SCimilarity proportions. Prints rows, categories per level and cells per system at the end.",
   ].join('\n'),
   options: {
     cells: { type: 'string' },

@@ -1,6 +1,6 @@
 import { AtlasError } from '../../common/index.js';
 import { DEFAULT_ROW_GROUP_SIZE, MAX_X_WIDTH, exitCleanlyOnSignals, formatSummary, importAtlas, type LabelSpec } from '../../atlas/index.js';
-import { DEFAULT_OBO_URL } from '../../ontology/index.js';
+import { DEFAULT_OBO_URL, readLabelMap } from '../../ontology/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 import { readCompression } from './ingest.js';
 
@@ -32,6 +32,7 @@ export const importCommand: Command = {
     '  --label-column COL     column of Cell Ontology names (e.g. cell_type)',
     '  --cl-id-column COL     column of CL ids instead (CL:0000860, CL_0000860 or the purl IRI), as',
     "                         CELLxGENE's cell_type_ontology_term_id",
+    '  --label-map FILE       TSV: your label → CL id or CL name, for labels the ontology does not know',
     '  --id-column COL        column of cell ids (default: the obs index of an .h5ad, else row numbers)',
     '  --keep-columns A,B     extra columns carried into the atlas as string columns (e.g. donor_id,tissue)',
     `  --obo PATH|URL         Cell Ontology OBO file or URL (default ${DEFAULT_OBO_URL}, downloaded once)`,
@@ -61,6 +62,7 @@ export const importCommand: Command = {
     labels: { type: 'string' },
     'label-column': { type: 'string' },
     'cl-id-column': { type: 'string' },
+    'label-map': { type: 'string' },
     'id-column': { type: 'string' },
     'keep-columns': { type: 'string' },
     obo: { type: 'string' },
@@ -76,6 +78,8 @@ export const importCommand: Command = {
     if (obsm !== undefined && values.X === true) throw new AtlasError('invalid_argument', 'import: give --obsm KEY or --X, not both');
     const keep = optionalString(values, 'keep-columns');
     const keepColumns = keep === undefined ? [] : keep.split(',').map((c) => c.trim()).filter((c) => c.length > 0);
+    const labelMapPath = optionalString(values, 'label-map');
+    const labelMap = labelMapPath === undefined ? undefined : await readLabelMap(labelMapPath);
     exitCleanlyOnSignals();
     const result = await importAtlas({
       input,
@@ -83,6 +87,7 @@ export const importCommand: Command = {
       matrix: obsm !== undefined ? { obsm } : values.X === true ? { X: true } : undefined,
       labelsFile: optionalString(values, 'labels'),
       labels: readLabelSpec(values),
+      labelMap,
       idColumn: optionalString(values, 'id-column'),
       keepColumns,
       obo: optionalString(values, 'obo') ?? DEFAULT_OBO_URL,

@@ -2,6 +2,7 @@ import { AtlasError } from '../../common/index.js';
 import { DEFAULT_ROW_GROUP_SIZE, exitCleanlyOnSignals, formatSummary, ingestScimilarity } from '../../atlas/index.js';
 import { DEFAULT_OBO_URL } from '../../ontology/index.js';
 import { readInt, requireString, type Command } from '../command.js';
+import { LABEL_OPTIONS, labelOptionsUsage, readLabelOptions } from './hierarchy.js';
 
 /** Reads `--compression` (zstd default). */
 export function readCompression(values: Record<string, unknown>): 'zstd' | 'snappy' {
@@ -24,9 +25,12 @@ export const ingestCommand: Command = {
     '  --out FILE             atlas Parquet file to write (written to a temp file, renamed when complete)',
     `  --row-group-size N     rows per Parquet row group (default ${DEFAULT_ROW_GROUP_SIZE})`,
     '  --compression C        zstd (default) or snappy',
+    ...labelOptionsUsage(23),
     '',
     'Streams the vectors out of the hnswlib index in reference-label order (bounded memory), attaches',
-    'the 4 Cell Ontology levels to each label, and prints a summary. Unmapped labels are listed together.',
+    'the 4 Cell Ontology levels to each label, and prints a summary (categories per level, cells per system).',
+    'Labels may be CL names, EXACT synonyms or CL ids; unmapped labels are all listed, with suggestions, and',
+    'nothing is written.',
   ].join('\n'),
   options: {
     'scimilarity-dir': { type: 'string' },
@@ -35,6 +39,7 @@ export const ingestCommand: Command = {
     out: { type: 'string' },
     'row-group-size': { type: 'string' },
     compression: { type: 'string' },
+    ...LABEL_OPTIONS,
   },
   async run(values, positionals) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `ingest: unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -44,8 +49,9 @@ export const ingestCommand: Command = {
     const cacheDir = values['cache-dir'] === undefined ? undefined : requireString(values, 'cache-dir', 'ingest');
     const rowGroupSize = readInt(values, 'row-group-size', DEFAULT_ROW_GROUP_SIZE, 1, 1 << 24);
     const compression = readCompression(values);
+    const labels = await readLabelOptions(values, 'ingest');
     exitCleanlyOnSignals();
-    const result = await ingestScimilarity({ scimilarityDir, obo, cacheDir, out, rowGroupSize, compression, progress: true });
+    const result = await ingestScimilarity({ scimilarityDir, obo, cacheDir, out, rowGroupSize, compression, labels, progress: true });
     process.stdout.write(`wrote ${out} (dim ${result.dim})\n${formatSummary(result.summary, result.seconds)}`);
   },
 };

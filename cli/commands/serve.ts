@@ -17,6 +17,8 @@ export interface ServeIndexOptions {
   readonly corsOrigin?: string;
   readonly workers?: number;
   readonly threadsPerWorker?: number;
+  /** How to pick another port, for the "already in use" message (default: `choose another with --port`). */
+  readonly portHint?: string;
   /** Called once the server listens (prints the URL and examples). */
   readonly onListening?: (server: RunningServer) => void;
 }
@@ -38,7 +40,7 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
   } catch (err) {
     await service.close();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new AtlasError('invalid_argument', `port ${options.port} on ${options.host} is already in use (choose another with --port)`);
+    if (code === 'EADDRINUSE') throw new AtlasError('invalid_argument', `port ${options.port} on ${options.host} is already in use (${options.portHint ?? 'choose another with --port'})`);
     if (code === 'EACCES') throw new AtlasError('invalid_argument', `no permission to listen on ${options.host}:${options.port}`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new AtlasError('invalid_argument', `cannot listen on host ${options.host}`);
     throw err;

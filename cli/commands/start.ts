@@ -5,6 +5,7 @@ import { AtlasError, createProgress, isAtlasError, projectPath } from '../../com
 import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { type Command } from '../command.js';
+import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
 import { SERVE_NETWORK_OPTIONS, SERVE_NETWORK_USAGE, printServing, readNetworkOptions, serveIndex } from './serve.js';
 
 /** The embedded default: what `npm start` generates, builds and serves. */
@@ -82,7 +83,7 @@ export const startCommand: Command = {
     `${DEMO.adapter} when they are absent (cached under ${DEMO.cacheDir}/), then serves it like \`serve\`.`,
     'A second start reuses the cache and is ready in seconds.',
     '',
-    '  --port N           TCP port (default $PORT, else 8080)',
+    '  --port N           TCP port (default $PORT, else 8080); through npm: `npm start -- --port N` or `PORT=N npm start`',
     ...SERVE_NETWORK_USAGE.filter((l) => !l.trimStart().startsWith('--port')),
   ].join('\n'),
   options: { ...SERVE_NETWORK_OPTIONS },
@@ -94,6 +95,8 @@ export const startCommand: Command = {
     if (!existsSync(adapterPath)) {
       throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
     }
+    // Before minutes of generating and building: a taken port is known now.
+    await checkPortFree(net.host, net.port, NPM_START_PORT_HINT);
     const cacheDir = projectPath(DEMO.cacheDir);
     let { indexDir } = await ensureDemoIndex(cacheDir, adapterPath);
     const serve = () =>
@@ -101,6 +104,7 @@ export const startCommand: Command = {
         indexDir,
         adapterPath,
         ...net,
+        portHint: NPM_START_PORT_HINT,
         onListening: (server) => printServing(server, net.apiKey, `{"cell_ids": ["${demoCellId(0)}"], "level": "type", "k": 5}`),
       });
     try {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { SHARED_OBO_PATH, isAtlasError, projectPath } from '../../common/index.js';
 import { expandStrings } from '../../atlas/arrow-columns.js';
-import { importAtlas, normalizeTermId, openAtlas, parseNpyHeader, splitFields, type ImportOptions } from '../../atlas/index.js';
+import { importAtlas, openAtlas, parseNpyHeader, splitFields, type ImportOptions } from '../../atlas/index.js';
 import { writeNpy } from '../../adapter/index.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
@@ -115,10 +115,14 @@ test('bad .h5ad input: one readable error each, no output left', { skip: noObo |
   await assertFails({ ...base, input: h5('dupes') }, 'invalid_input', /1 duplicated id\(s\); the first, "cell2", is on rows 2 and 9/);
   await assertFails({ ...base, input: h5('unlabelled') }, 'invalid_input', /1 row\(s\) have no label in column "cell_type"; the first is row 5/);
   await assertFails({ ...base, input: h5('unmapped') }, 'unmapped_labels', /"natural killer cel"/);
+  const mapped = await readAll((await run({ ...base, input: h5('unmapped'), labelMap: new Map([['natural killer cel', 'CL:0000623']]) })).out);
+  assert.equal(mapped.rows[4]!.clId, 'CL:0000623');
+  assert.equal(mapped.rows[4]!.subtype, 'natural killer cel');
   await assertFails({ ...base, input: h5('current'), matrix: { obsm: 'X_umap' } }, 'invalid_input', /no obsm key "X_umap" \(obsm keys: .*X_pca/);
   await assertFails({ ...base, input: h5('current'), matrix: { obsm: 'X_int' } }, 'invalid_input', /dtype int32; an embedding must be float32 or float64/);
   await assertFails({ ...base, input: h5('current'), labels: { labelColumn: 'celltype' } }, 'invalid_input', /obs has no column "celltype" \(columns: .*cell_type/);
-  await assertFails({ ...base, input: h5('current'), labels: { clIdColumn: 'cell_type' } }, 'unmapped_labels', /CL id\(s\) are not .*"T cell"/);
+  await assertFails({ ...base, input: h5('current'), labels: { clIdColumn: 'cell_type' } }, 'invalid_input', /4 value\(s\) of the CL id column are not CL ids \("B cell", "T cell", .*\); for names use --label-column/);
+  await assertFails({ ...base, input: h5('unmapped') }, 'unmapped_labels', /"natural killer cel".*natural killer cell/);
 });
 
 test('not an HDF5 file, missing file, .h5ad without a matrix choice', async () => {
@@ -179,10 +183,7 @@ test('CSV with one column per dimension, and TSV with one embedding column', { s
   await assertFails({ ...opts, input: join(root, 'fields.csv') }, 'invalid_input', /line 2 has 2 fields, the header has 3/);
 });
 
-test('pure helpers: CL id forms, quoted fields, npy header', () => {
-  assert.equal(normalizeTermId('CL_0000860'), 'CL:0000860');
-  assert.equal(normalizeTermId('http://purl.obolibrary.org/obo/CL_0000860'), 'CL:0000860');
-  assert.equal(normalizeTermId('T cell'), null);
+test('pure helpers: quoted fields, npy header', () => {
   assert.deepEqual(splitFields('a,"b, c","d ""e"""', ','), ['a', 'b, c', 'd "e"']);
   assert.throws(() => splitFields('a,"b', ','), (e) => isAtlasError(e, 'invalid_input'));
   assert.throws(() => parseNpyHeader(Buffer.from('hello world'), 'x.npy'), (e) => isAtlasError(e, 'invalid_input'));

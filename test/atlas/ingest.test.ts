@@ -190,3 +190,28 @@ test('atlas check of the CLI output', { skip: !existsSync(SHARED_OBO_PATH) && 'n
   assert.equal(b.levels.level2_lineage.dictionary[b.levels.level2_lineage.codes[row]!], 'Myeloid');
   assert.equal(b.clIds!.dictionary[b.clIds!.codes[row]!], 'CL:0000860');
 });
+
+test('CLI ingest with --label-map and --subtype-names cl: lab labels and CL ids are accepted', { skip: !existsSync(SHARED_OBO_PATH) && 'no shared cl-basic.obo' }, async () => {
+  const fx = makeFixture('cli-map', { n: 40, dim: 6, space: 'cosine', seed: 9 });
+  const lab: Record<string, string> = { 'classical monocyte': 'CD14+ Mono', fibroblast: 'Fibroblasts', 'B cell': 'CL_0000236' };
+  const labels = fx.labels.map((l) => lab[l] ?? l);
+  writeFileSync(join(fx.dir, 'annotation', 'reference_labels.tsv'), labels.join('\n'));
+  writeFileSync(join(fx.dir, 'label_ints.csv'), `,0\n${[...new Set(labels)].map((l, i) => `${i},${l}`).join('\n')}\n`);
+  const map = join(root, 'lab-map.tsv');
+  writeFileSync(map, 'CD14+ Mono\tCL:0000860\nFibroblasts\tfibroblast\n');
+  const out = join(root, 'cli-map.parquet');
+  const args = ['ingest', '--scimilarity-dir', fx.dir, '--obo', SHARED_OBO_PATH, '--out', out];
+  const unmapped = spawnSync(process.execPath, [CLI_ENTRY, ...args], { encoding: 'utf8' });
+  assert.equal(unmapped.status, 1);
+  assert.match(unmapped.stderr, /^fractal-atlas: 2 label\(s\) could not be mapped.*"CD14\+ Mono" \(did you mean .*"Fibroblasts" \(did you mean "fibroblast" CL:0000057/);
+  assert.equal(existsSync(out), false);
+  const ok = spawnSync(process.execPath, [CLI_ENTRY, ...args, '--label-map', map, '--subtype-names', 'cl'], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /categories per level: system \d+, lineage \d+, type \d+, subtype 5\n/);
+  const reader = await openAtlas(out);
+  const b = await reader.readRowGroup(0);
+  const subtypes = new Set(b.levels.level4_subtype.dictionary);
+  for (const name of ['classical monocyte', 'fibroblast', 'B cell']) assert.ok(subtypes.has(name), name);
+  const row = b.levels.level4_subtype.codes.indexOf(b.levels.level4_subtype.dictionary.indexOf('classical monocyte'));
+  assert.equal(b.clIds!.dictionary[b.clIds!.codes[row]!], 'CL:0000860');
+});

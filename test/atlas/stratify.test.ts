@@ -188,7 +188,7 @@ test('stratify errors: missing input, same input and output; CLI prints one line
   const ok = spawnSync(process.execPath, [CLI_ENTRY, 'stratify', '--in', src, '--out', join(dir, 'cli.parquet'), '--seed', '3'], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /rows: 1,000/);
-  assert.match(ok.stdout, /level4_subtype 10/);
+  assert.match(ok.stdout, /categories per level: system 2, lineage 4, type 6, subtype 10\n/);
   const bad = spawnSync(process.execPath, [CLI_ENTRY, 'stratify', '--in', src, '--out', join(dir, 'z.parquet'), '--seed', 'x'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
 });

@@ -64,7 +64,39 @@ test('an unknown name exits non-zero with one readable line naming it', async ()
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');
   assert.equal(r.stderr.trimEnd().split('\n').length, 1);
-  assert.match(r.stderr, /^fractal-atlas: 1 label\(s\) could not be mapped to the Cell Ontology: "flux capacitor cell"\n$/);
+  assert.match(r.stderr, /^fractal-atlas: 1 label\(s\) could not be mapped to the Cell Ontology: "flux capacitor cell" \(no suggestion\)\n$/);
+});
+
+test('every unmapped label is listed with suggestions, on one line, and nothing is printed', async () => {
+  const names = namesFile('bad2.txt', 'CD14+ monocyte\nclassical monocyte\nDendritic cells\n');
+  const r = await runCli(['hierarchy', '--obo', SHARED_OBO_PATH, '--names', names]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+  assert.match(r.stderr, /^fractal-atlas: 2 label\(s\) could not be mapped .*"CD14\+ monocyte" \(did you mean "CD14-positive monocyte" CL:0001054, .*; "Dendritic cells" \(did you mean "dendritic cell" CL:0000451/);
+});
+
+test('--label-map and --subtype-names cl; the category counts go to stderr', async () => {
+  const names = namesFile('mapped.txt', 'CD14+ Mono\nCL_0000623\nT cell, human\n');
+  const map = namesFile('map.tsv', '# atlas label\tCL\nCD14+ Mono\tCL:0000860\n');
+  const r = await runCli(['hierarchy', '--obo', SHARED_OBO_PATH, '--names', names, '--label-map', map]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trimEnd().split('\n').slice(1), [
+    'CD14+ Mono\tCL:0000860\tImmune\tMyeloid\tmonocyte\tCD14+ Mono',
+    'CL_0000623\tCL:0000623\tImmune\tInnate Lymphoid\tgroup 1 innate lymphoid cell\tnatural killer cell',
+    'T cell, human\tCL:0000084\tImmune\tLymphoid\tT cell\tT cell, human',
+  ]);
+  assert.equal(r.stderr, '3 label(s); categories per level: system 1, lineage 3, type 3, subtype 3\n');
+  const cl = await runCli(['hierarchy', '--obo', SHARED_OBO_PATH, '--names', names, '--label-map', map, '--subtype-names', 'cl', '--json']);
+  assert.equal(cl.code, 0, cl.stderr);
+  const out = JSON.parse(cl.stdout);
+  assert.deepEqual(Object.values(out).map((r) => (r as { level4_subtype: string }).level4_subtype), ['classical monocyte', 'natural killer cell', 'T cell']);
+  const bad = await runCli(['hierarchy', '--obo', SHARED_OBO_PATH, '--names', names, '--subtype-names', 'ontology']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^fractal-atlas: hierarchy: --subtype-names must be label or cl, got "ontology"\n$/);
+  const badMap = await runCli(['hierarchy', '--obo', SHARED_OBO_PATH, '--names', names, '--label-map', namesFile('bad-map.tsv', 'CD14+ Mono\n')]);
+  assert.equal(badMap.code, 2);
+  assert.match(badMap.stderr, /^fractal-atlas: label map .*bad-map\.tsv line 1: expected 2 tab-separated columns/);
 });
 
 test('usage errors: missing --names, missing OBO file', async () => {

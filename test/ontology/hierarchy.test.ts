@@ -5,8 +5,11 @@ import { SHARED_OBO_PATH, isAtlasError, projectPath } from '../../common/index.j
 import {
   LEVEL_COLUMNS,
   buildOntologyGraph,
+  LINEAGE_ANCHORS,
   createHierarchyResolver,
+  formatLevelCounts,
   parseObo,
+  summarizeLevels,
   resolveHierarchy,
   type HierarchyRow,
   type OntologyGraph,
@@ -50,7 +53,7 @@ test('classical monocyte → Immune / Myeloid / monocyte', () => {
   });
 });
 
-test('fibroblast → Stromal / Fibroblast, and a term that is its own L2 anchor keeps its name at L3', () => {
+test("leaf = its L2 anchor, and direct child of the anchor: L3 is the leaf's own term name", () => {
   assert.deepEqual(one(CL, 'fibroblast'), {
     cl_id: 'CL:0000057',
     level1_system: 'Stromal',
@@ -59,7 +62,13 @@ test('fibroblast → Stromal / Fibroblast, and a term that is its own L2 anchor 
     level4_subtype: 'fibroblast',
   });
   const skin = one(CL, 'skin fibroblast');
-  assert.deepEqual([skin.level1_system, skin.level2_lineage, skin.level3_type], ['Stromal', 'Fibroblast', 'fibroblast']);
+  assert.deepEqual([skin.level1_system, skin.level2_lineage, skin.level3_type], ['Stromal', 'Fibroblast', 'skin fibroblast']);
+  // Examples from the issue (project → reference): direct is_a children of neuron, glial cell, lymphocyte.
+  for (const [name, lineage] of [['GABAergic neuron', 'Neuron'], ['Schwann cell', 'Glial'], ['T cell', 'Lymphoid']]) {
+    const r = one(CL, name);
+    assert.deepEqual([r.level2_lineage, r.level3_type], [lineage, name], name);
+  }
+  assert.equal(one(CL, 'neuron').level3_type, 'neuron');
 });
 
 test('the stem-cell trap: natural killer cell reaches stem cell sooner (develops_from) but is still Immune', () => {
@@ -75,16 +84,25 @@ test('the stem-cell trap: natural killer cell reaches stem cell sooner (develops
     level4_subtype: 'natural killer cell',
   });
   const t = one(CL, 'T cell');
-  assert.deepEqual([t.level1_system, t.level2_lineage, t.level3_type], ['Immune', 'Lymphoid', 'lymphocyte']);
+  assert.deepEqual([t.level1_system, t.level2_lineage, t.level3_type], ['Immune', 'Lymphoid', 'T cell']);
 });
 
 test('Stem/Progenitor only when no primary anchor is reachable; Other when nothing is', () => {
   const esc = one(CL, 'embryonic stem cell');
-  assert.deepEqual([esc.cl_id, esc.level1_system, esc.level2_lineage, esc.level3_type], ['CL:0002322', 'Stem/Progenitor', 'Stem/Progenitor', 'stem cell']);
+  assert.deepEqual([esc.cl_id, esc.level1_system, esc.level2_lineage, esc.level3_type], ['CL:0002322', 'Stem/Progenitor', 'Stem/Progenitor', 'embryonic stem cell']);
   const hsc = one(CL, 'hematopoietic stem cell');
   assert.equal(hsc.level1_system, 'Immune', 'a stem cell that reaches a primary anchor takes the primary anchor');
   const secretory = one(CL, 'secretory cell');
   assert.deepEqual([secretory.level1_system, secretory.level2_lineage, secretory.level3_type], ['Other', 'Other', 'secretory cell']);
+});
+
+test("no level-2 anchor: L3 is the leaf's own term name, never a step towards the L1 anchor", () => {
+  // club cell and conventional dendritic cell reach Epithelial / Immune but no lineage anchor.
+  assert.deepEqual(one(CL, 'club cell'), { cl_id: 'CL:0000158', level1_system: 'Epithelial', level2_lineage: 'Epithelial', level3_type: 'club cell', level4_subtype: 'club cell' });
+  for (const name of ['conventional dendritic cell', 'common myeloid progenitor']) {
+    const r = one(CL, name);
+    assert.deepEqual([r.level1_system, r.level2_lineage, r.level3_type], ['Immune', 'Immune', name], name);
+  }
 });
 
 test('name resolution: exact name, name without ", human", EXACT synonyms case-insensitively', () => {
@@ -92,6 +110,8 @@ test('name resolution: exact name, name without ", human", EXACT synonyms case-i
   assert.equal(b.cl_id, 'CL:0000236');
   assert.equal(b.level4_subtype, 'B cell, human', 'level 4 is the label as given');
   assert.equal(b.level2_lineage, 'Lymphoid');
+  // L3 is the term's own name, not the label: "T cell, human" is a direct child of lymphocyte.
+  assert.deepEqual(one(CL, 'T cell, human'), { cl_id: 'CL:0000084', level1_system: 'Immune', level2_lineage: 'Lymphoid', level3_type: 'T cell', level4_subtype: 'T cell, human' });
   // A term whose own name ends in ", human" matches by exact name first.
   assert.equal(one(CL, 'dendritic cell, human').cl_id, 'CL:0001056');
   assert.equal(one(CL, 'dendritic cell').cl_id, 'CL:0000451');
@@ -102,8 +122,44 @@ test('name resolution: exact name, name without ", human", EXACT synonyms case-i
   assert.equal(one(CL, 'HSC, human').cl_id, 'CL:0000037');
 });
 
-test('names are case-sensitive before the synonym step: a wrongly cased name does not resolve', () => {
-  assert.throws(() => resolveHierarchy(CL, ['Classical Monocyte']), (e) => isAtlasError(e, 'unmapped_labels'));
+test('names match case-insensitively after the exact pass; level 4 keeps the label as given', () => {
+  assert.deepEqual(one(CL, 'Dendritic cell'), { ...one(CL, 'dendritic cell'), level4_subtype: 'Dendritic cell' });
+  const cm = createHierarchyResolver(CL).resolve('Classical Monocyte');
+  assert.deepEqual([cm?.cl_id, cm?.level3_type, cm?.level4_subtype, cm?.match], ['CL:0000860', 'monocyte', 'Classical Monocyte', 'name_case_insensitive']);
+  // The exact pass wins: "dendritic cell, human" is its own term, not "dendritic cell" without the suffix.
+  assert.equal(createHierarchyResolver(CL).resolve('dendritic cell, human')?.match, 'name');
+});
+
+test('CL ids in every accepted spelling resolve to the term, with the term name at level 4', () => {
+  const expected = one(CL, 'classical monocyte');
+  for (const id of ['CL:0000860', 'CL_0000860', 'http://purl.obolibrary.org/obo/CL_0000860', 'https://purl.obolibrary.org/obo/CL_0000860']) {
+    assert.deepEqual(one(CL, id), expected, id);
+  }
+  assert.equal(one(CL, 'CL:0000084').level4_subtype, 'T cell');
+  assert.throws(
+    () => resolveHierarchy(CL, ['CL:9999999', 'CL:00008']),
+    (e) => isAtlasError(e, 'unmapped_labels') && /"CL:9999999" \(no live term has this id\)/.test(e.message) && (e.details as { unmapped: string[] }).unmapped.length === 2,
+  );
+});
+
+test('a label map sends atlas labels to CL ids or names; --subtype-names cl swaps in the term name', () => {
+  const labelMap = new Map([
+    ['CD14+ Monocyte', 'CL:0000860'],
+    ['CD56+ NK', 'natural killer cell'],
+    ['Tcells', 'T cell, human'],
+  ]);
+  const names = ['CD14+ Monocyte', 'CD56+ NK', 'Tcells', 'fibroblast'];
+  const rows = resolveHierarchy(CL, names, { labelMap });
+  assert.deepEqual(rows.get('CD14+ Monocyte'), { ...one(CL, 'classical monocyte'), level4_subtype: 'CD14+ Monocyte' });
+  assert.deepEqual(rows.get('CD56+ NK'), { ...one(CL, 'natural killer cell'), level4_subtype: 'CD56+ NK' });
+  assert.deepEqual(rows.get('Tcells'), { ...one(CL, 'T cell'), level4_subtype: 'Tcells' });
+  assert.deepEqual(rows.get('fibroblast'), one(CL, 'fibroblast'), 'labels outside the map resolve as themselves');
+  const cl = resolveHierarchy(CL, names, { labelMap, subtypeNames: 'cl' });
+  assert.deepEqual(names.map((n) => cl.get(n)?.level4_subtype), ['classical monocyte', 'natural killer cell', 'T cell', 'fibroblast']);
+  assert.throws(
+    () => resolveHierarchy(CL, ['CD56+ NK'], { labelMap: new Map([['CD56+ NK', 'natural killer celll']]) }),
+    (e) => isAtlasError(e, 'unmapped_labels') && e.message.includes('"CD56+ NK" (label map → "natural killer celll") (did you mean "natural killer cell" CL:0000623'),
+  );
 });
 
 test('"native cell" and "animal cell" land in Other with the label at L3/L4', () => {
@@ -126,13 +182,17 @@ test('manual overrides apply when the terms are obsolete (as in newer CL release
   assert.equal(createHierarchyResolver(graph).resolve('native cell')?.match, 'override');
 });
 
-test('unknown names are all reported in one unmapped_labels error', () => {
+test('unknown names are all reported in one unmapped_labels error, each with its suggestions', () => {
   assert.throws(
-    () => resolveHierarchy(CL, ['classical monocyte', 'no such cell', 'fibroblast', 'blorp cell', 'no such cell']),
+    () => resolveHierarchy(CL, ['classical monocyte', 'blorp', 'fibroblast', 'CD14+ monocyte', 'blorp']),
     (e) => {
       assert.ok(isAtlasError(e, 'unmapped_labels'));
-      assert.deepEqual((e.details as { unmapped: string[] }).unmapped, ['no such cell', 'blorp cell']);
-      assert.match(e.message, /^2 label\(s\) could not be mapped to the Cell Ontology: "no such cell", "blorp cell"$/);
+      const details = e.details as { unmapped: string[]; suggestions: { label: string; suggestions: { id: string; name: string }[] }[] };
+      assert.deepEqual(details.unmapped, ['blorp', 'CD14+ monocyte']);
+      assert.deepEqual(details.suggestions[0].suggestions, []);
+      assert.equal(details.suggestions[1].suggestions.length, 3);
+      assert.deepEqual(details.suggestions[1].suggestions[0], { id: 'CL:0001054', name: 'CD14-positive monocyte' });
+      assert.match(e.message, /^2 label\(s\) could not be mapped to the Cell Ontology: "blorp" \(no suggestion\); "CD14\+ monocyte" \(did you mean "CD14-positive monocyte" CL:0001054, "[^"]+" CL:\d{7}, "[^"]+" CL:\d{7}\?\)$/);
       return true;
     },
   );
@@ -198,10 +258,11 @@ test('ties: earlier anchor wins at equal distance; L3 prefers an is_a parent, th
   const rows = resolveHierarchy(graph, ['leaf', 'parent one', 'stem leaf', 'epithelial leaf']);
   // leaf: Immune at 3 (X→P1→lymphocyte→hematopoietic), Epithelial at 2 (X→P1→epithelial) → Epithelial is nearer.
   assert.deepEqual(rows.get('leaf'), { cl_id: 'T:X', level1_system: 'Epithelial', level2_lineage: 'Lymphoid', level3_type: 'parent one', level4_subtype: 'leaf' });
-  // parent one: Immune at 2, Epithelial at 1 → Epithelial; L3 towards lymphocyte (distance 1) is lymphocyte itself.
+  // parent one: Immune at 2, Epithelial at 1 → Epithelial; a direct child of lymphocyte keeps its own name at L3.
   assert.equal(rows.get('parent one')?.level1_system, 'Epithelial');
-  assert.equal(rows.get('parent one')?.level3_type, 'lymphocyte');
-  assert.deepEqual(rows.get('stem leaf'), { cl_id: 'T:S', level1_system: 'Stem/Progenitor', level2_lineage: 'Stem/Progenitor', level3_type: 'stem cell', level4_subtype: 'stem leaf' });
+  assert.equal(rows.get('parent one')?.level3_type, 'parent one');
+  // No L2 anchor: L3 is the leaf itself, not the step towards stem cell.
+  assert.deepEqual(rows.get('stem leaf'), { cl_id: 'T:S', level1_system: 'Stem/Progenitor', level2_lineage: 'Stem/Progenitor', level3_type: 'stem leaf', level4_subtype: 'stem leaf' });
   assert.equal(rows.get('epithelial leaf')?.level1_system, 'Epithelial', 'a primary anchor beats a nearer-or-equal stem cell');
 });
 
@@ -221,6 +282,46 @@ test('ties: among equally near L3 parents, is_a beats develops_from and the smal
   assert.equal(one(graph, 'leaf').level3_type, 'parent one');
   const noP1 = buildOntologyGraph(parseObo(TIE_OBO.replace('is_a: CL:0000066\n', '').replace('is_a: T:P1\n', '')));
   assert.equal(one(noP1, 'leaf').level3_type, 'parent three', 'is_a P3 beats develops_from P2 despite P2 < P3');
+});
+
+test('every live CL term follows the L2/L3 rule (checked by a forward search from the leaf)', () => {
+  const resolver = createHierarchyResolver(CL);
+  const branches = { noLineage: 0, anchor: 0, directChild: 0, longer: 0 };
+  CL.forEachNode((id, attrs) => {
+    if (!id.startsWith('CL:')) return;
+    const row = resolver.resolve(id);
+    assert.ok(row, id);
+    const up = ancestorsOf(CL, id);
+    let lineage: (typeof LINEAGE_ANCHORS)[number] | undefined;
+    let d = Infinity;
+    for (const a of LINEAGE_ANCHORS) {
+      const da = up.get(a.id);
+      if (da !== undefined && da < d) [lineage, d] = [a, da];
+    }
+    if (lineage === undefined) {
+      branches.noLineage++;
+      assert.deepEqual([row.level2_lineage, row.level3_type], [row.level1_system, attrs.name], id);
+      return;
+    }
+    assert.equal(row.level2_lineage, lineage.name, id);
+    if (d <= 1) {
+      branches[d === 0 ? 'anchor' : 'directChild']++;
+      assert.equal(row.level3_type, attrs.name, id);
+      return;
+    }
+    branches.longer++;
+    const anchorId = lineage.id;
+    const onShortestPath = CL.outNeighbors(id).filter((p) => ancestorsOf(CL, p).get(anchorId) === d - 1);
+    assert.ok(onShortestPath.map((p) => CL.getNodeAttribute(p, 'name')).includes(row.level3_type), `${id}: ${row.level3_type}`);
+  });
+  for (const [branch, n] of Object.entries(branches)) assert.ok(n > 0, `branch ${branch} never taken`);
+});
+
+test('summarizeLevels counts the categories per level', () => {
+  const rows = resolveHierarchy(CL, ['classical monocyte', 'T cell', 'B cell', 'fibroblast', 'CL:0000860']);
+  const counts = summarizeLevels(rows.values());
+  assert.deepEqual(counts, { level1_system: 2, level2_lineage: 3, level3_type: 4, level4_subtype: 4 });
+  assert.equal(formatLevelCounts(counts), 'categories per level: system 2, lineage 3, type 4, subtype 4');
 });
 
 test('the committed demo cell-type table is what the hierarchy gives for its names today', () => {
