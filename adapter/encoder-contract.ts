@@ -30,6 +30,8 @@ export const ENCODER_META = {
   architecture: 'fractal_atlas.encoder.architecture',
   /** JSON object: where the weights came from (folder, checkpoint sha256, torch version). */
   source: 'fractal_atlas.encoder.source',
+  /** JSON int[], optional: gene positions by first-layer weight norm, largest first (what missing genes cost). */
+  geneRank: 'fractal_atlas.encoder.gene_rank',
 } as const;
 
 /** What an encoder file declares about itself. */
@@ -37,6 +39,8 @@ export interface EncoderMetadata {
   readonly numGenes: number;
   readonly latentDim: number;
   readonly genes: readonly string[];
+  /** Gene positions the encoder weighs most, largest first (may be empty). */
+  readonly geneRank: readonly number[];
   readonly geneOrderSha256: string;
   readonly targetSum: number;
   readonly log1p: boolean;
@@ -93,7 +97,9 @@ export function parseEncoderMetadata(props: ReadonlyMap<string, string>, source:
   const architecture = jsonProp(props, ENCODER_META.architecture, source);
   const src = jsonProp(props, ENCODER_META.source, source);
   if (!isObject(architecture) || !isObject(src)) throw bad(source, 'architecture and source metadata must be JSON objects');
-  return { numGenes, latentDim, genes: genes as string[], geneOrderSha256, targetSum, log1p: pre.log1p, architecture, source: src };
+  const rank = props.has(ENCODER_META.geneRank) ? jsonProp(props, ENCODER_META.geneRank, source) : [];
+  if (!Array.isArray(rank) || !rank.every((g) => Number.isInteger(g) && g >= 0 && g < numGenes)) throw bad(source, `${ENCODER_META.geneRank} must list gene positions in 0..${numGenes - 1}`);
+  return { numGenes, latentDim, genes: genes as string[], geneRank: rank as number[], geneOrderSha256, targetSum, log1p: pre.log1p, architecture, source: src };
 }
 
 /** Checks names, element types and static dims of a loaded encoder graph against its metadata. */

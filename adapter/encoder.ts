@@ -46,7 +46,7 @@ class OnnxEncoder implements ExpressionEncoder {
   readonly genes: GeneIndex;
 
   constructor(readonly metadata: EncoderMetadata, private readonly session: EncoderSessionLike, private readonly batchSize: number, private readonly source: string) {
-    this.genes = createGeneIndex(metadata.genes);
+    this.genes = createGeneIndex(metadata.genes, metadata.geneRank);
   }
 
   async encode(counts: AlignedCounts): Promise<Float32Array> {

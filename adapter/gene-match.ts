@@ -15,6 +15,8 @@ export interface GeneIndex {
   readonly exact: ReadonlyMap<string, number>;
   /** Lower-cased symbol → model column, for symbols whose lower case is unique in the model. */
   readonly folded: ReadonlyMap<string, number>;
+  /** Model columns in the order missing genes are reported: the encoder's weight rank, then gene order. */
+  readonly reportOrder: Int32Array;
 }
 
 /** How a query's genes map onto the model's. */
@@ -25,7 +27,7 @@ export interface GeneMatch {
   readonly columnOf: Int32Array;
   /** Model genes the query has. */
   readonly matched: number;
-  /** Model genes absent from the query (their counts are 0), the first {@link REPORT_GENES} in model order. */
+  /** Model genes absent from the query (their counts are 0): the {@link REPORT_GENES} the encoder weighs most. */
   readonly missing: readonly string[];
   /** Query genes the model does not use (dropped), the first {@link REPORT_GENES} in query order. */
   readonly unmatched: readonly string[];
@@ -42,8 +44,11 @@ export interface GeneReport {
   readonly unmatched_examples: readonly string[];
 }
 
-/** Builds the lookup tables of a gene order. */
-export function createGeneIndex(genes: readonly string[]): GeneIndex {
+/**
+ * Builds the lookup tables of a gene order; `rank` (gene positions, most important first) orders the
+ * missing genes of reports, the rest follow in gene order.
+ */
+export function createGeneIndex(genes: readonly string[], rank: readonly number[] = []): GeneIndex {
   const exact = new Map<string, number>();
   const folded = new Map<string, number>();
   const ambiguous = new Set<string>();
@@ -54,7 +59,17 @@ export function createGeneIndex(genes: readonly string[]): GeneIndex {
     else folded.set(f, i);
   });
   for (const f of ambiguous) folded.delete(f);
-  return { genes, exact, folded };
+  const reportOrder = new Int32Array(genes.length);
+  const placed = new Uint8Array(genes.length);
+  let o = 0;
+  for (const g of rank) {
+    if (placed[g] === 0 && g >= 0 && g < genes.length) {
+      placed[g] = 1;
+      reportOrder[o++] = g;
+    }
+  }
+  for (let g = 0; g < genes.length; g++) if (placed[g] === 0) reportOrder[o++] = g;
+  return { genes, exact, folded, reportOrder };
 }
 
 /**
@@ -84,7 +99,10 @@ export function matchGenes(index: GeneIndex, queryGenes: readonly string[], code
     matched++;
   });
   const missing: string[] = [];
-  for (let c = 0; c < G && missing.length < REPORT_GENES; c++) if (takenBy[c]! < 0) missing.push(index.genes[c]!);
+  for (let i = 0; i < G && missing.length < REPORT_GENES; i++) {
+    const c = index.reportOrder[i]!;
+    if (takenBy[c]! < 0) missing.push(index.genes[c]!);
+  }
   return { numModelGenes: G, numQueryGenes: queryGenes.length, columnOf, matched, missing, unmatched, unmatchedCount };
 }
 

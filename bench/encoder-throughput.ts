@@ -14,13 +14,13 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { projectPath } from '../common/index.js';
-import { AlignedCountsBuilder, exportEncoder, loadEncoder, matchGenes, pythonPath, type AlignedCounts } from '../adapter/index.js';
+import { AlignedCountsBuilder, createGeneIndex, exportEncoder, loadEncoder, matchGenes, pythonPath, type AlignedCounts } from '../adapter/index.js';
 import { createRng } from '../atlas/index.js';
 
 /** Seeded sparse counts: `nonzero` expressed genes per cell with geometric-ish counts. */
 function syntheticCounts(genes: readonly string[], cells: number, nonzero: number, seed: number): AlignedCounts {
   const r = createRng(seed);
-  const identity = matchGenes({ genes, exact: new Map(genes.map((g, i) => [g, i])), folded: new Map() }, genes, 'invalid_input');
+  const identity = matchGenes(createGeneIndex(genes), genes, 'invalid_input');
   const b = new AlignedCountsBuilder(identity, 'invalid_input');
   for (let i = 0; i < cells; i++) {
     const idx: number[] = [];

@@ -68,7 +68,7 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
 async function openExpressionModel(dir: string, manifest: IndexManifest, path: string): Promise<ExpressionModel> {
   checkEncoderHash(dir, manifest, await sha256File(path), path);
   const meta = await readEncoderMetadata(path);
-  return { genes: createGeneIndex(meta.genes), numGenes: meta.numGenes, latentDim: meta.latentDim, file: path };
+  return { genes: createGeneIndex(meta.genes, meta.geneRank), numGenes: meta.numGenes, latentDim: meta.latentDim, file: path };
 }
 
 /** Rows [s, e) of a request's per-cell inputs, whichever it has. */

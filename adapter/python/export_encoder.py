@@ -41,6 +41,8 @@ META_GENE_ORDER_SHA256 = "fractal_atlas.encoder.gene_order_sha256"  # sha256 of 
 META_PREPROCESSING = "fractal_atlas.encoder.preprocessing"      # JSON object
 META_ARCHITECTURE = "fractal_atlas.encoder.architecture"        # JSON object
 META_SOURCE = "fractal_atlas.encoder.source"                    # JSON object
+META_GENE_RANK = "fractal_atlas.encoder.gene_rank"  # JSON int[]: gene positions by first-layer weight norm, largest first
+GENE_RANK_LENGTH = 1000
 
 PARITY_CELLS = 48
 
@@ -99,6 +101,10 @@ def export(encoder, genes, folder: str, out_path: str, residual: bool) -> None:
                                  "gene_order_file_sha256": file_sha256(os.path.join(folder, GENE_ORDER_FILE)),
                                  "torch": torch.__version__}, sort_keys=True),
     }
+    # The genes the encoder leans on most: L2 norm of each gene's column of the first Linear layer (inputs
+    # are log1p-normalised counts, so the norms compare). Node lists missing genes in this order.
+    norms = encoder.network[0][1].weight.detach().norm(dim=0)
+    props[META_GENE_RANK] = json.dumps(torch.argsort(norms, descending=True)[:GENE_RANK_LENGTH].tolist())
     tmp = out_path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(append_metadata_props(buf.getvalue(), props))

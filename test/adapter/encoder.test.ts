@@ -20,6 +20,8 @@ test('export-encoder converts a random-weight SCimilarity folder; onnxruntime ma
   assert.equal(metadata.genes[17], 'Gene17');
   assert.equal(metadata.targetSum, 1e4);
   assert.equal(metadata.log1p, true);
+  assert.equal(metadata.geneRank.length, FIXTURE_GENES);
+  assert.deepEqual([...metadata.geneRank].sort((a, b) => a - b), Array.from({ length: FIXTURE_GENES }, (_, g) => g));
   assert.deepEqual(metadata.architecture.hidden_dims, [64, 64]);
   assert.equal(metadata.architecture.residual, false);
   assert.match(String(metadata.source.checkpoint_sha256), /^[0-9a-f]{64}$/);
@@ -57,7 +59,9 @@ test('counts in another gene order, with missing, extra and re-cased genes, embe
   const match = matchGenes(encoder.genes, genes, 'invalid_request');
   assert.equal(match.matched, order.length);
   assert.equal(match.unmatchedCount, 15);
-  assert.equal(match.missing[0], 'Gene3');
+  // Missing genes are listed by the encoder's first-layer weight norm: the top-ranked left-out gene first.
+  assert.equal(match.missing[0], `Gene${f.export.metadata.geneRank.find((g) => g % 10 === 3)}`);
+  assert.ok(match.missing.every((g) => Number(g.slice(4)) % 10 === 3));
   const dense = new AlignedCountsBuilder(match, 'invalid_request');
   const sparse = new AlignedCountsBuilder(match, 'invalid_request');
   for (let i = 0; i < n; i++) {

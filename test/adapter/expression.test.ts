@@ -31,6 +31,11 @@ test('matchGenes: exact first, then case-insensitive unless ambiguous; reports m
   assert.equal(m.unmatchedCount, 3);
 });
 
+test('missing genes are reported in the encoder weight rank first, then in gene order', () => {
+  const idx = createGeneIndex(MODEL, [3, 1]);
+  assert.deepEqual(matchGenes(idx, ['CD3E'], 'invalid_request').missing, ['Actb', 'MS4A1', 'LYZ', 'ACTB']);
+});
+
 test('matchGenes refuses two query genes that match one model gene', () => {
   const idx = createGeneIndex(MODEL);
   assert.throws(() => matchGenes(idx, ['LYZ', 'lyz'], 'invalid_request', 'expression.genes'), (e) => isAtlasError(e, 'invalid_request') && /expression\.genes\[0\].*expression\.genes\[1\]/.test(e.message));
