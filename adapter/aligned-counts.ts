@@ -134,6 +134,22 @@ export class AlignedCountsBuilder {
   }
 }
 
+/** CSR rows over the query's genes (e.g. one .h5ad block), aligned; `where(r)` names row r in errors. */
+export function alignCsrRows(
+  rows: { readonly n: number; readonly indptr: Int32Array; readonly indices: Int32Array; readonly values: Float32Array },
+  match: GeneMatch,
+  code: ErrorCode,
+  where: (r: number) => string,
+): AlignedCounts {
+  const b = new AlignedCountsBuilder(match, code);
+  for (let r = 0; r < rows.n; r++) {
+    const s = rows.indptr[r]!;
+    const e = rows.indptr[r + 1]!;
+    b.addSparse(rows.indices.subarray(s, e), rows.values.subarray(s, e), where(r));
+  }
+  return b.finish();
+}
+
 /** Rows [start, end) as their own AlignedCounts (copies). */
 export function sliceCounts(a: AlignedCounts, start: number, end: number): AlignedCounts {
   const p0 = a.indptr[start]!;

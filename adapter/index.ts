@@ -21,7 +21,7 @@ export { DEFAULT_ENCODER_BATCH, loadEncoder, readEncoderMetadata } from './encod
 export type { ExpressionEncoder, LoadEncoderOptions } from './encoder.js';
 export { DEFAULT_MIN_GENE_OVERLAP, REPORT_GENES, createGeneIndex, geneReport, matchGenes, requireGeneOverlap } from './gene-match.js';
 export type { GeneIndex, GeneMatch, GeneReport } from './gene-match.js';
-export { AlignedCountsBuilder, alignedFromDense, checkAlignedCounts, densifyCounts, sliceCounts } from './aligned-counts.js';
+export { AlignedCountsBuilder, alignCsrRows, alignedFromDense, checkAlignedCounts, densifyCounts, sliceCounts } from './aligned-counts.js';
 export type { AlignedCounts } from './aligned-counts.js';
 export { createOrtEncoderSession } from './ort-session.js';
 export type { EncoderSessionFactory, EncoderSessionLike } from './ort-session.js';

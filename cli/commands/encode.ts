@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AtlasError, createProgress } from '../../common/index.js';
-import { AlignedCountsBuilder, DEFAULT_ENCODER_BATCH, DEFAULT_MIN_GENE_OVERLAP, NpyWriter, loadEncoder, matchGenes, requireGeneOverlap } from '../../adapter/index.js';
+import { alignCsrRows, DEFAULT_ENCODER_BATCH, DEFAULT_MIN_GENE_OVERLAP, NpyWriter, loadEncoder, matchGenes, requireGeneOverlap } from '../../adapter/index.js';
 import { openH5adCounts, type CountsMatrix } from '../../atlas/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 
@@ -54,13 +54,8 @@ export const encodeCommand: Command = {
         const progress = createProgress('encode', counts.numCells);
         try {
           for await (const block of counts.blocks(batch)) {
-            const b = new AlignedCountsBuilder(match, 'invalid_input');
-            for (let r = 0; r < block.n; r++) {
-              const s = block.indptr[r]!;
-              const e = block.indptr[r + 1]!;
-              b.addSparse(block.indices.subarray(s, e), block.values.subarray(s, e), `${counts.matrix} row ${block.start + r}`);
-            }
-            await writer.append(await encoder.encode(b.finish()));
+            const aligned = alignCsrRows(block, match, 'invalid_input', (r) => `${counts.matrix} row ${block.start + r}`);
+            await writer.append(await encoder.encode(aligned));
             progress.increment(block.n);
           }
         } catch (err) {

@@ -4,6 +4,7 @@ import { exportTrainingSetCommand } from './export-training-set.js';
 import { trainCommand } from './train.js';
 import { exportEncoderCommand } from './export-encoder.js';
 import { encodeCommand } from './encode.js';
+import { annotateCommand } from './annotate.js';
 import { demoAtlasCommand } from './demo-atlas.js';
 import { hierarchyCommand } from './hierarchy.js';
 import { importCommand } from './import.js';
@@ -14,4 +15,4 @@ import { stratifyCommand } from './stratify.js';
 import { buildCommand } from './build.js';
 
 /** Every sub-command, in the order `fractal-atlas help` lists them. Add new commands here. */
-export const COMMANDS: readonly Command[] = [hierarchyCommand, importCommand, ingestCommand, stratifyCommand, demoAtlasCommand, exportTrainingSetCommand, trainCommand, exportEncoderCommand, encodeCommand, evalCommand, buildCommand, serveCommand, startCommand];
+export const COMMANDS: readonly Command[] = [hierarchyCommand, importCommand, ingestCommand, stratifyCommand, demoAtlasCommand, exportTrainingSetCommand, trainCommand, exportEncoderCommand, encodeCommand, evalCommand, buildCommand, annotateCommand, serveCommand, startCommand];

@@ -1,7 +1,7 @@
 /**
  * `fractal-atlas encode` on anndata-written .h5ad files: raw counts from layers['counts'] (CSR) or a dense X,
  * symbols from a var column, genes in another order with missing and extra ones — against PyTorch's
- * embeddings of the same counts aligned the SCimilarity way.
+ * embeddings of the same counts aligned the SCimilarity way; and `annotate --expression` of such a file.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,6 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { ENCODER_PARITY_TOLERANCE, pythonPath, readNpy, writeNpy } from '../../adapter/index.js';
+import { createAtlasWriter } from '../../atlas/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { readFileSync } from 'node:fs';
 import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, runFixtureScript, type EncoderFixture } from '../adapter/encoder-fixture.js';
 import { CLI_ENTRY, TORCH_SKIP, maxAbsDiff, tempDir } from '../adapter/helpers.js';
 
@@ -78,5 +82,27 @@ describe('fractal-atlas encode', { skip: ANNDATA_SKIP }, () => {
     const b = await runCli(['encode', '--in', join(dir, 'csr-layer.h5ad'), '--encoder', f.encoderPath, '--out', join(dir, 'y.npy'), '--min-gene-overlap', '250']);
     assert.equal(b.status, 1);
     assert.match(b.stderr, /only 0 of the model's 300 genes are in the query, at least 250 are required; unmatched query genes include "ENSG00000000000"/);
+  });
+
+  test('annotate --expression: an .h5ad of counts → one TSV line of four-level calls per cell', async () => {
+    // Reference: PyTorch's embeddings of these very cells, labelled by type; each cell must find itself.
+    const atlasPath = join(dir, 'reference.parquet');
+    const writer = await createAtlasWriter(atlasPath, { dim: 128, rowGroupSize: 64 });
+    const levels = {} as Record<LevelColumn, { codes: Int32Array; dictionary: string[] }>;
+    for (const c of LEVEL_COLUMNS) levels[c] = { codes: Int32Array.from({ length: N }, (_, i) => i % 4), dictionary: [0, 1, 2, 3].map((t) => `${c}-${t}`) };
+    await writer.write({ numRows: N, dim: 128, embeddings: expected, levels, cellIds: Array.from({ length: N }, (_, i) => `ref-${i}`) });
+    await writer.close();
+    await buildAtlasIndex({ referencePath: atlasPath, adapterPath: 'identity', encoderPath: f.encoderPath, outDir: join(dir, 'index'), threads: 1 });
+    const out = join(dir, 'calls.tsv');
+    const r = await runCli(['annotate', '--expression', '--in', join(dir, 'csr-layer.h5ad'), '--index', join(dir, 'index'), '--adapter', 'identity', '--encoder', f.encoderPath, '--out', out, '--gene-column', 'feature_name', '--min-gene-overlap', '250', '--k', '3', '--workers', '1']);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+    assert.deepEqual(lines[0]!.slice(0, 3), ['cell_id', 'level1_system', 'level1_system_confidence']);
+    assert.equal(lines.length, N + 1);
+    lines.slice(1).forEach((cols, i) => {
+      assert.equal(cols[0], `cell-${i}`);
+      assert.equal(cols[7], `level4_subtype-${i % 4}`);
+      assert.ok(Number(cols[9]) < 1e-4, `cell ${i} nearest distance ${cols[9]}`);
+    });
   });
 });
