@@ -36,6 +36,6 @@ export { stratifyAtlas } from './stratify.js';
 export type { StratifyOptions, StratifyResult } from './stratify.js';
 export { createRng, inversePermutation, roundRobinOrder } from './stratify-order.js';
 export { exitCleanlyOnSignals } from './temp-files.js';
-export { importAtlas, importFormatOf, MAX_X_WIDTH, openH5adCounts, parseNpyHeader, splitFields } from './import/index.js';
+export { importAtlas, importFormatOf, MAX_X_WIDTH, openCounts, openH5adCounts, openTenxCounts, parseNpyHeader, splitFields } from './import/index.js';
 export type { CountsBlock, CountsMatrix, H5adCounts, OpenH5adCountsOptions } from './import/index.js';
 export type { ImportFormat, ImportOptions, ImportResult, LabelSpec } from './import/index.js';

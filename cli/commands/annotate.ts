@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { AtlasError, createProgress } from '../../common/index.js';
 import { alignCsrRows, DEFAULT_ENCODER_BATCH, DEFAULT_MIN_GENE_OVERLAP, matchGenes, requireGeneOverlap } from '../../adapter/index.js';
-import { openH5adCounts, type CountsMatrix } from '../../atlas/index.js';
+import { openCounts, type CountsMatrix } from '../../atlas/index.js';
 import { LEVEL_COLUMNS } from '../../ontology/index.js';
 import { openAtlasIndex, type CellAnnotation } from '../../search/index.js';
 import { readInt, requireString, type Command } from '../command.js';
@@ -26,7 +26,7 @@ export const annotateCommand: Command = {
     'usage: fractal-atlas annotate --expression --in counts.h5ad --index DIR --adapter FILE --encoder FILE --out calls.tsv [options]',
     '',
     "  --expression           the input is raw counts (layers['counts'], or X with --matrix X); required for now",
-    '  --in FILE              AnnData .h5ad, read in row blocks',
+    '  --in FILE|DIR          AnnData .h5ad (read in row blocks) or a 10x matrix folder',
     '  --index DIR            index folder built with --encoder',
     '  --adapter FILE         the adapter the index was built with (or identity)',
     '  --encoder FILE         the encoder the index was built with (sha256 checked)',
@@ -54,6 +54,7 @@ export const annotateCommand: Command = {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `annotate: unexpected argument ${JSON.stringify(positionals[0])}`);
     if (values.expression !== true) throw new AtlasError('invalid_argument', 'annotate: --expression is required (this command annotates raw counts; embeddings go to POST /v1/annotate)');
     const matrix = (values.matrix ?? 'counts') as CountsMatrix;
+    const matrixGiven = values.matrix !== undefined;
     if (matrix !== 'counts' && matrix !== 'X') throw new AtlasError('invalid_argument', `--matrix must be counts or X, got ${JSON.stringify(values.matrix)}`);
     const out = resolve(requireString(values, 'out', 'annotate'));
     const k = readInt(values, 'k', 50, 1, 1000);
@@ -64,7 +65,7 @@ export const annotateCommand: Command = {
       workers: readInt(values, 'workers', 2, 0, 64),
     });
     try {
-      const counts = await openH5adCounts(requireString(values, 'in', 'annotate'), { matrix, geneColumn: typeof values['gene-column'] === 'string' ? values['gene-column'] : undefined });
+      const counts = await openCounts(requireString(values, 'in', 'annotate'), { matrix: matrixGiven ? matrix : undefined, geneColumn: typeof values['gene-column'] === 'string' ? values['gene-column'] : undefined });
       try {
         const match = matchGenes(service.expression!.genes, counts.genes, 'invalid_input', 'var');
         requireGeneOverlap(match, minOverlap);

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AtlasError, createProgress } from '../../common/index.js';
 import { alignCsrRows, DEFAULT_ENCODER_BATCH, DEFAULT_MIN_GENE_OVERLAP, NpyWriter, loadEncoder, matchGenes, requireGeneOverlap } from '../../adapter/index.js';
-import { openH5adCounts, type CountsMatrix } from '../../atlas/index.js';
+import { openCounts, type CountsMatrix } from '../../atlas/index.js';
 import { readInt, requireString, type Command } from '../command.js';
 
 /** `fractal-atlas encode`: counts (.h5ad) → SCimilarity embeddings (.npy) with the exported encoder. */
@@ -12,7 +12,8 @@ export const encodeCommand: Command = {
   usage: [
     'usage: fractal-atlas encode --in counts.h5ad --encoder encoder.onnx --out embeddings.npy [options]',
     '',
-    "  --in FILE              AnnData .h5ad with raw counts in layers['counts'] (or X with --matrix X), CSR or dense",
+    "  --in FILE|DIR          AnnData .h5ad with raw counts in layers['counts'] (or X with --matrix X), CSR or dense;",
+    '                         or a 10x matrix folder (matrix.mtx, features.tsv/genes.tsv, barcodes.tsv, optionally .gz)',
     '  --encoder FILE         encoder ONNX written by export-encoder',
     '  --out FILE             float32 .npy, one row per cell in obs order (import it with its labels table)',
     "  --matrix counts|X      where the raw counts are (default counts = layers['counts'], as SCimilarity requires)",
@@ -39,12 +40,13 @@ export const encodeCommand: Command = {
     const input = requireString(values, 'in', 'encode');
     const out = resolve(requireString(values, 'out', 'encode'));
     const matrix = (values.matrix ?? 'counts') as CountsMatrix;
+    const matrixGiven = values.matrix !== undefined;
     if (matrix !== 'counts' && matrix !== 'X') throw new AtlasError('invalid_argument', `--matrix must be counts or X, got ${JSON.stringify(values.matrix)}`);
     const minOverlap = readInt(values, 'min-gene-overlap', DEFAULT_MIN_GENE_OVERLAP, 1);
     const batch = readInt(values, 'batch', DEFAULT_ENCODER_BATCH, 1, 65_536);
     const encoder = await loadEncoder(requireString(values, 'encoder', 'encode'), { batchSize: batch, intraOpThreads: readInt(values, 'threads', 2, 1, 256) });
     try {
-      const counts = await openH5adCounts(input, { matrix, geneColumn: typeof values['gene-column'] === 'string' ? values['gene-column'] : undefined });
+      const counts = await openCounts(input, { matrix: matrixGiven ? matrix : undefined, geneColumn: typeof values['gene-column'] === 'string' ? values['gene-column'] : undefined });
       try {
         const match = matchGenes(encoder.genes, counts.genes, 'invalid_input', 'var');
         process.stdout.write(`${input}: ${counts.numCells} cells, ${counts.matrix}; ${match.matched} of the encoder's ${match.numModelGenes} genes present` +

@@ -12,7 +12,8 @@ import { ENCODER_PARITY_TOLERANCE, pythonPath, readNpy, writeNpy } from '../../a
 import { createAtlasWriter } from '../../atlas/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, runFixtureScript, type EncoderFixture } from '../adapter/encoder-fixture.js';
 import { CLI_ENTRY, TORCH_SKIP, maxAbsDiff, tempDir } from '../adapter/helpers.js';
 
@@ -25,6 +26,7 @@ const N = 20;
 let f: EncoderFixture;
 let dir: string;
 let expected: Float32Array;
+let counts: Float32Array;
 
 function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -42,7 +44,7 @@ before(async () => {
   f = await encoderFixture();
   dir = tempDir('encode-cli');
   const r = createRng(21);
-  const counts = new Float32Array(N * GENES.length);
+  counts = new Float32Array(N * GENES.length);
   for (let i = 0; i < N; i++) {
     const model = cellCounts(i % 4, r);
     GENES.forEach((g, q) => (counts[i * GENES.length + q] = /^gene\d+$/i.test(g) ? model[Number(g.slice(4))]! : 3));
@@ -65,6 +67,27 @@ describe('fractal-atlas encode', { skip: ANNDATA_SKIP }, () => {
     assert.deepEqual(got.shape, [N, 128]);
     const d = maxAbsDiff(got.data as Float32Array, expected);
     assert.ok(d <= ENCODER_PARITY_TOLERANCE, `max |Δ| ${d}`);
+  });
+
+  test('a 10x matrix folder (gzipped, v3 features.tsv, entries in any order) gives the same embeddings', async () => {
+    const tenx = join(dir, 'filtered_feature_bc_matrix');
+    mkdirSync(tenx);
+    const entries: string[] = [];
+    for (let i = 0; i < N; i++) GENES.forEach((_, q) => counts[i * GENES.length + q]! > 0 && entries.push(`${q + 1} ${i + 1} ${counts[i * GENES.length + q]}`));
+    entries.reverse(); // regrouped by cell on reading, whatever the order
+    const mtx = ['%%MatrixMarket matrix coordinate integer general', '%metadata_json: {}', `${GENES.length} ${N} ${entries.length}`, ...entries].join('\n') + '\n';
+    writeFileSync(join(tenx, 'matrix.mtx.gz'), gzipSync(mtx));
+    writeFileSync(join(tenx, 'features.tsv.gz'), gzipSync(GENES.map((g, q) => `ENSG${q}\t${g}\tGene Expression\n`).join('')));
+    writeFileSync(join(tenx, 'barcodes.tsv'), Array.from({ length: N }, (_, i) => `AAAC-${i}\n`).join(''));
+    const out = join(dir, 'tenx.npy');
+    const r = await runCli(['encode', '--in', tenx, '--encoder', f.encoderPath, '--out', out, '--min-gene-overlap', '250', '--batch', '8']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /20 cells, matrix\.mtx; 290 of the encoder's 300 genes present/);
+    assert.ok(maxAbsDiff((await readNpy(out)).data as Float32Array, expected) <= ENCODER_PARITY_TOLERANCE);
+    writeFileSync(join(tenx, 'barcodes.tsv'), 'AAAC-0\n');
+    const bad = await runCli(['encode', '--in', tenx, '--encoder', f.encoderPath, '--out', join(dir, 'bad.npy'), '--min-gene-overlap', '250']);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /matrix\.mtx\.gz: size line "293 20 \d+" does not match 293 features × 1 barcodes/);
   });
 
   test('a dense X with --matrix X gives the same embeddings', async () => {
