@@ -21,7 +21,7 @@ function callLine(id: string, cell: CellAnnotation): string {
 /** `fractal-atlas annotate --expression`: raw counts of an .h5ad → four-level calls (TSV), through a built index. */
 export const annotateCommand: Command = {
   name: 'annotate',
-  summary: 'raw counts (.h5ad) → four-level calls (TSV) against a built index, with its expression encoder',
+  summary: 'raw counts (.h5ad or 10x folder) → four-level calls (TSV) against a built index, with its encoder',
   usage: [
     'usage: fractal-atlas annotate --expression --in counts.h5ad --index DIR --adapter FILE --encoder FILE --out calls.tsv [options]',
     '',

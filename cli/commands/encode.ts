@@ -8,7 +8,7 @@ import { readInt, requireString, type Command } from '../command.js';
 /** `fractal-atlas encode`: counts (.h5ad) → SCimilarity embeddings (.npy) with the exported encoder. */
 export const encodeCommand: Command = {
   name: 'encode',
-  summary: 'raw counts (.h5ad) → embeddings (.npy) with an encoder from export-encoder',
+  summary: 'raw counts (.h5ad or 10x folder) → embeddings (.npy) with an encoder from export-encoder',
   usage: [
     'usage: fractal-atlas encode --in counts.h5ad --encoder encoder.onnx --out embeddings.npy [options]',
     '',
