@@ -7,14 +7,13 @@ import {
   checkAlignedCounts,
   createGeneIndex,
   densifyCounts,
-  hashGeneOrder,
   loadEncoder,
   matchGenes,
   requireGeneOverlap,
   sliceCounts,
   type EncoderSessionFactory,
 } from '../../adapter/index.js';
-import { fakeModelBytes, tempDir } from './helpers.js';
+import { fakeEncoderBytes, fakeModelBytes, tempDir } from './helpers.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -88,20 +87,6 @@ test('checkAlignedCounts refuses broken CSR before native code', () => {
   assert.throws(() => checkAlignedCounts({ ...ok, indptr: Int32Array.from([0, 3]) }, 5), (e) => isAtlasError(e, 'invalid_request'));
 });
 
-function encoderProps(genes: string[], overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    [ENCODER_META.contract]: '1',
-    [ENCODER_META.numGenes]: String(genes.length),
-    [ENCODER_META.latentDim]: '3',
-    [ENCODER_META.geneOrder]: JSON.stringify(genes),
-    [ENCODER_META.geneOrderSha256]: hashGeneOrder(genes),
-    [ENCODER_META.preprocessing]: JSON.stringify({ in_graph: true, normalize_total: { target_sum: 1e4, over: 'aligned genes' }, log1p: true }),
-    [ENCODER_META.architecture]: JSON.stringify({ kind: 'test' }),
-    [ENCODER_META.source]: JSON.stringify({}),
-    ...overrides,
-  };
-}
-
 test('loadEncoder: batches densified counts through the session and checks the metadata', async () => {
   const dir = tempDir('enc-meta');
   const genes = ['A', 'B', 'C', 'D'];
@@ -115,7 +100,7 @@ test('loadEncoder: batches densified counts through the session and checks the m
     release: async () => {},
   });
   const good = join(dir, 'good.onnx');
-  writeFileSync(good, fakeModelBytes(encoderProps(genes)));
+  writeFileSync(good, fakeEncoderBytes(genes, 3));
   const enc = await loadEncoder(good, { sessionFactory: factory, batchSize: 2 });
   const b = new AlignedCountsBuilder(matchGenes(enc.genes, ['d', 'a'], 'invalid_request'), 'invalid_request');
   for (const row of [[1, 2], [3, 4], [5, 6]]) b.addDense(row, 'r');
@@ -123,7 +108,7 @@ test('loadEncoder: batches densified counts through the session and checks the m
   assert.deepEqual(seen, [[2, 0, 0, 1, 4, 0, 0, 3], [6, 0, 0, 5]]);
   assert.deepEqual(Array.from(out), [2, 2, 2, 4, 4, 4, 6, 6, 6]);
   const tampered = join(dir, 'tampered.onnx');
-  writeFileSync(tampered, fakeModelBytes(encoderProps(genes, { [ENCODER_META.geneOrder]: JSON.stringify(['A', 'B', 'D', 'C']) })));
+  writeFileSync(tampered, fakeEncoderBytes(genes, 3, { [ENCODER_META.geneOrder]: JSON.stringify(['A', 'B', 'D', 'C']) }));
   await assert.rejects(loadEncoder(tampered, { sessionFactory: factory }), (e) => isAtlasError(e, 'invalid_model') && /sha256/.test(e.message));
   const adapterFile = join(dir, 'adapter.onnx');
   writeFileSync(adapterFile, fakeModelBytes({ 'fractal_atlas.contract': '1' }));

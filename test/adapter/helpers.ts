@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pythonPath } from '../../adapter/index.js';
+import { ENCODER_META, hashGeneOrder, pythonPath } from '../../adapter/index.js';
 
 /** The compiled CLI entry, wherever this test was compiled to. */
 export const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
@@ -53,4 +53,19 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** A fake expression-encoder file: valid encoder metadata over `genes`, an empty graph (for fake sessions). */
+export function fakeEncoderBytes(genes: readonly string[], latentDim: number, overrides: Record<string, string> = {}): Uint8Array {
+  return fakeModelBytes({
+    [ENCODER_META.contract]: '1',
+    [ENCODER_META.numGenes]: String(genes.length),
+    [ENCODER_META.latentDim]: String(latentDim),
+    [ENCODER_META.geneOrder]: JSON.stringify(genes),
+    [ENCODER_META.geneOrderSha256]: hashGeneOrder(genes),
+    [ENCODER_META.preprocessing]: JSON.stringify({ in_graph: true, normalize_total: { target_sum: 1e4, over: 'aligned genes' }, log1p: true }),
+    [ENCODER_META.architecture]: JSON.stringify({ kind: 'test' }),
+    [ENCODER_META.source]: JSON.stringify({}),
+    ...overrides,
+  });
 }
