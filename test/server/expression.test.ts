@@ -1,7 +1,10 @@
 /**
  * Counts in, calls out, over real HTTP: a random-weight SCimilarity-layout encoder exported by the test, a
- * tiny reference whose embeddings that encoder made from synthetic counts, an index built with the demo
- * fractal adapter and `--encoder`, and a server whose worker runs counts → encoder → adapter → search.
+ * tiny reference whose embeddings that encoder made from synthetic counts, and two indexes built with
+ * `--encoder`: one with the demo fractal adapter (the fused path counts → encoder → adapter → prefix search
+ * in a worker must equal the embeddings path), one with the identity adapter (the four-level calls of new
+ * cells must be right; the demo adapter was trained on other embeddings, so its prefixes need not separate
+ * these synthetic types).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -32,6 +35,7 @@ let f: EncoderFixture;
 let service: AtlasIndexService;
 let server: RunningServer;
 let indexDir: string;
+let identityDir: string;
 
 /** Query genes: model genes in reverse order, upper-cased, the first 20 left out, plus two unknown genes. */
 const QUERY_GENES = ['NOT_IN_MODEL', ...Array.from({ length: FIXTURE_GENES - 20 }, (_, i) => `GENE${FIXTURE_GENES - 1 - i}`), 'ALSO_UNKNOWN'];
@@ -62,6 +66,8 @@ before(async () => {
   }
   await writer.write({ numRows: n, dim: 128, embeddings, levels, cellIds: Array.from({ length: n }, (_, i) => `ref-${i}`) });
   await writer.close();
+  identityDir = join(f.dir, 'index-identity');
+  await buildAtlasIndex({ referencePath: atlasPath, adapterPath: 'identity', encoderPath: f.encoderPath, outDir: identityDir, threads: 1 });
   indexDir = join(f.dir, 'index');
   const built = await buildAtlasIndex({ referencePath: atlasPath, adapterPath: DEMO_ADAPTER_PATH, encoderPath: f.encoderPath, outDir: indexDir, threads: 1 });
   assert.equal(built.manifest.encoder?.numGenes, FIXTURE_GENES);
@@ -82,13 +88,22 @@ describe('expression queries', { skip: SKIP }, () => {
       const indices = row.flatMap((v, q) => (v > 0 ? [q] : []));
       return { indices, values: indices.map((q) => row[q]!) };
     });
-    const dense = await call(server.url, 'POST', '/v1/annotate', { body: { expression: { genes: QUERY_GENES, counts: rows }, k: 10 } });
+    const body = (counts: unknown[]) => ({ body: { expression: { genes: QUERY_GENES, counts }, k: 10 } });
+    const dense = await call(server.url, 'POST', '/v1/annotate', body(rows));
     assert.equal(dense.status, 200, dense.text);
-    const sp = await call(server.url, 'POST', '/v1/annotate', { body: { expression: { genes: QUERY_GENES, counts: sparse }, k: 10 } });
+    const sp = await call(server.url, 'POST', '/v1/annotate', body(sparse));
     assert.deepEqual(sp.body.cells, dense.body.cells);
-    dense.body.cells.forEach((cell: { consistent: Record<LevelColumn, { label: string }> }, i: number) => {
-      for (const c of LEVEL_COLUMNS) assert.equal(cell.consistent[c].label, TYPES[i % 4]![c], `cell ${i} ${c}`);
-    });
+    const identity = await openAtlasIndex(identityDir, { adapterPath: 'identity', encoderPath: f.encoderPath, workers: 1 });
+    const s = await startServer(identity, { port: 0, handleSignals: false, logger: SILENT_LOGGER, minGeneOverlap: 200 });
+    try {
+      const calls = await call(s.url, 'POST', '/v1/annotate', body(sparse));
+      assert.equal(calls.status, 200, calls.text);
+      calls.body.cells.forEach((cell: { consistent: Record<LevelColumn, { label: string }> }, i: number) => {
+        for (const c of LEVEL_COLUMNS) assert.equal(cell.consistent[c].label, TYPES[i % 4]![c], `cell ${i} ${c}`);
+      });
+    } finally {
+      await s.close();
+    }
     assert.deepEqual(dense.body.gene_match, {
       matched: FIXTURE_GENES - 20,
       model_genes: FIXTURE_GENES,
@@ -114,8 +129,7 @@ describe('expression queries', { skip: SKIP }, () => {
     const embeddings = [0, 1].map((i) => Array.from(emb.subarray(i * 128, (i + 1) * 128)));
     const byEmbeddings = await call(server.url, 'POST', '/v1/search', { body: { embeddings, level: 'type', k: 5 } });
     assert.deepEqual(byCounts.body.results, byEmbeddings.body.results);
-    assert.equal(byCounts.body.results[0].hits[0].level3_type, 'monocyte');
-    assert.equal(byCounts.body.results[1].hits[0].level3_type, 'keratinocyte');
+    assert.equal(byCounts.body.results[0].hits.length, 5);
   });
 
   test('too few shared genes → 422 insufficient_gene_overlap with the gene report', async () => {
