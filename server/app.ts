@@ -14,6 +14,7 @@ import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
 import { DEFAULT_MIN_GENE_OVERLAP } from '../adapter/index.js';
+import { ARROW_MEDIA_TYPES, arrowRequestBody } from './arrow-body.js';
 
 /** What expression queries need from the service, checked once: an overlap the encoder can meet at all. */
 function expressionLimits(service: AtlasIndexService, minGeneOverlap: number): ExpressionLimits {
@@ -56,10 +57,17 @@ const ROUTES: Readonly<Record<string, readonly string[]>> = {
 const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   if (!hasBody) return next(new AtlasError('invalid_request', 'request body is required (a JSON object)'));
-  if (!req.is('application/json')) {
+  if (!req.is('application/json') && !req.is([...ARROW_MEDIA_TYPES])) {
     const got = req.headers['content-type'] ?? 'none';
-    return next(new AtlasError('unsupported_media_type', `request body must be application/json, got Content-Type ${got}`));
+    return next(new AtlasError('unsupported_media_type', `request body must be application/json (or ${ARROW_MEDIA_TYPES[0]} with expression counts), got Content-Type ${got}`));
   }
+  next();
+};
+
+/** An Arrow body (read raw by express.raw) becomes the JSON body it stands for; JSON bodies pass. */
+const arrowToJson: RequestHandler = (req, _res, next) => {
+  if (!Buffer.isBuffer(req.body)) return next();
+  req.body = arrowRequestBody(req.body, req.query as Record<string, unknown>);
   next();
 };
 
@@ -143,6 +151,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   });
 
   const parseJson = express.json({ limit: limits.maxBodyBytes, strict: true, type: 'application/json' });
+  const parseArrow = express.raw({ limit: limits.maxBodyBytes, type: [...ARROW_MEDIA_TYPES] });
 
   app.get('/v1/info', json(() => service.info()));
 
@@ -150,6 +159,8 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     '/v1/search',
     requireJson,
     parseJson,
+    parseArrow,
+    arrowToJson,
     json(async (req, res) => {
       const query = requests.parseSearch(req.body);
       res.locals.cells = query.n;
@@ -166,6 +177,8 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
     '/v1/annotate',
     requireJson,
     parseJson,
+    parseArrow,
+    arrowToJson,
     async (req, res) => {
       const query = requests.parseAnnotate(req.body);
       res.locals.cells = query.n;

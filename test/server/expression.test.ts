@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Field, Float32, Int32, List, Schema, Table, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { AlignedCountsBuilder, loadEncoder, matchGenes } from '../../adapter/index.js';
 import { createAtlasWriter } from '../../atlas/index.js';
 import { isAtlasError } from '../../common/index.js';
@@ -130,6 +131,33 @@ describe('expression queries', { skip: SKIP }, () => {
     const byEmbeddings = await call(server.url, 'POST', '/v1/search', { body: { embeddings, level: 'type', k: 5 } });
     assert.deepEqual(byCounts.body.results, byEmbeddings.body.results);
     assert.equal(byCounts.body.results[0].hits.length, 5);
+  });
+
+  test('Arrow bodies (dense list column or sparse indices/values) answer as the JSON body does', async () => {
+    const r = createRng(31);
+    const rows = Array.from({ length: 4 }, (_, i) => queryRow(i, r));
+    const arrow = (columns: Record<string, Vector>) => {
+      const t = new Table(columns);
+      return tableToIPC(new Table(new Schema(t.schema.fields, new Map([['genes', JSON.stringify(QUERY_GENES)]])), t.batches), 'stream');
+    };
+    const list = (type: Float32 | Int32, values: number[][]): Vector => vectorFromArray(values, new List(new Field('item', type, true)));
+    const headers = { 'content-type': 'application/vnd.apache.arrow.stream' };
+    const json = await call(server.url, 'POST', '/v1/annotate', { body: { expression: { genes: QUERY_GENES, counts: rows }, k: 7 } });
+    const dense = await call(server.url, 'POST', '/v1/annotate?k=7', { raw: arrow({ counts: list(new Float32(), rows) }), headers });
+    assert.equal(dense.status, 200, dense.text);
+    assert.deepEqual(dense.body.cells, json.body.cells);
+    const indices = rows.map((row) => row.flatMap((v, q) => (v > 0 ? [q] : [])));
+    const sparse = await call(server.url, 'POST', '/v1/annotate?k=7', { raw: arrow({ indices: list(new Int32(), indices), values: list(new Float32(), indices.map((idx, i) => idx.map((q) => rows[i]![q]!))) }), headers });
+    assert.deepEqual(sparse.body.cells, json.body.cells);
+    const search = await call(server.url, 'POST', '/v1/search?level=type&k=3', { raw: arrow({ counts: list(new Float32(), rows) }), headers });
+    assert.equal(search.status, 200, search.text);
+    assert.equal(search.body.results.length, 4);
+    const garbage = await call(server.url, 'POST', '/v1/annotate', { raw: 'not arrow', headers });
+    assert.equal(garbage.status, 400);
+    assert.match(errorOf(garbage).message, /not an Arrow IPC stream or file/);
+    const badParam = await call(server.url, 'POST', '/v1/annotate?kk=3', { raw: arrow({ counts: list(new Float32(), rows) }), headers });
+    assert.equal(errorOf(badParam).code, 'invalid_request');
+    assert.match(errorOf(badParam).message, /unknown field "kk"/);
   });
 
   test('too few shared genes → 422 insufficient_gene_overlap with the gene report', async () => {
