@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
@@ -30,7 +30,7 @@ test('export-encoder converts a random-weight SCimilarity folder; onnxruntime ma
   console.log(`# encoder parity: max |onnxruntime − PyTorch| = ${parity.maxAbsDiff.toExponential(2)} over ${parity.cells} cells`);
 });
 
-test('counts in another gene order, with missing, extra and re-cased genes, embed as PyTorch embeds them aligned', { skip: TORCH_SKIP }, async () => {
+test('counts in another gene order, with missing, extra and re-cased genes, embed as PyTorch embeds them aligned', { skip: TORCH_SKIP }, async (t) => {
   const f = await encoderFixture();
   const r = createRng(11);
   // Query genes: model genes shuffled, every 10th left out, some upper-cased, plus 15 the model does not know.
@@ -50,6 +50,7 @@ test('counts in another gene order, with missing, extra and re-cased genes, embe
     });
   }
   const dir = tempDir('encoder-align');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   await writeNpy(join(dir, 'counts.npy'), counts, [n, genes.length]);
   writeFileSync(join(dir, 'genes.json'), JSON.stringify(genes));
   runFixtureScript('scimilarity_reference.py', [f.modelDir, join(dir, 'counts.npy'), join(dir, 'genes.json'), join(dir, 'expected.npy')]);
@@ -95,9 +96,10 @@ test('export-encoder --residual converts the same folder in the residual form (p
   await res.close();
 });
 
-test('export-encoder refuses a folder whose gene order disagrees with layer_sizes.json, and a missing folder', { skip: TORCH_SKIP }, async () => {
+test('export-encoder refuses a folder whose gene order disagrees with layer_sizes.json, and a missing folder', { skip: TORCH_SKIP }, async (t) => {
   const f = await encoderFixture();
   const dir = tempDir('encoder-bad');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const name of ['encoder.ckpt', 'layer_sizes.json']) writeFileSync(join(dir, name), readFileSync(join(f.modelDir, name)));
   writeFileSync(join(dir, 'gene_order.tsv'), 'Gene0\nGene1\n');
   await assert.rejects(exportEncoder({ scimilarityDir: dir, out: join(dir, 'x.onnx'), onLine: () => {} }), (e) => isAtlasError(e, 'training_failed') && /takes 300 genes but gene_order\.tsv lists 2/.test(e.message));

@@ -14,7 +14,7 @@ import {
   type EncoderSessionFactory,
 } from '../../adapter/index.js';
 import { fakeEncoderBytes, fakeModelBytes, tempDir } from './helpers.js';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const MODEL = ['CD3E', 'MS4A1', 'LYZ', 'Actb', 'ACTB'];
@@ -87,8 +87,9 @@ test('checkAlignedCounts refuses broken CSR before native code', () => {
   assert.throws(() => checkAlignedCounts({ ...ok, indptr: Int32Array.from([0, 3]) }, 5), (e) => isAtlasError(e, 'invalid_request'));
 });
 
-test('loadEncoder: batches densified counts through the session and checks the metadata', async () => {
+test('loadEncoder: batches densified counts through the session and checks the metadata', async (t) => {
   const dir = tempDir('enc-meta');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const genes = ['A', 'B', 'C', 'D'];
   const seen: number[][] = [];
   const factory: EncoderSessionFactory = async () => ({

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { ENCODER_PARITY_TOLERANCE, pythonPath, readNpy, writeNpy } from '../../adapter/index.js';
 import { createAtlasWriter } from '../../atlas/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, runFixtureScript, type EncoderFixture } from '../adapter/encoder-fixture.js';
 import { CLI_ENTRY, TORCH_SKIP, maxAbsDiff, tempDir } from '../adapter/helpers.js';
@@ -54,6 +54,10 @@ before(async () => {
   runFixtureScript('make_counts_h5ad.py', [dir, join(dir, 'counts.npy'), join(dir, 'genes.json'), '--layouts', 'csr-layer,dense-x,no-counts']);
   runFixtureScript('scimilarity_reference.py', [f.modelDir, join(dir, 'counts.npy'), join(dir, 'genes.json'), join(dir, 'expected.npy')]);
   expected = (await readNpy(join(dir, 'expected.npy'))).data as Float32Array;
+});
+
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('fractal-atlas encode', { skip: ANNDATA_SKIP }, () => {
