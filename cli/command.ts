@@ -4,6 +4,12 @@ import { AtlasError } from '../common/index.js';
 /** Option table of one command, in node:util parseArgs form. */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
+/** Where a command writes: the process streams when run as `fractal-atlas`, buffers when tests call runCli. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
 /** One `fractal-atlas <name>` sub-command. */
 export interface Command {
   readonly name: string;
@@ -12,8 +18,8 @@ export interface Command {
   /** Usage text shown by `fractal-atlas <name> --help`. */
   readonly usage: string;
   readonly options: CommandOptions;
-  /** Runs the command with parsed values; throws AtlasError on expected failures. */
-  run(values: Record<string, string | boolean | string[] | boolean[] | undefined>, positionals: string[]): Promise<void>;
+  /** Runs the command with parsed values, printing to `io`; throws AtlasError on expected failures. */
+  run(values: Record<string, string | boolean | string[] | boolean[] | undefined>, positionals: string[], io: CliIo): Promise<void>;
 }
 
 /** Parses argv for a command, turning parseArgs' TypeErrors into one readable AtlasError. */

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AtlasIndexService } from '../search/index.js';
 import { createApp, type AppOptions } from './app.js';
+import { configureKeepAlive } from './keep-alive.js';
 import { createStreamLogger } from './log.js';
 
 /** Options of {@link startServer}. */
@@ -14,6 +15,8 @@ export interface StartServerOptions extends AppOptions {
   readonly handleSignals?: boolean;
   /** How long shutdown waits for in-flight requests before cutting connections. Default 30 s. */
   readonly shutdownTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open (advertised as `Keep-Alive: timeout=…`). Default 65 s. */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 /** A listening server. */
@@ -37,8 +40,8 @@ export async function startServer(service: AtlasIndexService, options: StartServ
   const logger = options.logger ?? createStreamLogger();
   const app = createApp(service, { ...options, logger });
   const server = createServer(app);
-  // Large bodies arrive slowly on a busy machine; the default 5 min request timeout is kept, headers 60 s.
-  server.headersTimeout = 60_000;
+  // Large bodies arrive slowly on a busy machine: the default 5 min request timeout is kept.
+  configureKeepAlive(server, options.keepAliveTimeoutMs);
   let shuttingDown = false;
   // Once shutdown has begun, keep-alive connections must not hold the server open: new responses say
   // `Connection: close`, and a connection whose in-flight response just finished is closed once idle.

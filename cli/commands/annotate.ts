@@ -50,7 +50,7 @@ export const annotateCommand: Command = {
     k: { type: 'string' },
     workers: { type: 'string' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `annotate: unexpected argument ${JSON.stringify(positionals[0])}`);
     if (values.expression !== true) throw new AtlasError('invalid_argument', 'annotate: --expression is required (this command annotates raw counts; embeddings go to POST /v1/annotate)');
     const matrix = (values.matrix ?? 'counts') as CountsMatrix;
@@ -69,7 +69,7 @@ export const annotateCommand: Command = {
       try {
         const match = matchGenes(service.expression!.genes, counts.genes, 'invalid_input', 'var');
         requireGeneOverlap(match, minOverlap);
-        process.stdout.write(`${counts.path}: ${counts.numCells} cells, ${counts.matrix}; ${match.matched} of the encoder's ${match.numModelGenes} genes present\n`);
+        io.stdout.write(`${counts.path}: ${counts.numCells} cells, ${counts.matrix}; ${match.matched} of the encoder's ${match.numModelGenes} genes present\n`);
         const ids = (await counts.cellIds()) ?? Array.from({ length: counts.numCells }, (_, i) => String(i));
         const file = createWriteStream(out);
         const progress = createProgress('annotate', counts.numCells);
@@ -91,7 +91,7 @@ export const annotateCommand: Command = {
         } finally {
           progress.stop();
         }
-        process.stdout.write(`wrote ${out}: ${counts.numCells} cells\n`);
+        io.stdout.write(`wrote ${out}: ${counts.numCells} cells\n`);
       } finally {
         counts.close();
       }

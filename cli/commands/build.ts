@@ -45,7 +45,7 @@ export const buildCommand: Command = {
     overwrite: { type: 'boolean' },
     'labels-as-is': { type: 'boolean' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `build: unexpected argument ${JSON.stringify(positionals[0])}`);
     const referencePath = requireString(values, 'reference', 'build');
     const adapterPath = requireString(values, 'adapter', 'build');
@@ -73,7 +73,7 @@ export const buildCommand: Command = {
         signal: controller.signal,
       });
       const m = r.manifest;
-      process.stdout.write(
+      io.stdout.write(
         `built ${r.outDir}: ${m.numCells} cells, ${m.numScales} prefix indexes (dims ${m.prefixes.map((p) => p.dims).join(', ')})` +
           `${m.original ? ` + original (${m.original.dims})` : ''}, ${m.quantization}, M=${m.connectivity}, ` +
           `${m.encoder ? `encoder ${m.encoder.file} (${m.encoder.numGenes} genes → ${m.encoder.latentDim}), ` : ''}` +

@@ -36,7 +36,7 @@ export const demoAtlasCommand: Command = {
     compression: { type: 'string' },
     'start-cell': { type: 'string' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `demo-atlas: unexpected argument ${JSON.stringify(positionals[0])}`);
     requireString(values, 'cells', 'demo-atlas');
     requireString(values, 'seed', 'demo-atlas');
@@ -59,6 +59,6 @@ export const demoAtlasCommand: Command = {
     } finally {
       progress.stop();
     }
-    process.stdout.write(formatDemoAtlasSummary(result));
+    io.stdout.write(formatDemoAtlasSummary(result));
   },
 };

@@ -35,7 +35,7 @@ export const encodeCommand: Command = {
     batch: { type: 'string' },
     threads: { type: 'string' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `encode: unexpected argument ${JSON.stringify(positionals[0])}`);
     const input = requireString(values, 'in', 'encode');
     const out = resolve(requireString(values, 'out', 'encode'));
@@ -49,7 +49,7 @@ export const encodeCommand: Command = {
       const counts = await openCounts(input, { matrix: matrixGiven ? matrix : undefined, geneColumn: typeof values['gene-column'] === 'string' ? values['gene-column'] : undefined });
       try {
         const match = matchGenes(encoder.genes, counts.genes, 'invalid_input', 'var');
-        process.stdout.write(`${input}: ${counts.numCells} cells, ${counts.matrix}; ${match.matched} of the encoder's ${match.numModelGenes} genes present` +
+        io.stdout.write(`${input}: ${counts.numCells} cells, ${counts.matrix}; ${match.matched} of the encoder's ${match.numModelGenes} genes present` +
           `${match.missing.length > 0 ? ` (missing e.g. ${match.missing.slice(0, 5).join(', ')})` : ''}, ${match.unmatchedCount} file genes unused\n`);
         requireGeneOverlap(match, minOverlap);
         const writer = await NpyWriter.create(out, 'float32', encoder.metadata.latentDim);
@@ -68,7 +68,7 @@ export const encodeCommand: Command = {
           progress.stop();
         }
         const rows = await writer.close();
-        process.stdout.write(`wrote ${out}: ${rows} × ${encoder.metadata.latentDim} float32\n`);
+        io.stdout.write(`wrote ${out}: ${rows} × ${encoder.metadata.latentDim} float32\n`);
       } finally {
         counts.close();
       }

@@ -42,14 +42,14 @@ export const evalCommand: Command = {
     'no-silhouette': { type: 'boolean' },
     json: { type: 'boolean' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `eval: unexpected argument "${positionals[0]}"`);
     const samples = readInt(values, 'samples', 5000, 3, 1_000_000);
     const k = readInt(values, 'k', 5, 1, 1000);
     const seed = readInt(values, 'seed', 0, 0, 2 ** 31 - 1);
     const json = values.json === true;
     const log = (line: string) => {
-      if (process.stderr.isTTY) process.stderr.write(`${line}\n`);
+      if ((io.stderr as { isTTY?: boolean }).isTTY) io.stderr.write(`${line}\n`);
     };
     if (typeof values.index === 'string') {
       const report = await runIndexEvaluation({
@@ -59,7 +59,7 @@ export const evalCommand: Command = {
         adapterPath: typeof values.adapter === 'string' ? values.adapter : undefined,
         samples, k, seed, log,
       });
-      process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatIndexEvaluation(report)}\n`);
+      io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatIndexEvaluation(report)}\n`);
       return;
     }
     if (typeof values.queries === 'string') throw new AtlasError('invalid_argument', 'eval: --queries needs --index (exact mode samples --reference)');
@@ -69,7 +69,7 @@ export const evalCommand: Command = {
       samples, k, seed, log,
       silhouette: values['no-silhouette'] !== true,
     });
-    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatEvaluationReport(report)}\n`);
+    io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatEvaluationReport(report)}\n`);
   },
 };
 

@@ -20,13 +20,13 @@ export const exportEncoderCommand: Command = {
     'on seeded counts, or the file is removed. Needs PyTorch in $FRACTAL_ATLAS_PYTHON (default /usr/bin/python3).',
   ].join('\n'),
   options: { 'scimilarity-dir': { type: 'string' }, out: { type: 'string' }, residual: { type: 'boolean' }, threads: { type: 'string' } },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `export-encoder: unexpected argument ${JSON.stringify(positionals[0])}`);
     const scimilarityDir = resolve(requireString(values, 'scimilarity-dir', 'export-encoder'));
     const out = resolve(requireString(values, 'out', 'export-encoder'));
-    const r = await exportEncoder({ scimilarityDir, out, residual: values.residual === true, threads: readInt(values, 'threads', 2, 1, 256) });
+    const r = await exportEncoder({ scimilarityDir, out, residual: values.residual === true, threads: readInt(values, 'threads', 2, 1, 256), onLine: (l) => io.stdout.write(`${l}\n`) });
     const m = r.metadata;
-    process.stdout.write(
+    io.stdout.write(
       `wrote ${out}: ${m.numGenes} genes → ${m.latentDim} (gene order sha256 ${m.geneOrderSha256.slice(0, 12)}…)\n` +
         `parity: max |onnxruntime − PyTorch| = ${r.parity.maxAbsDiff.toExponential(2)} over ${r.parity.cells} cells × ${m.latentDim} dims (tolerance ${ENCODER_PARITY_TOLERANCE})\n`,
     );

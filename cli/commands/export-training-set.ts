@@ -44,13 +44,13 @@ export const exportTrainingSetCommand: Command = {
     out: { type: 'string' },
     'max-samples': { type: 'string' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `export-training-set: unexpected argument ${JSON.stringify(positionals[0])}`);
     const input = requireString(values, 'in', 'export-training-set');
     const out = requireString(values, 'out', 'export-training-set');
     const maxSamples = readInt(values, 'max-samples', DEFAULT_MAX_SAMPLES, 0);
     const r = await exportTrainingSet(input, out, maxSamples);
-    process.stdout.write(
+    io.stdout.write(
       `wrote ${r.numRows.toLocaleString('en')} cells × ${r.dim} dims to ${out}\n` +
         r.levelColumns.map((c, l) => `  ${c}: ${r.vocabularies[l].length} classes\n`).join('') +
         `  fingerprint ${r.fingerprint}\n`,

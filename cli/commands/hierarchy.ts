@@ -105,7 +105,7 @@ export const hierarchyCommand: Command = {
     json: { type: 'boolean' },
     ...LABEL_OPTIONS,
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `hierarchy: unexpected argument ${JSON.stringify(positionals[0])}`);
     const namesPath = requireString(values, 'names', 'hierarchy');
     const obo = values.obo === undefined ? DEFAULT_OBO_URL : requireString(values, 'obo', 'hierarchy');
@@ -114,7 +114,7 @@ export const hierarchyCommand: Command = {
     const names = await readNamesFile(namesPath);
     const { graph } = await loadOntology(obo, { cacheDir });
     const rows = resolveHierarchy(graph, names, labelOptions);
-    process.stdout.write(values.json === true ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
-    process.stderr.write(`${names.length} label(s); ${formatLevelCounts(summarizeLevels(rows.values()))}\n`);
+    io.stdout.write(values.json === true ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
+    io.stderr.write(`${names.length} label(s); ${formatLevelCounts(summarizeLevels(rows.values()))}\n`);
   },
 };

@@ -41,7 +41,7 @@ export const ingestCommand: Command = {
     compression: { type: 'string' },
     ...LABEL_OPTIONS,
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `ingest: unexpected argument ${JSON.stringify(positionals[0])}`);
     const scimilarityDir = requireString(values, 'scimilarity-dir', 'ingest');
     const out = requireString(values, 'out', 'ingest');
@@ -52,6 +52,6 @@ export const ingestCommand: Command = {
     const labels = await readLabelOptions(values, 'ingest');
     exitCleanlyOnSignals();
     const result = await ingestScimilarity({ scimilarityDir, obo, cacheDir, out, rowGroupSize, compression, labels, progress: true });
-    process.stdout.write(`wrote ${out} (dim ${result.dim})\n${formatSummary(result.summary, result.seconds)}`);
+    io.stdout.write(`wrote ${out} (dim ${result.dim})\n${formatSummary(result.summary, result.seconds)}`);
   },
 };

@@ -99,9 +99,9 @@ export function readNetworkOptions(values: Record<string, unknown>, defaultPort:
 }
 
 /** Prints the URL and a first request to try. */
-export function printServing(server: RunningServer, apiKey: string | undefined, example: string): void {
+export function printServing(out: NodeJS.WritableStream, server: RunningServer, apiKey: string | undefined, example: string): void {
   const auth = apiKey !== undefined ? ` -H "Authorization: Bearer $${API_KEY_ENV}"` : '';
-  process.stdout.write(
+  out.write(
     `fractal-atlas: serving on ${server.url}  (GET ${server.url}/openapi.json; Ctrl-C stops)\n` +
       `try: curl -s${auth} -H 'Content-Type: application/json' -d '${example}' ${server.url}/v1/search\n`,
   );
@@ -125,7 +125,7 @@ export const serveCommand: Command = {
     'SIGTERM or SIGINT stops accepting, finishes requests in flight and closes the index.',
   ].join('\n'),
   options: { index: { type: 'string' }, adapter: { type: 'string' }, encoder: { type: 'string' }, 'min-gene-overlap': { type: 'string' }, ...SERVE_NETWORK_OPTIONS },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `serve: unexpected argument ${JSON.stringify(positionals[0])}`);
     const indexDir = requireString(values, 'index', 'serve');
     const adapterPath = requireString(values, 'adapter', 'serve');
@@ -136,7 +136,7 @@ export const serveCommand: Command = {
       encoderPath: values.encoder === undefined ? undefined : requireString(values, 'encoder', 'serve'),
       minGeneOverlap: readInt(values, 'min-gene-overlap', DEFAULT_MIN_GENE_OVERLAP, 1, 10_000_000),
       ...net,
-      onListening: (server) => printServing(server, net.apiKey, '{"cell_ids": ["<a cell id>"], "level": "type", "k": 5}'),
+      onListening: (server) => printServing(io.stdout, server, net.apiKey, '{"cell_ids": ["<a cell id>"], "level": "type", "k": 5}'),
     });
   },
 };

@@ -87,7 +87,7 @@ export const startCommand: Command = {
     ...SERVE_NETWORK_USAGE.filter((l) => !l.trimStart().startsWith('--port')),
   ].join('\n'),
   options: { ...SERVE_NETWORK_OPTIONS },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `start: unexpected argument ${JSON.stringify(positionals[0])}`);
     const envPort = process.env.PORT;
     const net = readNetworkOptions({ ...values, port: values.port ?? (envPort !== undefined && envPort !== '' ? envPort : undefined) }, 8080);
@@ -98,23 +98,24 @@ export const startCommand: Command = {
     // Before minutes of generating and building: a taken port is known now.
     await checkPortFree(net.host, net.port, NPM_START_PORT_HINT);
     const cacheDir = projectPath(DEMO.cacheDir);
-    let { indexDir } = await ensureDemoIndex(cacheDir, adapterPath);
+    const log = (line: string) => io.stderr.write(`fractal-atlas start: ${line}\n`);
+    let { indexDir } = await ensureDemoIndex(cacheDir, adapterPath, { log });
     const serve = () =>
       serveIndex({
         indexDir,
         adapterPath,
         ...net,
         portHint: NPM_START_PORT_HINT,
-        onListening: (server) => printServing(server, net.apiKey, `{"cell_ids": ["${demoCellId(0)}"], "level": "type", "k": 5}`),
+        onListening: (server) => printServing(io.stdout, server, net.apiKey, `{"cell_ids": ["${demoCellId(0)}"], "level": "type", "k": 5}`),
       });
     try {
       await serve();
     } catch (err) {
       // A cached index from an older demo adapter: rebuild once rather than make the user delete the cache.
       if (!isAtlasError(err, 'index_mismatch')) throw err;
-      logLine(`cached index does not match (${err.message}); rebuilding`);
+      log(`cached index does not match (${err.message}); rebuilding`);
       await rm(demoPaths(cacheDir).index, { recursive: true, force: true });
-      ({ indexDir } = await ensureDemoIndex(cacheDir, adapterPath));
+      ({ indexDir } = await ensureDemoIndex(cacheDir, adapterPath, { log }));
       await serve();
     }
   },

@@ -28,7 +28,7 @@ export const stratifyCommand: Command = {
     compression: { type: 'string' },
     'temp-dir': { type: 'string' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `stratify: unexpected argument ${JSON.stringify(positionals[0])}`);
     const input = requireString(values, 'in', 'stratify');
     const out = requireString(values, 'out', 'stratify');
@@ -37,6 +37,6 @@ export const stratifyCommand: Command = {
     const tempDir = values['temp-dir'] === undefined ? undefined : requireString(values, 'temp-dir', 'stratify');
     exitCleanlyOnSignals();
     const result = await stratifyAtlas({ input, out, seed, rowGroupSize, compression: readCompression(values), tempDir, progress: true });
-    process.stdout.write(`wrote ${out}\n${formatSummary(result.summary, result.seconds)}`);
+    io.stdout.write(`wrote ${out}\n${formatSummary(result.summary, result.seconds)}`);
   },
 };

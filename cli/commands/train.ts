@@ -51,7 +51,7 @@ export const trainCommand: Command = {
     checkpoint: { type: 'string' },
     'metrics-out': { type: 'string' },
   },
-  async run(values, positionals) {
+  async run(values, positionals, io) {
     if (positionals.length > 0) throw new AtlasError('invalid_argument', `train: unexpected argument ${JSON.stringify(positionals[0])}`);
     const input = requireString(values, 'in', 'train');
     const out = resolve(requireString(values, 'out', 'train'));
@@ -78,14 +78,14 @@ export const trainCommand: Command = {
     const dir = await mkdtemp(join(tmpdir(), 'fractal-atlas-train-'));
     try {
       const bundle = await exportTrainingSet(input, dir, maxSamples);
-      process.stdout.write(`training bundle: ${bundle.numRows.toLocaleString('en')} cells × ${bundle.dim} dims, ${bundle.fingerprint}\n`);
-      process.stdout.write(`trainer: ${python} (torch ${torch})\n`);
-      await runPythonScript('train.py', ['--bundle', dir, '--out', out, '--max-samples', '0', ...flags], { python });
+      io.stdout.write(`training bundle: ${bundle.numRows.toLocaleString('en')} cells × ${bundle.dim} dims, ${bundle.fingerprint}\n`);
+      io.stdout.write(`trainer: ${python} (torch ${torch})\n`);
+      await runPythonScript('train.py', ['--bundle', dir, '--out', out, '--max-samples', '0', ...flags], { python, onLine: (l) => io.stdout.write(`${l}\n`) });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
     const adapter = await loadAdapter(out);
     await adapter.close();
-    process.stdout.write(`wrote ${out}: ${adapter.inputDim} → ${adapter.numScales}×${adapter.scaleDim} (contract checked)\n`);
+    io.stdout.write(`wrote ${out}: ${adapter.inputDim} → ${adapter.numScales}×${adapter.scaleDim} (contract checked)\n`);
   },
 };

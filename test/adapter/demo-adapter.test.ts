@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import { projectPath } from '../../common/index.js';
 import { LEVEL_COLUMNS } from '../../ontology/index.js';
 import { loadAdapter } from '../../adapter/index.js';
+// Removes the files onnxruntime leaves in the temp dir once this file's tests are done.
+import '../support/temp-dir.js';
 
 test('the committed demo adapter honours the contract and carries its held-out table', async () => {
   const a = await loadAdapter(projectPath('models', 'demo-adapter.onnx'), { batchSize: 3 });

@@ -1,24 +1,12 @@
 /** Shared helpers of the adapter tests: the torch probe, temp dirs and a tiny protobuf encoder for fakes. */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENCODER_META, hashGeneOrder, pythonPath } from '../../adapter/index.js';
+import { ENCODER_META, hashGeneOrder } from '../../adapter/index.js';
+export { TORCH_SKIP } from '../support/torch.js';
+/** `tempDir(prefix)`: a fresh temp folder, removed after the test file. */
+export { makeTempDir as tempDir } from '../support/temp-dir.js';
 
-/** The compiled CLI entry, wherever this test was compiled to. */
+/** The compiled CLI entry, for tests that run it as its own process. */
 export const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
-
-/** `false` when PyTorch imports, else the reason a Python-backed test is skipped (node:test `skip`). */
-export const TORCH_SKIP: string | false = (() => {
-  const py = pythonPath();
-  const r = spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-  return r.status === 0 ? false : `PyTorch is not importable by ${py} (apt-get install -y python3-torch python3-numpy)`;
-})();
-
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `fa-${prefix}-`));
-}
 
 function varint(n: number): number[] {
   const out: number[] = [];

@@ -1,23 +1,23 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadAdapter } from '../../adapter/index.js';
-import { CLI_ENTRY, TORCH_SKIP, tempDir } from './helpers.js';
+import { runCliInProcess } from '../support/run-cli.js';
+import { TORCH_SKIP, tempDir } from './helpers.js';
 
-function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, [CLI_ENTRY, ...args], { encoding: 'utf8', env, timeout: 300_000 });
+function cli(args: string[], env: Record<string, string | undefined> = {}) {
+  return runCliInProcess(args, env);
 }
 
 test('end to end: demo atlas → train 2 epochs → a loadable ONNX adapter', { skip: TORCH_SKIP }, async () => {
   const dir = tempDir('train');
   const atlas = join(dir, 'demo.parquet');
-  const gen = cli(['demo-atlas', '--cells', '3000', '--seed', '3', '--out', atlas]);
+  const gen = await cli(['demo-atlas', '--cells', '1500', '--seed', '3', '--out', atlas]);
   assert.equal(gen.status, 0, gen.stderr);
   const out = join(dir, 'adapter.onnx');
   const metrics = join(dir, 'metrics.json');
-  const r = cli(['train', '--in', atlas, '--out', out, '--num-levels', '3', '--scale-dim', '8', '--epochs', '2',
+  const r = await cli(['train', '--in', atlas, '--out', out, '--num-levels', '3', '--scale-dim', '8', '--epochs', '2',
     '--batch-size', '128', '--threads', '1', '--metrics-out', metrics]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /epoch 1\/2 .*held-out 5-NN: level1_system=0\.\d+/);
@@ -45,23 +45,23 @@ test('end to end: demo atlas → train 2 epochs → a loadable ONNX adapter', { 
   await a.close();
 });
 
-test('train reports a missing PyTorch in one readable line', () => {
-  const r = cli(['train', '--in', 'whatever.parquet', '--out', join(tempDir('train'), 'x.onnx')], { ...process.env, FRACTAL_ATLAS_PYTHON: '/nonexistent/python3' });
+test('train reports a missing PyTorch in one readable line', async () => {
+  const r = await cli(['train', '--in', 'whatever.parquet', '--out', join(tempDir('train'), 'x.onnx')], { FRACTAL_ATLAS_PYTHON: '/nonexistent/python3' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^fractal-atlas: cannot run \/nonexistent\/python3 .*python3-torch/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
-test('export-training-set and train check their arguments and input file', () => {
+test('export-training-set and train check their arguments and input file', async () => {
   const dir = tempDir('train');
-  const missing = cli(['export-training-set', '--in', join(dir, 'none.parquet'), '--out', join(dir, 'b')]);
+  const missing = await cli(['export-training-set', '--in', join(dir, 'none.parquet'), '--out', join(dir, 'b')]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^fractal-atlas: atlas file not found/);
   assert.equal(existsSync(join(dir, 'b', 'bundle.json')), false);
-  const noOut = cli(['train', '--in', join(dir, 'none.parquet')]);
+  const noOut = await cli(['train', '--in', join(dir, 'none.parquet')]);
   assert.equal(noOut.status, 2);
   assert.match(noOut.stderr, /--out is required/);
-  const badLevels = cli(['train', '--in', 'a', '--out', 'b', '--num-levels', '5']);
+  const badLevels = await cli(['train', '--in', 'a', '--out', 'b', '--num-levels', '5']);
   assert.equal(badLevels.status, 2);
   assert.match(badLevels.stderr, /--num-levels must be an integer in \[2, 4\]/);
 });

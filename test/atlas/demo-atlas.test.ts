@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { runCliInProcess } from '../support/run-cli.js';
 import { isAtlasError } from '../../common/index.js';
 import {
   LEVEL_COLUMNS,
@@ -17,7 +17,6 @@ import {
 } from '../../atlas/index.js';
 import { SMALL_TABLE_TSV } from './demo-fixtures.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'demo-atlas-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const TABLE = join(dir, 'types.tsv');
@@ -25,7 +24,7 @@ writeFileSync(TABLE, SMALL_TABLE_TSV);
 const TYPES = parseCellTypeTable(SMALL_TABLE_TSV);
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI_ENTRY, 'demo-atlas', ...args], { encoding: 'utf8' });
+  return runCliInProcess(['demo-atlas', ...args]);
 }
 
 test('writes the atlas schema and reads back exactly what the generator made', async () => {
@@ -59,9 +58,9 @@ test('same seed → byte-identical files; another seed → a different file', as
   const a = join(dir, 'same-a.parquet');
   const b = join(dir, 'same-b.parquet');
   const c = join(dir, 'other.parquet');
-  await writeDemoAtlas(a, { types: TYPES, cells: 2500, seed: 9, workers: 0 });
-  await writeDemoAtlas(b, { types: TYPES, cells: 2500, seed: 9, workers: 0 });
-  await writeDemoAtlas(c, { types: TYPES, cells: 2500, seed: 10 });
+  await writeDemoAtlas(a, { types: TYPES, cells: 1000, seed: 9, workers: 0 });
+  await writeDemoAtlas(b, { types: TYPES, cells: 1000, seed: 9, workers: 0 });
+  await writeDemoAtlas(c, { types: TYPES, cells: 1000, seed: 10 });
   assert.ok(readFileSync(a).equals(readFileSync(b)));
   assert.ok(!readFileSync(a).equals(readFileSync(c)));
 });
@@ -69,7 +68,8 @@ test('same seed → byte-identical files; another seed → a different file', as
 test('worker threads write the same bytes as the main thread', async () => {
   const serial = join(dir, 'serial.parquet');
   const threaded = join(dir, 'threaded.parquet');
-  const opts = { types: TYPES, cells: 3 * 4096 + 77, seed: 21, chunkSize: 4096 };
+  // Two chunks of the generator's 4,096-cell blocks, one per worker, the second one partial.
+  const opts = { types: TYPES, cells: 4096 + 77, seed: 21, chunkSize: 4096 };
   const s = await writeDemoAtlas(serial, { ...opts, workers: 0 });
   const t = await writeDemoAtlas(threaded, { ...opts, workers: 2 });
   assert.equal(s.workers, 0);
@@ -80,17 +80,18 @@ test('worker threads write the same bytes as the main thread', async () => {
 
 test('--start-cell continues the same stream: rows equal the later rows of a file from 0, serial or threaded', async () => {
   const whole = join(dir, 'whole.parquet');
-  await writeDemoAtlas(whole, { types: TYPES, cells: 3 * 4096, seed: 5, workers: 0 });
+  await writeDemoAtlas(whole, { types: TYPES, cells: 2 * 4096 + 100, seed: 5, workers: 0 });
   const wholeRows = await openAtlas(whole);
   const tail = await wholeRows.readRowGroup(0);
   for (const workers of [0, 2]) {
     const later = join(dir, `later-${workers}.parquet`);
-    await writeDemoAtlas(later, { types: TYPES, cells: 2 * 4096, seed: 5, startCell: 4096, chunkSize: 4096, workers });
+    // 4,196 cells in chunks of 4,096: two chunks, so the threaded run really uses its workers.
+    await writeDemoAtlas(later, { types: TYPES, cells: 4096 + 100, seed: 5, startCell: 4096, chunkSize: 4096, workers });
     const b = await (await openAtlas(later)).readRowGroup(0);
-    assert.equal(b.numRows, 2 * 4096);
+    assert.equal(b.numRows, 4096 + 100);
     assert.equal(b.cellIds[0], tail.cellIds[4096]);
     assert.deepEqual(b.cellIds.slice(0, 5), tail.cellIds.slice(4096, 4101));
-    const want = tail.embeddings.subarray(4096 * tail.dim, 3 * 4096 * tail.dim);
+    const want = tail.embeddings.subarray(4096 * tail.dim, (2 * 4096 + 100) * tail.dim);
     assert.deepEqual(Buffer.from(b.embeddings.buffer, b.embeddings.byteOffset, b.embeddings.byteLength), Buffer.from(want.buffer, want.byteOffset, want.byteLength));
   }
   await assert.rejects(writeDemoAtlas(join(dir, 'bad-start.parquet'), { types: TYPES, cells: 10, seed: 5, startCell: 100 }), (e) => isAtlasError(e, 'invalid_argument'));
@@ -106,16 +107,16 @@ test('the committed cell-type table loads and drives the generator', async (t) =
   assert.equal(new Set(types.map((x) => x.level1_system)).size, 8);
 });
 
-test('CLI: writes the file and prints the summary', () => {
+test('CLI: writes the file and prints the summary', async () => {
   const out = join(dir, 'cli.parquet');
-  const r = cli('--cells', '1500', '--seed', '2', '--out', out, '--types', TABLE, '--compression', 'snappy');
+  const r = await cli('--cells', '1500', '--seed', '2', '--out', out, '--types', TABLE, '--compression', 'snappy');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /rows: 1,500/);
   assert.match(r.stdout, /Immune\s+[\d,]+\s+\d+\.\d %/);
   assert.ok(existsSync(out));
 });
 
-test('CLI: bad arguments get one readable line and a non-zero exit', () => {
+test('CLI: bad arguments get one readable line and a non-zero exit', async () => {
   const out = join(dir, 'never.parquet');
   const cases: [string[], RegExp][] = [
     [['--seed', '1', '--out', out, '--types', TABLE], /--cells is required/],
@@ -132,7 +133,7 @@ test('CLI: bad arguments get one readable line and a non-zero exit', () => {
     [['--cells', '10', '--seed', '1', '--out', out, '--types', TABLE, '--compression', 'gzip'], /--compression must be zstd or snappy/],
   ];
   for (const [args, re] of cases) {
-    const r = cli(...args);
+    const r = await cli(...args);
     assert.notEqual(r.status, 0, args.join(' '));
     assert.match(r.stderr, /^fractal-atlas: /);
     assert.match(r.stderr, re);

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { runCliInProcess } from '../support/run-cli.js';
 import hnswlib from 'hnswlib-node';
 import { SHARED_OBO_PATH, isAtlasError } from '../../common/index.js';
 import type { HierarchyRow } from '../../ontology/index.js';
 import { LEVEL_COLUMNS, ingestScimilarity, openAtlas, openHnswlibFile, parseLabelInts, readReferenceLabels } from '../../atlas/index.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'atlas-ingest-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -157,10 +155,10 @@ test('label_ints.csv and reference_labels.tsv parsing', async () => {
   assert.deepEqual(r.vocabulary, ['a', 'b']);
 });
 
-test('CLI ingest with the real Cell Ontology: levels attached; unmapped labels listed together', { skip: !existsSync(SHARED_OBO_PATH) && 'no shared cl-basic.obo' }, () => {
+test('CLI ingest with the real Cell Ontology: levels attached; unmapped labels listed together', { skip: !existsSync(SHARED_OBO_PATH) && 'no shared cl-basic.obo' }, async () => {
   const fx = makeFixture('cli', { n: 50, dim: 6, space: 'cosine', seed: 5 });
   const out = join(root, 'cli.parquet');
-  const ok = spawnSync(process.execPath, [CLI_ENTRY, 'ingest', '--scimilarity-dir', fx.dir, '--obo', SHARED_OBO_PATH, '--out', out], { encoding: 'utf8' });
+  const ok = await runCliInProcess(['ingest', '--scimilarity-dir', fx.dir, '--obo', SHARED_OBO_PATH, '--out', out]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /rows: 50/);
   assert.match(ok.stdout, /Immune/);
@@ -173,7 +171,7 @@ test('CLI ingest with the real Cell Ontology: levels attached; unmapped labels l
   writeFileSync(labelsPath, bad.join('\n'));
   writeFileSync(join(fx.dir, 'label_ints.csv'), `,0\n${[...LABELS, 'platypus cell', 'unicorn cell'].map((l, i) => `${i},${l}`).join('\n')}\n`);
   const out2 = join(root, 'cli-bad.parquet');
-  const r = spawnSync(process.execPath, [CLI_ENTRY, 'ingest', '--scimilarity-dir', fx.dir, '--obo', SHARED_OBO_PATH, '--out', out2], { encoding: 'utf8' });
+  const r = await runCliInProcess(['ingest', '--scimilarity-dir', fx.dir, '--obo', SHARED_OBO_PATH, '--out', out2]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^fractal-atlas: 2 label\(s\) could not be mapped.*platypus cell.*unicorn cell/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
@@ -201,11 +199,11 @@ test('CLI ingest with --label-map and --subtype-names cl: lab labels and CL ids 
   writeFileSync(map, 'CD14+ Mono\tCL:0000860\nFibroblasts\tfibroblast\n');
   const out = join(root, 'cli-map.parquet');
   const args = ['ingest', '--scimilarity-dir', fx.dir, '--obo', SHARED_OBO_PATH, '--out', out];
-  const unmapped = spawnSync(process.execPath, [CLI_ENTRY, ...args], { encoding: 'utf8' });
+  const unmapped = await runCliInProcess(args);
   assert.equal(unmapped.status, 1);
   assert.match(unmapped.stderr, /^fractal-atlas: 2 label\(s\) could not be mapped.*"CD14\+ Mono" \(did you mean .*"Fibroblasts" \(did you mean "fibroblast" CL:0000057/);
   assert.equal(existsSync(out), false);
-  const ok = spawnSync(process.execPath, [CLI_ENTRY, ...args, '--label-map', map, '--subtype-names', 'cl'], { encoding: 'utf8' });
+  const ok = await runCliInProcess([...args, '--label-map', map, '--subtype-names', 'cl']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /categories per level: system \d+, lineage \d+, type \d+, subtype 5\n/);
   const reader = await openAtlas(out);

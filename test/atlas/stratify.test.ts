@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Field, FixedSizeList, Float32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { runCliInProcess } from '../support/run-cli.js';
 import { isAtlasError } from '../../common/index.js';
 import {
   LEVEL_COLUMNS,
@@ -21,7 +20,6 @@ import {
   type EncodedColumn,
 } from '../../atlas/index.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'atlas-stratify-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -182,14 +180,14 @@ test('stratify errors: missing input, same input and output; CLI prints one line
   await assert.rejects(stratifyAtlas({ input: join(dir, 'nope.parquet'), out: join(dir, 'x.parquet') }), (e) => isAtlasError(e, 'file_not_found'));
   const src = join(dir, 'src.parquet');
   await assert.rejects(stratifyAtlas({ input: src, out: src }), (e) => isAtlasError(e, 'invalid_argument'));
-  const r = spawnSync(process.execPath, [CLI_ENTRY, 'stratify', '--in', join(dir, 'nope.parquet'), '--out', join(dir, 'y.parquet')], { encoding: 'utf8' });
+  const r = await runCliInProcess(['stratify', '--in', join(dir, 'nope.parquet'), '--out', join(dir, 'y.parquet')]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^fractal-atlas: atlas file not found: /);
-  const ok = spawnSync(process.execPath, [CLI_ENTRY, 'stratify', '--in', src, '--out', join(dir, 'cli.parquet'), '--seed', '3'], { encoding: 'utf8' });
+  const ok = await runCliInProcess(['stratify', '--in', src, '--out', join(dir, 'cli.parquet'), '--seed', '3']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /rows: 1,000/);
   assert.match(ok.stdout, /categories per level: system 2, lineage 4, type 6, subtype 10\n/);
-  const bad = spawnSync(process.execPath, [CLI_ENTRY, 'stratify', '--in', src, '--out', join(dir, 'z.parquet'), '--seed', 'x'], { encoding: 'utf8' });
+  const bad = await runCliInProcess(['stratify', '--in', src, '--out', join(dir, 'z.parquet'), '--seed', 'x']);
   assert.equal(bad.status, 2);
 });
 

@@ -4,7 +4,7 @@
  * embeddings of the same counts aligned the SCimilarity way; and `annotate --expression` of such a file.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,7 +15,8 @@ import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, runFixtureScript, type EncoderFixture } from '../adapter/encoder-fixture.js';
-import { CLI_ENTRY, TORCH_SKIP, maxAbsDiff, tempDir } from '../adapter/helpers.js';
+import { TORCH_SKIP, maxAbsDiff, tempDir } from '../adapter/helpers.js';
+import { runCliInProcess } from '../support/run-cli.js';
 
 const ANNDATA_SKIP = TORCH_SKIP || (spawnSync(pythonPath(), ['-c', 'import anndata'], { encoding: 'utf8' }).status === 0 ? false : 'anndata is not importable (apt-get install -y python3-anndata)');
 
@@ -28,16 +29,7 @@ let dir: string;
 let expected: Float32Array;
 let counts: Float32Array;
 
-function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]) => runCliInProcess(args);
 
 before(async () => {
   if (ANNDATA_SKIP) return;

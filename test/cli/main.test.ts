@@ -1,20 +1,28 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { runCliInProcess } from '../support/run-cli.js';
 
-/** The compiled CLI entry, wherever this test was compiled to. */
-export const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
-
-test('unknown command exits non-zero with one readable line', () => {
-  const r = spawnSync(process.execPath, [CLI_ENTRY, 'no-such-command'], { encoding: 'utf8' });
+test('unknown command exits non-zero with one readable line', async () => {
+  const r = await runCliInProcess(['no-such-command']);
   assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
   assert.match(r.stderr, /^fractal-atlas: unknown command "no-such-command"/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
-test('help lists the commands and exits 0', () => {
-  const r = spawnSync(process.execPath, [CLI_ENTRY, 'help'], { encoding: 'utf8' });
+test('help lists the commands and exits 0; no command prints the help and exits 2', async () => {
+  const r = await runCliInProcess(['help']);
   assert.equal(r.status, 0);
   assert.match(r.stdout, /usage: fractal-atlas <command>/);
+  assert.match(r.stdout, /^ {2}serve {2,}/m);
+  const none = await runCliInProcess([]);
+  assert.equal(none.status, 2);
+  assert.equal(none.stdout, r.stdout);
+});
+
+test('<command> --help prints that command\'s usage to stdout and exits 0', async () => {
+  const r = await runCliInProcess(['build', '--help']);
+  assert.equal(r.status, 0);
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /^usage: fractal-atlas build /);
 });

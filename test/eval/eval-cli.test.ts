@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { runCliInProcess } from '../support/run-cli.js';
 import { LEVEL_COLUMNS, createAtlasWriter, type EncodedColumn, type LevelColumn } from '../../atlas/index.js';
 import { runEvaluation, type EvaluationReport, type IndexEvaluationReport } from '../../eval/index.js';
 import { createIdentityAdapter } from '../../index-files/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'eval-cli-'));
 const atlasPath = join(root, 'tiny.parquet');
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -46,11 +44,11 @@ before(async () => {
 });
 
 function runCli(args: string[]) {
-  return spawnSync(process.execPath, [CLI_ENTRY, 'eval', ...args], { encoding: 'utf8' });
+  return runCliInProcess(['eval', ...args]);
 }
 
-test('eval --json on a tiny atlas with the identity adapter prints every number', () => {
-  const r = runCli(['--reference', atlasPath, '--adapter', 'identity', '--samples', '200', '--k', '5', '--json']);
+test('eval --json on a tiny atlas with the identity adapter prints every number', async () => {
+  const r = await runCli(['--reference', atlasPath, '--adapter', 'identity', '--samples', '200', '--k', '5', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout) as EvaluationReport;
   assert.equal(report.sample.n, 200);
@@ -67,8 +65,8 @@ test('eval --json on a tiny atlas with the identity adapter prints every number'
   assert.equal(report.table.steerability, 0);
 });
 
-test('eval prints the table by default', () => {
-  const r = runCli(['--reference', atlasPath, '--adapter', 'identity', '--samples', '100', '--no-silhouette']);
+test('eval prints the table by default', async () => {
+  const r = await runCli(['--reference', atlasPath, '--adapter', 'identity', '--samples', '100', '--no-silhouette']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /Original/);
   assert.match(r.stdout, /Fractal \(full\)/);
@@ -76,23 +74,23 @@ test('eval prints the table by default', () => {
   assert.match(r.stdout, /steerability S =/);
 });
 
-test('eval errors are one readable line', () => {
-  const missing = runCli(['--reference', join(root, 'nope.parquet'), '--adapter', 'identity']);
+test('eval errors are one readable line', async () => {
+  const missing = await runCli(['--reference', join(root, 'nope.parquet'), '--adapter', 'identity']);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^fractal-atlas: atlas file not found: .*nope\.parquet\n$/);
-  const noAdapter = runCli(['--reference', atlasPath]);
+  const noAdapter = await runCli(['--reference', atlasPath]);
   assert.equal(noAdapter.status, 2);
   assert.match(noAdapter.stderr, /^fractal-atlas: eval: --adapter is required\n$/);
-  const badK = runCli(['--reference', atlasPath, '--adapter', 'identity', '--k', 'five']);
+  const badK = await runCli(['--reference', atlasPath, '--adapter', 'identity', '--k', 'five']);
   assert.equal(badK.status, 2);
   assert.match(badK.stderr, /--k must be an integer/);
   const notParquet = join(root, 'bad.parquet');
   writeFileSync(notParquet, 'this is not parquet at all');
-  const bad = runCli(['--reference', notParquet, '--adapter', 'identity']);
+  const bad = await runCli(['--reference', notParquet, '--adapter', 'identity']);
   assert.equal(bad.status, 1);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
   assert.match(bad.stderr, /^fractal-atlas: /);
-  const noIndex = runCli(['--index', join(root, 'no-index'), '--reference', atlasPath]);
+  const noIndex = await runCli(['--index', join(root, 'no-index'), '--reference', atlasPath]);
   assert.equal(noIndex.status, 1);
   assert.match(noIndex.stderr, /^fractal-atlas: index folder not found: .*no-index\n$/);
 });
@@ -133,7 +131,7 @@ test('runEvaluation scores a two-scale adapter: steerable blocks give S > 0', as
 test('eval --index: per-prefix and original index rows, leave-one-out and held out', async () => {
   const indexDir = join(root, 'index');
   await buildAtlasIndex({ referencePath: atlasPath, adapterPath: 'identity', outDir: indexDir, withOriginal: true, threads: 1 });
-  const loo = runCli(['--index', indexDir, '--reference', atlasPath, '--samples', '120', '--json']);
+  const loo = await runCli(['--index', indexDir, '--reference', atlasPath, '--samples', '120', '--json']);
   assert.equal(loo.status, 0, loo.stderr);
   const report = JSON.parse(loo.stdout) as IndexEvaluationReport;
   assert.equal(report.queries.leaveOneOut, true);
@@ -142,7 +140,7 @@ test('eval --index: per-prefix and original index rows, leave-one-out and held o
   assert.deepEqual(report.rows.map((r) => r.key), ['original', 'prefix1', 'served']);
   for (const row of report.rows) for (const l of row.levels) assert.equal(l.accuracy, 1, `${row.key} ${l.level}`);
   // Held-out queries (here: the same file, so each cell's own hit counts) add the service's annotate vote.
-  const held = runCli(['--index', indexDir, '--queries', atlasPath, '--samples', '50']);
+  const held = await runCli(['--index', indexDir, '--queries', atlasPath, '--samples', '50']);
   assert.equal(held.status, 0, held.stderr);
   assert.match(held.stdout, /held out/);
   assert.match(held.stdout, /Annotate \(service vote\)/);

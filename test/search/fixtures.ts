@@ -3,12 +3,12 @@
  * 16-d embeddings in 4 blocks of 4 (block b encodes the level-b label, plus noise), and a fake 4-scale
  * adapter that returns the embedding as its blocks — so prefix j sees exactly the first j levels.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAtlasWriter, createRng } from '../../atlas/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
 import type { EmbeddingAdapter } from '../../index-files/index.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 export const DIM = 16;
 export const SCALES = 4;
@@ -59,7 +59,7 @@ export interface SyntheticAtlas {
 
 /** Writes `perSubtype` cells of each of the 16 subtypes (interleaved) in row groups of `rowGroupSize`. */
 export async function writeSyntheticAtlas(perSubtype = 40, rowGroupSize = 128, seed = 7): Promise<SyntheticAtlas> {
-  const dir = await mkdtemp(join(tmpdir(), 'fa-index-'));
+  const dir = makeTempDir('index');
   const path = join(dir, 'atlas.parquet');
   const n = perSubtype * 16;
   const r = rng(seed);

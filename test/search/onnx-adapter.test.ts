@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { pythonPath } from '../../adapter/index.js';
 import { isAtlasError, projectPath } from '../../common/index.js';
 import { openAtlasIndex } from '../../search/index.js';
+import { runCliInProcess } from '../support/run-cli.js';
+import { TORCH_SKIP as SKIP } from '../support/torch.js';
 import { DIM, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const MAKE = projectPath('test', 'search', 'fixtures', 'make_onnx_adapter.py');
-const SKIP: string | false = spawnSync(pythonPath(), ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0 ? false : 'PyTorch is not importable (apt-get install -y python3-torch python3-numpy)';
 
 let atlas: SyntheticAtlas;
 let model: string;
@@ -22,12 +21,10 @@ before(async () => {
   atlas = await writeSyntheticAtlas(20, 128);
   model = join(atlas.dir, 'random.onnx');
   other = join(atlas.dir, 'other.onnx');
-  for (const [file, seed] of [[model, '1'], [other, '2']] as const) {
-    const r = spawnSync(pythonPath(), ['-W', 'ignore', MAKE, file, seed], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-  }
+  const r = spawnSync(pythonPath(), ['-W', 'ignore', MAKE, model, '1', '--also', other, '2'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
   out = join(atlas.dir, 'idx');
-  const b = spawnSync(process.execPath, [CLI_ENTRY, 'build', '--reference', atlas.path, '--adapter', model, '--out', out, '--threads', '1'], { encoding: 'utf8' });
+  const b = await runCliInProcess(['build', '--reference', atlas.path, '--adapter', model, '--out', out, '--threads', '1']);
   assert.equal(b.status, 0, b.stderr);
   assert.match(b.stdout, /4 prefix indexes \(dims 4, 8, 12, 16\)/);
 });

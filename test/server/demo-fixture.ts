@@ -5,8 +5,7 @@
  * demo adapter never trained on (DEMO.unseenStartCell), so accuracy checks measure generalisation.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { projectPath } from '../../common/index.js';
 import { createAtlasWriter, createDemoGenerator, createDemoModel, loadCellTypeTable } from '../../atlas/index.js';
@@ -14,6 +13,7 @@ import { buildAtlasIndex } from '../../index-build/index.js';
 import { type IndexManifest } from '../../index-files/index.js';
 import { DEMO } from '../../cli/commands/start.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 export const DEMO_ADAPTER_PATH = projectPath('models/demo-adapter.onnx');
 
@@ -50,7 +50,7 @@ function toCells(chunk: ReturnType<ReturnType<typeof createDemoGenerator>['next'
 
 /** Generates `referenceCells` + `heldOutCells` demo cells and builds an index over the reference ones. */
 export async function createDemoFixture(referenceCells: number, heldOutCells: number, seed: number = DEMO.seed): Promise<DemoFixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'fa-server-e2e-'));
+  const dir = makeTempDir('server-e2e');
   const types = await loadCellTypeTable(projectPath('data/demo-cell-types.tsv'));
   const generator = createDemoGenerator(createDemoModel(types, seed), DEMO.unseenStartCell);
   const refChunk = generator.next(referenceCells);
@@ -61,7 +61,8 @@ export async function createDemoFixture(referenceCells: number, heldOutCells: nu
   const heldOut = toCells(generator.next(heldOutCells));
   const adapterPath = existsSync(DEMO_ADAPTER_PATH) ? DEMO_ADAPTER_PATH : 'identity';
   const indexDir = join(dir, 'index');
-  const built = await buildAtlasIndex({ referencePath: atlasPath, adapterPath, outDir: indexDir, threads: 2 });
+  // One build thread: the same HNSW graph every run, so approximate answers are reproducible.
+  const built = await buildAtlasIndex({ referencePath: atlasPath, adapterPath, outDir: indexDir, threads: 1 });
   return {
     dir,
     indexDir,

@@ -12,8 +12,8 @@ import { SILENT_LOGGER, createApp, startServer, type AppOptions, type RunningSer
 import { createDemoFixture, rawKnnAccuracy, type DemoFixture } from './demo-fixture.js';
 import { call, errorOf } from './http-client.js';
 
-const REFERENCE_CELLS = 6000;
-const HELD_OUT_CELLS = 600;
+const REFERENCE_CELLS = 3000;
+const HELD_OUT_CELLS = 300;
 
 let fx: DemoFixture;
 let service: AtlasIndexService;
@@ -142,7 +142,7 @@ describe('service endpoints', () => {
     assert.equal(r.body.cells.length, n);
     const tuples = new Set<string>();
     for (let i = 0; i < fx.reference.n; i++) tuples.add(LEVEL_COLUMNS.map((c) => fx.reference.labels[c][i]).join('|'));
-    // Paired comparison on the same held-out cells; the slack covers sampling noise of 600 cells (and, for the
+    // Paired comparison on the same held-out cells; the slack covers sampling noise of 300 cells (and, for the
     // identity adapter, which is the raw space searched approximately, HNSW's recall).
     const slack = fx.adapterPath === 'identity' ? 0.02 : 0.01;
     for (const c of fx.manifest.levelColumns) {
@@ -172,13 +172,22 @@ describe('service endpoints', () => {
   });
 
   test('GET /metrics counts what was served', async () => {
-    const text = (await call(url, 'GET', '/metrics')).text;
-    assert.match(text, /fractal_atlas_http_request_duration_seconds_count\{method="POST",route="\/v1\/search",status="200"\} \d+/);
-    for (const level of fx.manifest.levelColumns.map(shortLevelName)) assert.match(text, new RegExp(`fractal_atlas_search_duration_seconds_count\\{level="${level}"\\} [1-9]`));
-    assert.match(text, new RegExp(`fractal_atlas_cells_annotated_total ${HELD_OUT_CELLS + 4}\\n`));
-    assert.match(text, new RegExp(`fractal_atlas_index_vectors\\{prefix="1",level="[^"]+"\\} ${REFERENCE_CELLS}`));
-    assert.match(text, /fractal_atlas_adapter_inference_duration_seconds_count [1-9]/);
-    assert.match(text, /fractal_atlas_nodejs_eventloop_lag_seconds/);
+    // A fresh app (fresh metrics) over the same service: the counts are this test's own requests.
+    await withApp({}, async (base) => {
+      const query = fx.row(fx.heldOut, 5);
+      for (const level of fx.manifest.levelColumns.map(shortLevelName)) {
+        assert.equal((await call(base, 'POST', '/v1/search', { body: { embeddings: [query], level, k: 3 } })).status, 200);
+      }
+      assert.equal((await call(base, 'POST', '/v1/annotate', { body: { embeddings: [query, fx.row(fx.heldOut, 6)], k: 3 } })).status, 200);
+      const text = (await call(base, 'GET', '/metrics')).text;
+      const levels = fx.manifest.levelColumns.length;
+      assert.match(text, new RegExp(`fractal_atlas_http_request_duration_seconds_count\\{method="POST",route="/v1/search",status="200"\\} ${levels}\\n`));
+      for (const level of fx.manifest.levelColumns.map(shortLevelName)) assert.match(text, new RegExp(`fractal_atlas_search_duration_seconds_count\\{level="${level}"\\} 1\\n`));
+      assert.match(text, /fractal_atlas_cells_annotated_total 2\n/);
+      assert.match(text, new RegExp(`fractal_atlas_index_vectors\\{prefix="1",level="[^"]+"\\} ${REFERENCE_CELLS}`));
+      assert.match(text, new RegExp(`fractal_atlas_adapter_inference_duration_seconds_count ${levels + 1}\\n`));
+      assert.match(text, /fractal_atlas_nodejs_eventloop_lag_seconds/);
+    });
   });
 });
 
@@ -244,33 +253,5 @@ describe('error statuses over real HTTP', () => {
       assert.equal(ok.status, 200);
       assert.equal(ok.body.results[0].hits[0].cell_id, fx.reference.cellIds[0]);
     });
-  });
-});
-
-describe('responsiveness', () => {
-  test('/healthz keeps answering while a 10,000-cell annotate runs', async () => {
-    const n = 10_000;
-    // Reference and held-out rows, repeated: the service does the full work for every row.
-    const rows = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? fx.row(fx.reference, i % fx.reference.n) : fx.row(fx.heldOut, i % fx.heldOut.n)));
-    const body = JSON.stringify({ embeddings: rows, k: 10 });
-    let done = false;
-    const annotate = call(url, 'POST', '/v1/annotate', { raw: body }).finally(() => (done = true));
-    const latencies: number[] = [];
-    // Wait for the body to be parsed and handed to the workers, then probe.
-    await new Promise((r) => setTimeout(r, 300));
-    while (!done) {
-      const t = performance.now();
-      const h = await call(url, 'GET', '/healthz');
-      assert.equal(h.status, 200);
-      if (!done) latencies.push(performance.now() - t);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const r = await annotate;
-    assert.equal(r.status, 200, r.text.slice(0, 300));
-    assert.equal(r.body.cells.length, n);
-    assert.ok(latencies.length >= 3, `only ${latencies.length} health checks answered during the annotate`);
-    latencies.sort((a, b) => a - b);
-    const median = latencies[Math.floor(latencies.length / 2)]!;
-    assert.ok(median < 250, `median /healthz latency during annotate ${median.toFixed(0)} ms`);
   });
 });

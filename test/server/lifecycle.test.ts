@@ -1,15 +1,31 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
+import type { AnnotateQuery, AtlasIndexService } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type StartServerOptions } from '../../server/index.js';
-import { createFakeService, type FakeService } from './fake-service.js';
 import { call, errorOf } from './http-client.js';
+import { buildTinyIndex, wrapService, type TinyIndex } from './tiny-index.js';
 
-function serve(service: FakeService, options: StartServerOptions = {}) {
+let tiny: TinyIndex;
+let real: AtlasIndexService;
+before(async () => {
+  tiny = await buildTinyIndex();
+  real = await tiny.open();
+});
+after(() => real?.close());
+
+function serve(service: AtlasIndexService, options: StartServerOptions = {}) {
   return startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER, ...options });
 }
 
+/** The real service, with close() recorded (the shared one stays open). */
+function closable(overrides: Partial<AtlasIndexService> = {}) {
+  const state = { closed: false };
+  const service = wrapService(real, { close: async () => void (state.closed = true), ...overrides });
+  return { service, state };
+}
+
 test('bearer auth guards /v1 only, with 401 JSON errors', async () => {
-  const s = await serve(createFakeService(), { apiKey: 's3cret' });
+  const s = await serve(wrapService(real), { apiKey: 's3cret' });
   try {
     const none = await call(s.url, 'GET', '/v1/info');
     assert.equal(none.status, 401);
@@ -30,14 +46,14 @@ test('bearer auth guards /v1 only, with 401 JSON errors', async () => {
 });
 
 test('CORS is off by default and answers for the configured origin only', async () => {
-  const plain = await serve(createFakeService());
+  const plain = await serve(wrapService(real));
   try {
     const r = await call(plain.url, 'GET', '/healthz', { headers: { origin: 'https://app.example' } });
     assert.equal(r.headers.get('access-control-allow-origin'), null);
   } finally {
     await plain.close();
   }
-  const s = await serve(createFakeService(), { corsOrigin: 'https://app.example', apiKey: 'k' });
+  const s = await serve(wrapService(real), { corsOrigin: 'https://app.example', apiKey: 'k' });
   try {
     const ok = await call(s.url, 'GET', '/healthz', { headers: { origin: 'https://app.example' } });
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example');
@@ -56,28 +72,41 @@ test('CORS is off by default and answers for the configured origin only', async 
 });
 
 test('graceful shutdown finishes in-flight requests, refuses new ones, then closes the service', async () => {
-  const service = createFakeService({ delayMs: 300 });
+  // The annotate reaches the service, then waits until shutdown has begun: in flight for sure, no timing.
+  let arrived!: () => void;
+  const reached = new Promise<void>((r) => (arrived = r));
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const { service, state } = closable({
+    annotateJson: undefined,
+    annotate: async (q: AnnotateQuery) => {
+      arrived();
+      await held;
+      return real.annotate(q);
+    },
+  });
   const s = await serve(service);
-  const inflight = call(s.url, 'POST', '/v1/annotate', { body: { embeddings: [[0, 0, 1, 0]], k: 1 } });
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(service.annotations.length, 1, 'request reached the service before shutdown');
+  const inflight = call(s.url, 'POST', '/v1/annotate', { body: { embeddings: [tiny.centre(3)], k: 1 } });
+  await reached;
   const closing = s.close();
-  assert.equal(service.closed, false, 'service stays open while a request is in flight');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(state.closed, false, 'service stays open while a request is in flight');
+  release();
   const r = await inflight;
   assert.equal(r.status, 200);
   assert.equal(r.body.cells[0].consistent.level3_type.label, 'epithelial cell');
   await closing;
   await s.closed;
-  assert.equal(service.closed, true);
+  assert.equal(state.closed, true);
   await assert.rejects(fetch(`${s.url}/healthz`));
   await s.close(); // idempotent
 });
 
 test('SIGTERM triggers the same graceful shutdown', async () => {
-  const service = createFakeService();
+  const { service, state } = closable();
   const s = await startServer(service, { port: 0, logger: SILENT_LOGGER });
   process.emit('SIGTERM', 'SIGTERM');
   await s.closed;
-  assert.equal(service.closed, true);
+  assert.equal(state.closed, true);
   assert.equal(process.listenerCount('SIGTERM'), 0);
 });
