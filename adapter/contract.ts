@@ -7,7 +7,7 @@
  * - output `full` float32 [N, numScales·scaleDim]: final LayerNorm, then L2-normalised;
  * - ONNX `metadata_props` with the keys of {@link META}.
  */
-import { AtlasError } from '../common/index.js';
+import { AtlasError, LEVEL_COLUMNS, isLevelColumn, type LevelColumn } from '../common/index.js';
 
 export const CONTRACT_VERSION = '1';
 export const INPUT_NAME = 'embedding';
@@ -36,7 +36,12 @@ export interface AdapterMetadata {
   readonly inputDim: number;
   readonly numScales: number;
   readonly scaleDim: number;
-  readonly levelColumns: readonly string[];
+  /** One level column per scale, coarse to fine: scale i was trained to separate levelColumns[i]. */
+  readonly levelColumns: readonly LevelColumn[];
+  /** The distinct level columns served, in LEVEL_COLUMNS order. */
+  readonly servedLevels: readonly LevelColumn[];
+  /** Level column → prefix j serving it: the prefix ending with the (last) scale trained for that level. */
+  readonly levelPrefix: Readonly<Partial<Record<LevelColumn, number>>>;
   readonly vocabularies: readonly (readonly string[])[];
   readonly fingerprint: string;
   readonly recipe: Readonly<Record<string, unknown>>;
@@ -77,6 +82,11 @@ export function parseAdapterMetadata(props: ReadonlyMap<string, string>, source:
   const scaleDim = positiveInt(props, META.scaleDim, source);
   const levelColumns = json(props, META.levelColumns, source);
   if (!isStringArray(levelColumns) || levelColumns.length !== numScales) throw bad(source, `${META.levelColumns} must list ${numScales} level names`);
+  const unknown = levelColumns.find((c) => !isLevelColumn(c));
+  if (unknown !== undefined) throw bad(source, `level column ${JSON.stringify(unknown)} is not one of ${LEVEL_COLUMNS.join(', ')}`);
+  const levelPrefix: Partial<Record<LevelColumn, number>> = {};
+  (levelColumns as LevelColumn[]).forEach((c, i) => (levelPrefix[c] = i + 1));
+  const servedLevels = LEVEL_COLUMNS.filter((c) => levelPrefix[c] !== undefined);
   const vocabularies = json(props, META.vocabularies, source);
   if (!Array.isArray(vocabularies) || vocabularies.length !== numScales || !vocabularies.every((v) => isStringArray(v) && v.length > 0)) {
     throw bad(source, `${META.vocabularies} must hold ${numScales} non-empty label lists`);
@@ -91,7 +101,7 @@ export function parseAdapterMetadata(props: ReadonlyMap<string, string>, source:
     if (!isObject(v)) throw bad(source, `${META.validation} must be a JSON object`);
     validation = v;
   }
-  return { inputDim, numScales, scaleDim, levelColumns, vocabularies: vocabularies as string[][], fingerprint, recipe, validation };
+  return { inputDim, numScales, scaleDim, levelColumns: levelColumns as LevelColumn[], servedLevels, levelPrefix, vocabularies: vocabularies as string[][], fingerprint, recipe, validation };
 }
 
 /** The declared inputs/outputs of a loaded graph, as the ORT wrapper reports them. */

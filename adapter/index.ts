@@ -1,19 +1,18 @@
 /**
- * The fractal adapter: ONNX inference in Node, prefix math, training bundles and the Python trainer's entry;
+ * The fractal adapter: one `openAdapter` for ONNX models and the identity, prefix math, training bundles and the Python trainer's entry;
  * and the expression encoder in front of it (gene matching, aligned counts, SCimilarity's encoder in ONNX).
  */
-export { createIdentityAdapter, loadAdapter, validateInput } from './adapter.js';
-export type { Adapter, EmbedResult, LoadAdapterOptions } from './adapter.js';
-export { CONTRACT_VERSION, INPUT_NAME, META, OUTPUT_BLOCKS, OUTPUT_FULL, checkGraphSignature, parseAdapterMetadata } from './contract.js';
+export { IDENTITY_ADAPTER, adapterSha256, describeAdapter, openAdapter } from './adapter.js';
+export type { Adapter, AdapterLayout, OpenAdapterOptions } from './types.js';
+export { CONTRACT_VERSION, INPUT_NAME, META, OUTPUT_BLOCKS, OUTPUT_FULL, parseAdapterMetadata } from './contract.js';
 export type { AdapterMetadata, GraphSignature } from './contract.js';
 export { readOnnxMetadataProps } from './onnx-metadata.js';
-export { createOrtSession } from './ort-session.js';
-export type { OrtOutput, OrtSessionFactory, OrtSessionLike, OrtSessionOptions } from './ort-session.js';
+export type { OrtSessionFactory, OrtSessionLike } from './ort-session.js';
 export { l2NormalizeRows, prefixEmbedding } from './prefix.js';
 export { NpyWriter, readNpy, writeNpy } from './npy.js';
-export { BUNDLE_FORMAT, BUNDLE_VERSION, writeTrainingSet } from './training-set.js';
+export { writeTrainingSet } from './training-set.js';
 export type { TrainingBatch, TrainingSetOptions, TrainingSetResult } from './training-set.js';
-export { DEFAULT_PYTHON, adapterScript, probeTorch, pythonPath, requireTorch, runPythonScript } from './python-env.js';
+export { adapterScript, pythonPath, requireTorch, runPythonScript } from './python-env.js';
 export type { RunPythonOptions } from './python-env.js';
 export { ENCODER_CONTRACT_VERSION, ENCODER_INPUT, ENCODER_META, ENCODER_OUTPUT, checkEncoderSignature, hashGeneOrder, parseEncoderMetadata } from './encoder-contract.js';
 export type { EncoderMetadata } from './encoder-contract.js';

@@ -51,8 +51,12 @@ export class NpyWriter {
   /** Writes the final header and closes the file; returns the row count. */
   async close(): Promise<number> {
     const header = npyHeader(this.dtype, [this.rows, this.cols], STREAM_HEADER);
-    await this.fh.write(header, 0, header.length, 0);
-    await this.fh.close();
+    try {
+      await this.fh.write(header, 0, header.length, 0);
+    } finally {
+      // Closed even when the write failed (a full disk): no descriptor outlives the writer.
+      await this.fh.close();
+    }
     return this.rows;
   }
 

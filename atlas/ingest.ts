@@ -4,12 +4,13 @@
  * once per distinct label, and rows carry only Int32 codes. Memory: the label codes and the label → element
  * map (8 bytes per row) plus one row group of vectors.
  */
-import { AtlasError, createProgress } from '../common/index.js';
-import { LEVEL_COLUMNS, loadOntology, resolveHierarchy, type HierarchyOptions, type HierarchyRow, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, createProgress, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
+import { loadOntology, resolveHierarchy, type HierarchyOptions, type HierarchyRow } from '../ontology/index.js';
 import { MISSING_CL_ID } from './arrow-columns.js';
 import { openHnswlibFile } from './hnswlib-file.js';
 import { locateScimilarityFiles, readLabelInts, readReferenceLabels } from './scimilarity-files.js';
 import { createSummaryCounter, type AtlasSummary } from './summary.js';
+import type { Compression } from './parquet-stream.js';
 import type { EncodedColumn } from './types.js';
 import { DEFAULT_ROW_GROUP_SIZE, createAtlasWriter, type AtlasWriter } from './writer.js';
 
@@ -27,7 +28,7 @@ export interface IngestOptions {
   readonly labels?: HierarchyOptions;
   readonly out: string;
   readonly rowGroupSize?: number;
-  readonly compression?: 'zstd' | 'snappy';
+  readonly compression?: Compression;
   /** Show progress bars (on a TTY only). */
   readonly progress?: boolean;
 }

@@ -6,8 +6,7 @@ import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tableFromIPC, type Data, type Table } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import { MISSING_CL_ID, decodeEmbeddings, decodeStringList, decodeStrings } from './arrow-columns.js';
 import { CELL_ID_COLUMN, CL_ID_COLUMN, EMBEDDING_COLUMN, validateAtlasSchema } from './schema.js';
 import type { AtlasBatch, EncodedColumn } from './types.js';
@@ -49,11 +48,8 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * Opens an atlas Parquet file and checks its schema. Throws `file_not_found` when there is no such file and
- * `invalid_atlas` when it is not Parquet or lacks the embedding or level columns.
- */
-export async function openAtlas(path: string): Promise<AtlasReader> {
+/** The file's Parquet handle, row-group sizes and schema: `file_not_found` / `invalid_atlas` otherwise. */
+async function openParquet(path: string): Promise<{ file: parquet.ParquetFile; rowGroupSizes: number[]; schemaTable: Table }> {
   let size: number;
   try {
     const st = await stat(path);
@@ -64,32 +60,26 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
     throw new AtlasError('file_not_found', `atlas file not found: ${path}`);
   }
   if (size < 12) throw new AtlasError('invalid_atlas', `${path} is not a Parquet file (${size} bytes)`);
-  let file: parquet.ParquetFile;
-  let numRowGroups: number;
-  const rowGroupSizes: number[] = [];
-  let schemaTable: Table;
   try {
-    file = await parquet.ParquetFile.fromFile(await openAsBlob(path));
+    const file = await parquet.ParquetFile.fromFile(await openAsBlob(path));
     const meta = file.metadata();
-    numRowGroups = meta.numRowGroups();
-    for (let i = 0; i < numRowGroups; i++) rowGroupSizes.push(meta.rowGroup(i).numRows());
-    schemaTable = tableFromIPC(file.schema().intoIPCStream());
+    const rowGroupSizes: number[] = [];
+    for (let i = 0; i < meta.numRowGroups(); i++) rowGroupSizes.push(meta.rowGroup(i).numRows());
+    return { file, rowGroupSizes, schemaTable: tableFromIPC(file.schema().intoIPCStream()) };
   } catch (err) {
     throw new AtlasError('invalid_atlas', `${path} is not a readable Parquet file: ${describe(err)}`);
   }
-  const layout = validateAtlasSchema(schemaTable.schema, path);
-  const rowGroupOffsets: number[] = [];
-  let numRows = 0;
-  for (const n of rowGroupSizes) {
-    rowGroupOffsets.push(numRows);
-    numRows += n;
-  }
+}
 
-  // parquet-wasm's ParquetFile is not documented as safe for overlapping async reads: serialise them.
+/**
+ * Reads one row group (optionally some columns) as an Arrow table. parquet-wasm's ParquetFile is not
+ * documented as safe for overlapping async reads, so reads are serialised.
+ */
+function createTableReader(file: parquet.ParquetFile, path: string, rowGroupSizes: readonly number[]) {
   let queue: Promise<unknown> = Promise.resolve();
-  const readTable = (i: number, columns?: string[]): Promise<Table> => {
-    if (!Number.isInteger(i) || i < 0 || i >= numRowGroups) {
-      return Promise.reject(new AtlasError('invalid_argument', `row group ${i} out of range [0, ${numRowGroups})`));
+  return (i: number, columns?: string[]): Promise<Table> => {
+    if (!Number.isInteger(i) || i < 0 || i >= rowGroupSizes.length) {
+      return Promise.reject(new AtlasError('invalid_argument', `row group ${i} out of range [0, ${rowGroupSizes.length})`));
     }
     const run = async (): Promise<Table> => {
       try {
@@ -105,16 +95,35 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
     queue = p.catch(() => undefined);
     return p;
   };
-  const chunksOf = (table: Table, name: string): Data[] => {
-    const col = table.getChild(name);
-    if (!col) throw new AtlasError('invalid_atlas', `${path}: column "${name}" missing from a row group`);
-    return col.data as Data[];
-  };
-  const decodeLevels = (table: Table, n: number): Record<LevelColumn, EncodedColumn> => {
-    const levels = {} as Record<LevelColumn, EncodedColumn>;
-    for (const c of LEVEL_COLUMNS) levels[c] = decodeStrings(chunksOf(table, c), n, null);
-    return levels;
-  };
+}
+
+function chunksOf(table: Table, name: string, path: string): Data[] {
+  const col = table.getChild(name);
+  if (!col) throw new AtlasError('invalid_atlas', `${path}: column "${name}" missing from a row group`);
+  return col.data as Data[];
+}
+
+function decodeLevels(table: Table, n: number, path: string): Record<LevelColumn, EncodedColumn> {
+  const levels = {} as Record<LevelColumn, EncodedColumn>;
+  for (const c of LEVEL_COLUMNS) levels[c] = decodeStrings(chunksOf(table, c, path), n, null);
+  return levels;
+}
+
+/**
+ * Opens an atlas Parquet file and checks its schema. Throws `file_not_found` when there is no such file and
+ * `invalid_atlas` when it is not Parquet or lacks the embedding or level columns.
+ */
+export async function openAtlas(path: string): Promise<AtlasReader> {
+  const { file, rowGroupSizes, schemaTable } = await openParquet(path);
+  const numRowGroups = rowGroupSizes.length;
+  const layout = validateAtlasSchema(schemaTable.schema, path);
+  const rowGroupOffsets: number[] = [];
+  let numRows = 0;
+  for (const n of rowGroupSizes) {
+    rowGroupOffsets.push(numRows);
+    numRows += n;
+  }
+  const readTable = createTableReader(file, path, rowGroupSizes);
 
   const readRowGroup = async (i: number): Promise<AtlasBatch> => {
     const table = await readTable(i);
@@ -122,7 +131,7 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
     if (table.numRows !== n) throw new AtlasError('invalid_atlas', `${path}: row group ${i} has ${table.numRows} rows, metadata says ${n}`);
     const rowOffset = rowGroupOffsets[i]!;
     let cellIds: string[];
-    if (layout.hasCellIds) cellIds = decodeStringList(chunksOf(table, CELL_ID_COLUMN), n);
+    if (layout.hasCellIds) cellIds = decodeStringList(chunksOf(table, CELL_ID_COLUMN, path), n);
     else {
       cellIds = new Array<string>(n);
       for (let r = 0; r < n; r++) cellIds[r] = String(rowOffset + r);
@@ -131,10 +140,10 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
       rowOffset,
       numRows: n,
       dim: layout.dim,
-      embeddings: decodeEmbeddings(chunksOf(table, EMBEDDING_COLUMN), n, layout.dim),
-      levels: decodeLevels(table, n),
+      embeddings: decodeEmbeddings(chunksOf(table, EMBEDDING_COLUMN, path), n, layout.dim),
+      levels: decodeLevels(table, n, path),
       cellIds,
-      clIds: layout.hasClIds ? decodeStrings(chunksOf(table, CL_ID_COLUMN), n, MISSING_CL_ID) : null,
+      clIds: layout.hasClIds ? decodeStrings(chunksOf(table, CL_ID_COLUMN, path), n, MISSING_CL_ID) : null,
     };
   };
 
@@ -153,14 +162,14 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
     async readRowGroupLevels(i) {
       const table = await readTable(i, [...LEVEL_COLUMNS]);
       const n = rowGroupSizes[i]!;
-      return { rowOffset: rowGroupOffsets[i]!, numRows: n, levels: decodeLevels(table, n) };
+      return { rowOffset: rowGroupOffsets[i]!, numRows: n, levels: decodeLevels(table, n, path) };
     },
     async readRowGroupExtra(i, names) {
       const unknown = names.filter((n) => !layout.extraColumns.includes(n));
       if (unknown.length > 0) throw new AtlasError('invalid_argument', `${path} has no extra column ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
       const table = await readTable(i, [...names]);
       const n = rowGroupSizes[i]!;
-      return Object.fromEntries(names.map((name) => [name, decodeStrings(chunksOf(table, name), n, '')]));
+      return Object.fromEntries(names.map((name) => [name, decodeStrings(chunksOf(table, name, path), n, '')]));
     },
     async *batches() {
       for (let i = 0; i < numRowGroups; i++) yield await readRowGroup(i);

@@ -3,8 +3,7 @@
  * file read from disk is an atlas.
  */
 import { Dictionary, Field, Int32, Schema, Utf8 } from 'apache-arrow';
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS } from '../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS } from '../common/index.js';
 import { embeddingBits, embeddingDim, embeddingType, isStringLike } from './arrow-columns.js';
 
 /** Column names of the atlas file besides the level columns. */

@@ -1,16 +1,5 @@
 /** The stratified row order: round-robin over classes, seeded shuffles. Pure (typed arrays in and out). */
-
-/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from './prng.js';
 
 /** Fisher–Yates shuffle of `a[from..to)` in place. */
 export function shuffleRange(a: Int32Array, from: number, to: number, rng: () => number): void {
@@ -43,7 +32,7 @@ export function roundRobinOrder(classOfRow: Int32Array, numClasses: number, seed
   const fill = start.slice(0, numClasses);
   const grouped = new Int32Array(n);
   for (let i = 0; i < n; i++) grouped[fill[classOfRow[i]!]!++] = i;
-  const rng = createRng(seed);
+  const rng = createRng(seed).uniform;
   for (let c = 0; c < numClasses; c++) shuffleRange(grouped, start[c]!, start[c + 1]!, rng);
 
   let active = Int32Array.from({ length: numClasses }, (_, c) => c).filter((c) => counts[c]! > 0);

@@ -14,13 +14,13 @@
  */
 import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AtlasError, createProgress } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, createProgress, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import { MISSING_CL_ID } from './arrow-columns.js';
-import { openAtlas } from './reader.js';
+import { openAtlas, type AtlasReader } from './reader.js';
 import { inversePermutation, roundRobinOrder } from './stratify-order.js';
 import { trackTemp, untrackTemp } from './temp-files.js';
 import { createSummaryCounter, type AtlasSummary } from './summary.js';
+import type { Compression } from './parquet-stream.js';
 import type { EncodedColumn } from './types.js';
 import { DEFAULT_ROW_GROUP_SIZE, createAtlasWriter, type AtlasWriter } from './writer.js';
 
@@ -32,7 +32,7 @@ export interface StratifyOptions {
   readonly seed?: number;
   /** Output rows per row group (default: the writer's 65,536). Also the bucket size. */
   readonly rowGroupSize?: number;
-  readonly compression?: 'zstd' | 'snappy';
+  readonly compression?: Compression;
   /** Folder for the temp buckets (default: beside the output, so they land on the same disk). */
   readonly tempDir?: string;
   readonly progress?: boolean;
@@ -103,10 +103,106 @@ class BucketFile {
     this.used = 0;
   }
   async close(): Promise<void> {
-    await this.flush();
-    await this.fh?.close();
-    this.fh = null;
+    try {
+      await this.flush();
+    } finally {
+      await this.abort();
+    }
   }
+  /** Closes the file without flushing (after a failure: no descriptor outlives the stratify run). */
+  async abort(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    await fh?.close().catch(() => {});
+  }
+}
+
+/** Pass 1: level columns only → global dictionaries and each row's subtype code. */
+async function scanLevels(reader: AtlasReader, progress: boolean) {
+  const levelDicts = Object.fromEntries(LEVEL_COLUMNS.map((c) => [c, new GlobalDictionary()])) as Record<LevelColumn, GlobalDictionary>;
+  const subtypeOfRow = new Int32Array(reader.numRows);
+  const scan = progress ? createProgress('stratify: scan  ', reader.numRows) : null;
+  for (let g = 0; g < reader.numRowGroups; g++) {
+    const lv = await reader.readRowGroupLevels(g);
+    for (const c of LEVEL_COLUMNS) levelDicts[c].lookup(lv.levels[c]);
+    const map = levelDicts.level4_subtype.lookup(lv.levels.level4_subtype);
+    const codes = lv.levels.level4_subtype.codes;
+    for (let i = 0; i < lv.numRows; i++) subtypeOfRow[lv.rowOffset + i] = map[codes[i]!]!;
+    scan?.increment(lv.numRows);
+  }
+  scan?.stop();
+  return { levelDicts, subtypeOfRow };
+}
+
+/** Where pass 2 puts rows: `numBuckets` files of `bucketRows` consecutive output positions each. */
+interface BucketPlan {
+  readonly buckets: readonly BucketFile[];
+  readonly bucketRows: number;
+}
+
+/**
+ * Pass 2: rows → bucket files. Record: int32 position, 4 × int32 level codes, int32 cl code, dim × float32,
+ * uint32 cell id byte length, cell id utf8.
+ */
+async function spreadRows(reader: AtlasReader, positionOf: Int32Array, plan: BucketPlan, levelDicts: Record<LevelColumn, GlobalDictionary>, clDict: GlobalDictionary, progress: boolean): Promise<void> {
+  const { dim } = reader;
+  const fixedBytes = 4 * (2 + LEVEL_COLUMNS.length) + dim * 4 + 4;
+  const spread = progress ? createProgress('stratify: spread', reader.numRows) : null;
+  for (let g = 0; g < reader.numRowGroups; g++) {
+    const batch = await reader.readRowGroup(g);
+    const maps = LEVEL_COLUMNS.map((c) => [batch.levels[c].codes, levelDicts[c].lookup(batch.levels[c])] as const);
+    const clMap = batch.clIds ? clDict.lookup(batch.clIds) : null;
+    const embBytes = new Uint8Array(batch.embeddings.buffer, batch.embeddings.byteOffset, batch.embeddings.byteLength);
+    for (let i = 0; i < batch.numRows; i++) {
+      const pos = positionOf[batch.rowOffset + i]!;
+      const id = batch.cellIds[i]!;
+      const idBytes = Buffer.byteLength(id, 'utf8');
+      const bucket = plan.buckets[Math.floor(pos / plan.bucketRows)]!;
+      let at = bucket.tryReserve(fixedBytes + idBytes);
+      if (at < 0) at = await bucket.reserve(fixedBytes + idBytes);
+      const buf = bucket.buffer;
+      let o = buf.writeInt32LE(pos, at);
+      for (const [codes, map] of maps) o = buf.writeInt32LE(map[codes[i]!]!, o);
+      o = buf.writeInt32LE(clMap ? clMap[batch.clIds!.codes[i]!]! : -1, o);
+      buf.set(embBytes.subarray(i * dim * 4, (i + 1) * dim * 4), o);
+      o += dim * 4;
+      o = buf.writeUInt32LE(idBytes, o);
+      buf.write(id, o, idBytes, 'utf8');
+    }
+    spread?.increment(batch.numRows);
+  }
+  for (const b of plan.buckets) await b.close();
+  spread?.stop();
+}
+
+/** Pass 3 for one bucket: its records placed at their positions (`first` .. `first + rows`). */
+function decodeBucket(data: Buffer, b: number, first: number, rows: number, dim: number) {
+  const embeddings = new Float32Array(rows * dim);
+  const embOut = new Uint8Array(embeddings.buffer);
+  const levelCodes = LEVEL_COLUMNS.map(() => new Int32Array(rows));
+  const clCodes = new Int32Array(rows);
+  const cellIds = new Array<string>(rows);
+  let seen = 0;
+  for (let o = 0; o < data.length; ) {
+    const local = data.readInt32LE(o) - first;
+    o += 4;
+    if (!(local >= 0 && local < rows) || cellIds[local] !== undefined) throw new AtlasError('internal', `stratify: bucket ${b} holds a misplaced row`);
+    for (const codes of levelCodes) {
+      codes[local] = data.readInt32LE(o);
+      o += 4;
+    }
+    clCodes[local] = data.readInt32LE(o);
+    o += 4;
+    embOut.set(data.subarray(o, o + dim * 4), local * dim * 4);
+    o += dim * 4;
+    const idBytes = data.readUInt32LE(o);
+    o += 4;
+    cellIds[local] = data.toString('utf8', o, o + idBytes);
+    o += idBytes;
+    seen++;
+  }
+  if (seen !== rows) throw new AtlasError('internal', `stratify: bucket ${b} has ${seen} rows, expected ${rows}`);
+  return { embeddings, levelCodes, clCodes, cellIds };
 }
 
 /** Rewrites `input` to `out` in round-robin order by level4_subtype (see the module comment). */
@@ -117,20 +213,7 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
   const reader = await openAtlas(options.input);
   const { numRows: n, dim } = reader;
   const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
-
-  // Pass 1: level columns only → global dictionaries and each row's subtype code.
-  const levelDicts = Object.fromEntries(LEVEL_COLUMNS.map((c) => [c, new GlobalDictionary()])) as Record<LevelColumn, GlobalDictionary>;
-  const subtypeOfRow = new Int32Array(n);
-  const scan = options.progress ? createProgress('stratify: scan  ', n) : null;
-  for (let g = 0; g < reader.numRowGroups; g++) {
-    const lv = await reader.readRowGroupLevels(g);
-    for (const c of LEVEL_COLUMNS) levelDicts[c].lookup(lv.levels[c]);
-    const map = levelDicts.level4_subtype.lookup(lv.levels.level4_subtype);
-    const codes = lv.levels.level4_subtype.codes;
-    for (let i = 0; i < lv.numRows; i++) subtypeOfRow[lv.rowOffset + i] = map[codes[i]!]!;
-    scan?.increment(lv.numRows);
-  }
-  scan?.stop();
+  const { levelDicts, subtypeOfRow } = await scanLevels(reader, !!options.progress);
   const order = roundRobinOrder(subtypeOfRow, levelDicts.level4_subtype.values.length, seed);
   const positionOf = inversePermutation(order, subtypeOfRow); // reuses the class codes' memory
 
@@ -140,39 +223,12 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
   const tempDir = await mkdtemp(join(tempRoot, `.${basename(options.out)}.stratify-`));
   trackTemp(tempDir);
   let writer: AtlasWriter | null = null;
+  let buckets: BucketFile[] = [];
   try {
-    // Pass 2: rows → bucket files. Record: int32 position, 4 × int32 level codes, int32 cl code,
-    // dim × float32, uint32 cell id byte length, cell id utf8.
     const flushAt = Math.max(64 << 10, Math.min(4 << 20, Math.floor(BUFFER_BUDGET / numBuckets)));
-    const buckets = Array.from({ length: numBuckets }, (_, b) => new BucketFile(join(tempDir, `bucket-${b}.bin`), flushAt));
+    buckets = Array.from({ length: numBuckets }, (_, b) => new BucketFile(join(tempDir, `bucket-${b}.bin`), flushAt));
     const clDict = new GlobalDictionary();
-    const fixedBytes = 4 * (2 + LEVEL_COLUMNS.length) + dim * 4 + 4;
-    const spread = options.progress ? createProgress('stratify: spread', n) : null;
-    for (let g = 0; g < reader.numRowGroups; g++) {
-      const batch = await reader.readRowGroup(g);
-      const maps = LEVEL_COLUMNS.map((c) => [batch.levels[c].codes, levelDicts[c].lookup(batch.levels[c])] as const);
-      const clMap = batch.clIds ? clDict.lookup(batch.clIds) : null;
-      const embBytes = new Uint8Array(batch.embeddings.buffer, batch.embeddings.byteOffset, batch.embeddings.byteLength);
-      for (let i = 0; i < batch.numRows; i++) {
-        const pos = positionOf[batch.rowOffset + i]!;
-        const id = batch.cellIds[i]!;
-        const idBytes = Buffer.byteLength(id, 'utf8');
-        const bucket = buckets[Math.floor(pos / bucketRows)]!;
-        let at = bucket.tryReserve(fixedBytes + idBytes);
-        if (at < 0) at = await bucket.reserve(fixedBytes + idBytes);
-        const buf = bucket.buffer;
-        let o = buf.writeInt32LE(pos, at);
-        for (const [codes, map] of maps) o = buf.writeInt32LE(map[codes[i]!]!, o);
-        o = buf.writeInt32LE(clMap ? clMap[batch.clIds!.codes[i]!]! : -1, o);
-        buf.set(embBytes.subarray(i * dim * 4, (i + 1) * dim * 4), o);
-        o += dim * 4;
-        o = buf.writeUInt32LE(idBytes, o);
-        buf.write(id, o, idBytes, 'utf8');
-      }
-      spread?.increment(batch.numRows);
-    }
-    for (const b of buckets) await b.close();
-    spread?.stop();
+    await spreadRows(reader, positionOf, { buckets, bucketRows }, levelDicts, clDict, !!options.progress);
 
     // Pass 3: bucket by bucket, rows placed at their positions, written in order.
     writer = await createAtlasWriter(options.out, { dim, rowGroupSize, compression: options.compression });
@@ -183,31 +239,7 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
       const rows = Math.min(bucketRows, n - first);
       const data = await readFile(buckets[b]!.path).catch(() => Buffer.alloc(0));
       await rm(buckets[b]!.path, { force: true });
-      const embeddings = new Float32Array(rows * dim);
-      const embOut = new Uint8Array(embeddings.buffer);
-      const levelCodes = LEVEL_COLUMNS.map(() => new Int32Array(rows));
-      const clCodes = new Int32Array(rows);
-      const cellIds = new Array<string>(rows);
-      let seen = 0;
-      for (let o = 0; o < data.length; ) {
-        const local = data.readInt32LE(o) - first;
-        o += 4;
-        if (!(local >= 0 && local < rows) || cellIds[local] !== undefined) throw new AtlasError('internal', `stratify: bucket ${b} holds a misplaced row`);
-        for (const codes of levelCodes) {
-          codes[local] = data.readInt32LE(o);
-          o += 4;
-        }
-        clCodes[local] = data.readInt32LE(o);
-        o += 4;
-        embOut.set(data.subarray(o, o + dim * 4), local * dim * 4);
-        o += dim * 4;
-        const idBytes = data.readUInt32LE(o);
-        o += 4;
-        cellIds[local] = data.toString('utf8', o, o + idBytes);
-        o += idBytes;
-        seen++;
-      }
-      if (seen !== rows) throw new AtlasError('internal', `stratify: bucket ${b} has ${seen} rows, expected ${rows}`);
+      const { embeddings, levelCodes, clCodes, cellIds } = decodeBucket(data, b, first, rows, dim);
       const levels = {} as Record<LevelColumn, EncodedColumn>;
       LEVEL_COLUMNS.forEach((c, l) => (levels[c] = { codes: levelCodes[l]!, dictionary: levelDicts[c].values }));
       const clIds = reader.hasClIds ? { codes: clCodes, dictionary: clDict.values.length > 0 ? clDict.values : [MISSING_CL_ID] } : null;
@@ -220,6 +252,7 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
     return { summary: counter.result(), seconds: (performance.now() - started) / 1000 };
   } catch (err) {
     await writer?.abort();
+    await Promise.all(buckets.map((b) => b.abort()));
     throw err;
   } finally {
     await rm(tempDir, { recursive: true, force: true });

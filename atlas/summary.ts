@@ -1,5 +1,6 @@
 /** The end-of-run summary of ingest and stratify: rows, classes per level, cells per system. Pure. */
-import { LEVEL_COLUMNS, formatLevelCounts, type LevelColumn } from '../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
+import { formatLevelCounts } from '../ontology/index.js';
 import type { EncodedColumn } from './types.js';
 
 /** What an atlas holds, level by level. */

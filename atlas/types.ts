@@ -1,4 +1,4 @@
-import type { LevelColumn } from '../ontology/index.js';
+import type { LevelColumn } from '../common/index.js';
 
 /** A dictionary-encoded string column of one batch: `dictionary[codes[i]]` is row i's value. */
 export interface EncodedColumn {

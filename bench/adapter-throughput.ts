@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { projectPath } from '../common/index.js';
-import { createIdentityAdapter, loadAdapter, prefixEmbedding, type Adapter } from '../adapter/index.js';
+import { IDENTITY_ADAPTER, openAdapter, prefixEmbedding, type Adapter } from '../adapter/index.js';
 import { generateBenchCells } from './data.js';
 
 /** One measured configuration. */
@@ -41,7 +41,7 @@ export async function benchAdapterThroughput(model: string, cells: number, batch
   const rows: ThroughputRow[] = [];
   for (const t of threads) {
     for (const b of batchSizes) {
-      const a = await loadAdapter(model, { batchSize: b, intraOpThreads: t });
+      const a = await openAdapter(model, { batchSize: b, threads: t });
       const n = b === 1 ? Math.min(cells, 2000) : cells; // single-cell runs are slow: fewer cells
       const r = await timeEmbed(a, data.embeddings.subarray(0, n * data.dim), n);
       await a.close();
@@ -49,12 +49,12 @@ export async function benchAdapterThroughput(model: string, cells: number, batch
       process.stdout.write(`fractal  batch ${String(b).padStart(5)}  threads ${t}  ${Math.round(r.cells / r.seconds).toLocaleString('en').padStart(9)} cells/s\n`);
     }
   }
-  const id = createIdentityAdapter(data.dim);
+  const id = await openAdapter(IDENTITY_ADAPTER, { inputDim: data.dim });
   const r = await timeEmbed(id, data.embeddings, cells);
   rows.push({ adapter: 'identity', batchSize: cells, threads: 1, cells: r.cells, seconds: r.seconds, cellsPerSecond: r.cells / r.seconds });
   process.stdout.write(`identity (normalise only)         ${Math.round(r.cells / r.seconds).toLocaleString('en').padStart(9)} cells/s\n`);
-  const a = await loadAdapter(model, { batchSize: 1024 });
-  const { blocks } = await a.embed(data.embeddings, cells);
+  const a = await openAdapter(model, { batchSize: 1024 });
+  const blocks = await a.embed(data.embeddings, cells);
   const t0 = performance.now();
   for (let j = 1; j <= a.numScales; j++) prefixEmbedding(blocks, cells, a.numScales, a.scaleDim, j);
   const s = (performance.now() - t0) / 1000;

@@ -4,9 +4,8 @@
  * round trip). Clustered like real embeddings, unlike uniform noise, which would flatter exact search and
  * handicap HNSW.
  */
-import { projectPath } from '../common/index.js';
+import { projectPath, LEVEL_COLUMNS } from '../common/index.js';
 import { createDemoGenerator, createDemoModel, loadCellTypeTable } from '../atlas/demo/index.js';
-import { LEVEL_COLUMNS } from '../ontology/index.js';
 
 /** Generated cells: row-major embeddings and the level codes (global dictionaries of the demo model). */
 export interface BenchCells {

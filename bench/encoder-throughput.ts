@@ -26,8 +26,8 @@ function syntheticCounts(genes: readonly string[], cells: number, nonzero: numbe
     const idx: number[] = [];
     const val: number[] = [];
     for (let k = 0; k < nonzero; k++) {
-      idx.push(Math.floor(r() * genes.length));
-      val.push(1 + Math.floor(-Math.log(1 - r()) * 3));
+      idx.push(Math.floor(r.uniform() * genes.length));
+      val.push(1 + Math.floor(-Math.log(1 - r.uniform()) * 3));
     }
     b.addSparse(idx, val, `cell ${i}`);
   }

@@ -19,8 +19,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectPath } from '../common/index.js';
-import { LEVEL_COLUMNS } from '../ontology/index.js';
+import { projectPath, LEVEL_COLUMNS } from '../common/index.js';
 // Direct module imports (not the folder indexes): calibration needs only the pure generator and scorer,
 // not the Parquet stack.
 import { loadCellTypeTable } from '../atlas/demo/cell-types.js';

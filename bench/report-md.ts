@@ -3,6 +3,7 @@ import { formatFractalTable, formatIndexEvaluation, type EvaluationReport, type 
 import type { EngineBenchResult } from './engine-bench.js';
 import type { HttpBenchResult } from './http-bench.js';
 import type { ThroughputRow } from './adapter-throughput.js';
+import type { runFairnessBench } from './fairness.js';
 
 /** Everything bench/results/latest.json holds. */
 export interface BenchResults {
@@ -18,6 +19,8 @@ export interface BenchResults {
     vectorsPerSecond: number;
     files: { name: string; bytes: number }[];
     http: HttpBenchResult;
+    /** One-cell search latency during big requests, and the verify time (absent in results from before). */
+    fairness?: Awaited<ReturnType<typeof runFairnessBench>>;
   } | null;
   evaluation: { adapter: string; exact: EvaluationReport | null; index: IndexEvaluationReport | null } | null;
   fit: FitVerdict | null;
@@ -142,6 +145,16 @@ export function renderBenchmarkTables(r: BenchResults): string {
       ['idle', String(h.healthzIdle.probes), h.healthzIdle.p50Ms.toFixed(2), h.healthzIdle.p99Ms.toFixed(2), h.healthzIdle.maxMs.toFixed(2)],
       ['while annotate runs', String(h.healthzDuringAnnotate.probes), h.healthzDuringAnnotate.p50Ms.toFixed(2), h.healthzDuringAnnotate.p99Ms.toFixed(2), h.healthzDuringAnnotate.maxMs.toFixed(2)],
     ]));
+    if (s.fairness) {
+      const fr = s.fairness;
+      const row = (what: string, p: typeof fr.idle) => [what, String(p.probes), p.p50Ms.toFixed(2), p.p99Ms.toFixed(2), p.maxMs.toFixed(2)];
+      out.push('', md(['one-cell search (subtype, k 10)', 'probes', 'p50 ms', 'p99 ms', 'max ms'], [
+        row('idle', fr.idle),
+        row(`during a ${f0(fr.bigSearch.cells)}-id search, k ${fr.bigSearch.k} (${f1(fr.bigSearch.seconds)} s, ${fr.bigSearch.status})`, fr.bigSearch.probe),
+        row(`during a ${f0(fr.bigAnnotate.cells)}-cell annotate, k ${fr.bigAnnotate.k} (${f1(fr.bigAnnotate.seconds)} s, ${fr.bigAnnotate.status})`, fr.bigAnnotate.probe),
+      ]));
+      out.push('', `verify full of the index: ${f0(fr.verifyFull.bytes)} bytes in ${fr.verifyFull.seconds} s (load average ${fr.loadavg.join(' / ')}).`);
+    }
     out.push('', md(['index file', 'bytes', 'bytes/cell'], s.files.map((f) => [f.name, f0(f.bytes), f1(f.bytes / s.cells)])));
   }
   if (r.evaluation) {

@@ -23,6 +23,7 @@ import { benchAdapterThroughput } from './adapter-throughput.js';
 import { generateBenchCells } from './data.js';
 import { writeSplitDemoAtlas } from './demo-files.js';
 import { runEngineBench, type EngineBenchResult } from './engine-bench.js';
+import { runFairnessBench } from './fairness.js';
 import { runHttpBench } from './http-bench.js';
 import { fitVerdict, renderBenchmarkTables, type BenchResults } from './report-md.js';
 
@@ -149,7 +150,10 @@ if (only.has('serving') || only.has('eval')) {
       const files = [...build.manifest.prefixes.map((p) => ({ name: `prefix ${p.prefix} (${p.dims} d)`, bytes: p.bytes }))];
       if (build.manifest.original) files.push({ name: `original (${build.manifest.original.dims} d)`, bytes: build.manifest.original.bytes });
       for (const [name, f] of Object.entries(build.manifest.files)) if (f) files.push({ name, bytes: f.bytes });
-      results.serving = { cells: servingCells, adapter: adapterPath, buildSeconds: build.seconds, vectorsPerSecond: build.vectorsPerSecond, files, http };
+      log('serving: fairness (one-cell searches during a 10,000-cell search and a 10,000-cell annotate) and verify full');
+      const fairness = await runFairnessBench(indexDir, adapterPath, reference, Math.min(10_000, servingCells));
+      log(`  one-cell search p99: idle ${fairness.idle.p99Ms} ms, during the big search ${fairness.bigSearch.probe.p99Ms} ms, during the big annotate ${fairness.bigAnnotate.probe.p99Ms} ms; verify full ${fairness.verifyFull.seconds} s`);
+      results.serving = { cells: servingCells, adapter: adapterPath, buildSeconds: build.seconds, vectorsPerSecond: build.vectorsPerSecond, files, http, fairness };
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

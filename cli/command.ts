@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AtlasError } from '../common/index.js';
+import { AtlasError, parseAtBoundary } from '../common/index.js';
+import { formatOptions, optionsSchema, type OptionTable, type OptionValues } from './options.js';
 
 /** Option table of one command, in node:util parseArgs form. */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
@@ -31,31 +32,42 @@ export function parseCommandArgs(command: Command, argv: string[]) {
   }
 }
 
-/** Reads a required string option or throws a readable error. */
-export function requireString(values: Record<string, unknown>, name: string, command: string): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v.length === 0) throw new AtlasError('invalid_argument', `${command}: --${name} is required`);
-  return v;
+/** What a command declares: its option table drives parsing, typed values, `--help` and error messages. */
+export interface CommandSpec<O extends OptionTable> {
+  readonly name: string;
+  readonly summary: string;
+  /** The argument forms after `fractal-atlas <name>`, one per usage line. */
+  readonly synopsis: readonly string[];
+  /** Lines between the usage and the options. */
+  readonly description?: readonly string[];
+  readonly options: O;
+  /** Lines after the options. */
+  readonly notes?: readonly string[];
+  run(values: OptionValues<O>, io: CliIo): Promise<void>;
 }
 
-/** Reads an optional integer option within [min, max]. */
-export function readInt(values: Record<string, unknown>, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const v = values[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new AtlasError('invalid_argument', `--${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-  }
-  return n;
-}
-
-/** Reads an optional finite number option within [min, max]. */
-export function readNumber(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
-  const v = values[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new AtlasError('invalid_argument', `--${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
-  }
-  return n;
+/** Builds a {@link Command} from its spec; no command takes positional arguments. */
+export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): Command {
+  const lead = `fractal-atlas ${spec.name}`;
+  const usage = [
+    ...spec.synopsis.map((s, i) => `${i === 0 ? 'usage: ' : '       '}${lead} ${s}`),
+    '',
+    ...(spec.description ? [...spec.description, ''] : []),
+    ...formatOptions(spec.options),
+    ...(spec.notes ? ['', ...spec.notes] : []),
+  ].join('\n');
+  const options: CommandOptions = Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.arg === undefined ? 'boolean' : 'string' }]));
+  const schema = optionsSchema(spec.options);
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage,
+    options,
+    async run(values, positionals, io) {
+      if (positionals.length > 0) throw new AtlasError('invalid_argument', `${spec.name}: unexpected argument ${JSON.stringify(positionals[0])}`);
+      const { help: _help, ...given } = values;
+      const typed = parseAtBoundary(schema, given, 'invalid_argument', (path) => `${spec.name}: --${String(path[0])}`);
+      await spec.run(typed as OptionValues<O>, io);
+    },
+  };
 }

@@ -72,9 +72,10 @@ function formatPath(path: readonly PropertyKey[]): string {
  * Parses `input` with `schema`. The first problem (an unknown field before all others) becomes an AtlasError: its code is the one marked with
  * {@link coded} nearest to the bad value (or a custom issue's `params.code`), else `fallback`; its message is
  * the path of the bad value and the issue's message (`k must be an integer in 1..1000, got number 0`).
- * AtlasErrors thrown by the schema's transforms pass through as they are.
+ * AtlasErrors thrown by the schema's transforms pass through as they are. `subject` names the bad value
+ * (default: its JSON path; the CLI names options `--name`).
  */
-export function parseAtBoundary<T extends z.ZodType>(schema: T, input: unknown, fallback: ErrorCode): z.output<T> {
+export function parseAtBoundary<T extends z.ZodType>(schema: T, input: unknown, fallback: ErrorCode, subject: (path: readonly PropertyKey[]) => string = formatPath): z.output<T> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   // An unknown field usually explains a missing one (a typo), so it is reported first.
@@ -83,5 +84,5 @@ export function parseAtBoundary<T extends z.ZodType>(schema: T, input: unknown, 
   const custom = (issue as { params?: { code?: ErrorCode } }).params?.code;
   const spec = custom ?? codeAlong(schema, issue.path);
   const code = spec === undefined ? fallback : typeof spec === 'string' ? spec : spec[issue.code] ?? spec.default;
-  throw new AtlasError(code, `${formatPath(issue.path)} ${issue.message}`);
+  throw new AtlasError(code, `${subject(issue.path)} ${issue.message}`);
 }

@@ -3,37 +3,6 @@
  * {@link ErrorCode}; the HTTP error handler and the CLI both read status and wording from here.
  */
 
-/** Every expected failure, by code. */
-export type ErrorCode =
-  | 'invalid_json'
-  | 'invalid_request'
-  | 'wrong_dimension'
-  | 'non_finite'
-  | 'unknown_level'
-  | 'unknown_label'
-  | 'k_out_of_range'
-  | 'unauthorized'
-  | 'unknown_cell_id'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'batch_too_large'
-  | 'unsupported_media_type'
-  | 'not_ready'
-  | 'invalid_argument'
-  | 'file_not_found'
-  | 'download_failed'
-  | 'invalid_obo'
-  | 'unmapped_labels'
-  | 'invalid_atlas'
-  | 'invalid_hnswlib'
-  | 'invalid_input'
-  | 'invalid_model'
-  | 'index_mismatch'
-  | 'insufficient_gene_overlap'
-  | 'training_failed'
-  | 'internal';
-
 interface ErrorSpec {
   /** HTTP status when the error reaches the API. */
   readonly status: number;
@@ -41,8 +10,8 @@ interface ErrorSpec {
   readonly message: string;
 }
 
-/** Status and default wording for each {@link ErrorCode}. */
-export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
+/** Every expected failure: its code, HTTP status and default wording. */
+export const ERROR_TABLE = {
   invalid_json: { status: 400, message: 'request body is not valid JSON' },
   invalid_request: { status: 400, message: 'request is invalid' },
   wrong_dimension: { status: 400, message: 'embedding has the wrong number of dimensions' },
@@ -52,6 +21,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
   k_out_of_range: { status: 400, message: 'k is out of range' },
   unauthorized: { status: 401, message: 'missing or wrong bearer token' },
   unknown_cell_id: { status: 404, message: 'unknown cell id' },
+  map_not_built: { status: 404, message: 'this index has no reference map' },
   not_found: { status: 404, message: 'no such route' },
   method_not_allowed: { status: 405, message: 'method not allowed on this route' },
   payload_too_large: { status: 413, message: 'request body is too large' },
@@ -69,9 +39,16 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
   invalid_model: { status: 422, message: 'not a valid fractal adapter model' },
   index_mismatch: { status: 409, message: 'index does not match its manifest or adapter' },
   insufficient_gene_overlap: { status: 422, message: 'too few of the expression model\'s genes in the query' },
+  index_corrupt: { status: 503, message: 'index files are damaged or changed since they were verified' },
+  result_too_large: { status: 413, message: 'the response would be too large' },
+  invalid_encoding: { status: 400, message: 'request body encoding is invalid' },
+  write_failed: { status: 507, message: 'cannot write the output' },
   training_failed: { status: 500, message: 'training failed' },
   internal: { status: 500, message: 'internal error' },
-};
+} as const satisfies Readonly<Record<string, ErrorSpec>>;
+
+/** Every expected failure, by code: the keys of {@link ERROR_TABLE}. */
+export type ErrorCode = keyof typeof ERROR_TABLE;
 
 /** An expected failure with a code from the error table. */
 export class AtlasError extends Error {

@@ -1,5 +1,7 @@
 /** Positional reads and whole writes that loop until every byte moved (a single read/write may be short). */
-import { readSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, readSync, writeSync } from 'node:fs';
+import { AtlasError } from './errors.js';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Reads exactly `target.byteLength` bytes at `position` (pread); throws at end of file. */
@@ -31,4 +33,16 @@ export async function readFullyAsync(fh: FileHandle, target: Uint8Array, positio
     done += bytesRead;
   }
   return done;
+}
+
+/** sha256 (hex) of a file, streamed; `file_not_found` when it cannot be read. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(path, { highWaterMark: 4 << 20 });
+    stream.on('data', (chunk) => hash.update(chunk));
+    stream.on('error', (err) => reject(new AtlasError('file_not_found', `cannot read ${path}: ${err.message}`)));
+    stream.on('end', () => resolve());
+  });
+  return hash.digest('hex');
 }

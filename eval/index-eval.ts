@@ -4,11 +4,11 @@
  * Cells come from a held-out file (then `/v1/annotate`'s own vote is scored too) or from the reference
  * itself, leaving each cell's own hit out (the seed's leave-one-out).
  */
-import { AtlasError } from '../common/index.js';
+import { stat } from 'node:fs/promises';
+import { AtlasError, sha256File, shortLevelName, type LevelColumn } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
 import { openAtlasIndex, type AtlasIndexService, type OpenAtlasIndexOptions, type SearchHit } from '../search/index.js';
-import { readManifest } from '../index-files/index.js';
-import { shortLevelName, type LevelColumn } from '../ontology/index.js';
+import { readManifest, type IndexManifest } from '../index-files/index.js';
 import { scoreCodes } from './knn-accuracy.js';
 import { sampleAtlas, type AtlasSample } from './sample.js';
 
@@ -117,26 +117,41 @@ function scoreLevels(columns: readonly LevelColumn[], sample: AtlasSample, predi
   });
 }
 
-/** Samples query cells, searches every prefix index (and the original one), votes and scores. */
 /** The table row name of prefix index `prefix`: with the identity adapter, prefix 1 is the original embedding. */
 export function indexRowName(identity: boolean, prefix: number, numScales: number): string {
   if (identity) return 'Original (identity adapter)';
   return prefix === numScales ? `Fractal (full = prefix ${prefix})` : `Fractal (prefix ${prefix})`;
 }
 
-export async function runIndexEvaluation(options: IndexEvaluationOptions): Promise<IndexEvaluationReport> {
-  const t0 = performance.now();
-  const log = options.log ?? (() => {});
-  const k = options.k ?? 5;
-  const seed = options.seed ?? 0;
+/**
+ * Leave-one-out scores are only meaningful on the atlas the index was built from: its size and sha256 must be
+ * the manifest's (a changed atlas otherwise scores its own cells against someone else's labels).
+ */
+async function checkIndexedAtlas(path: string, manifest: IndexManifest): Promise<void> {
+  const expected = manifest.atlas;
+  let bytes: number;
+  try {
+    bytes = (await stat(path)).size;
+  } catch {
+    throw new AtlasError('file_not_found', `atlas not found: ${path}`);
+  }
+  const why = `the index was built from ${expected.file} (${expected.bytes} bytes, sha256 ${expected.sha256.slice(0, 12)}…)`;
+  if (bytes !== expected.bytes) throw new AtlasError('index_mismatch', `${path} is not the atlas of this index: it has ${bytes} bytes, ${why}; pass that atlas, or held-out cells with --queries`);
+  const sha = await sha256File(path);
+  if (sha !== expected.sha256) throw new AtlasError('index_mismatch', `${path} is not the atlas of this index: sha256 ${sha.slice(0, 12)}…, ${why}; pass that atlas, or held-out cells with --queries`);
+}
+
+/** The index's manifest, the adapter to open it with, and the sampled query cells. */
+async function prepareQueries(options: IndexEvaluationOptions, seed: number) {
+  const leaveOneOut = options.queriesPath === undefined;
   const source = options.queriesPath ?? options.referencePath;
   if (source === undefined) throw new AtlasError('invalid_argument', 'eval --index needs --reference (the indexed atlas, leave-one-out) or --queries (held-out cells)');
-  const leaveOneOut = options.queriesPath === undefined;
   const manifest = await readManifest(options.indexDir);
   const adapterPath = options.adapterPath ?? (manifest.adapter.identity ? 'identity' : undefined);
   if (adapterPath === undefined) {
     throw new AtlasError('invalid_argument', `eval --index: the index was built with adapter ${manifest.adapter.file} (the manifest keeps its name and sha256, not its path); give that file with --adapter`);
   }
+  if (leaveOneOut) await checkIndexedAtlas(source, manifest);
   const reader = await openAtlas(source);
   if (reader.dim !== manifest.inputDim) {
     throw new AtlasError('index_mismatch', `${source} has ${reader.dim}-d embeddings, the index takes ${manifest.inputDim}-d`);
@@ -144,62 +159,79 @@ export async function runIndexEvaluation(options: IndexEvaluationOptions): Promi
   const sample = await sampleAtlas(reader, options.samples ?? 5000, seed);
   if (sample.n === 0) throw new AtlasError('invalid_atlas', `${source} has no cells`);
   if (!sample.cellIds.every((id) => id !== undefined)) throw new AtlasError('invalid_atlas', `${source}: missing cell ids`);
+  return { source, manifest, adapterPath, sample, leaveOneOut: options.queriesPath === undefined };
+}
+
+/** Per level, the code of each query's predicted label, for one way of asking the service. */
+type Predict = () => Promise<Int32Array[]>;
+
+/** Scores every prefix index (and the original one), the served mapping and, for held-out cells, annotate. */
+async function scoreRows(service: AtlasIndexService, sample: AtlasSample, k: number, leaveOneOut: boolean, log: (line: string) => void): Promise<IndexEvalRow[]> {
+  const m = service.manifest;
+  const columns = m.levelColumns;
+  const coders = columns.map((c) => new Coder(sample.dictionaries[c]));
+  const dim = sample.dim;
+  const inChunks = async (each: (s: number, n: number, predicted: Int32Array[]) => Promise<void>) => {
+    const predicted = columns.map(() => new Int32Array(sample.n));
+    for (let s = 0; s < sample.n; s += CHUNK) await each(s, Math.min(CHUNK, sample.n - s), predicted);
+    return predicted;
+  };
+  const searchVotes = (target: { prefix?: number; original?: boolean }): Predict => () =>
+    inChunks(async (s, n, predicted) => {
+      const res = await service.search({ embeddings: sample.embeddings.subarray(s * dim, (s + n) * dim), n, k: leaveOneOut ? k + 1 : k, ...target });
+      res.results.forEach((r, q) => {
+        const hits = selectHits(r.hits, k, leaveOneOut ? sample.cellIds[s + q] : null);
+        columns.forEach((c, i) => (predicted[i][s + q] = hits.length === 0 ? -1 : coders[i].code(majorityLabel(hits.map((h) => h[c])))));
+      });
+    });
+  const annotateVotes: Predict = () =>
+    inChunks(async (s, n, predicted) => {
+      const res = await service.annotate({ embeddings: sample.embeddings.subarray(s * dim, (s + n) * dim), n, k, weighting: 'uniform' });
+      res.cells.forEach((cell, q) => columns.forEach((c, i) => (predicted[i][s + q] = coders[i].code(cell.levels[c]?.label ?? ''))));
+    });
+  const rows: IndexEvalRow[] = [];
+  if (m.original) {
+    log('eval: searching the original-embedding index');
+    rows.push({ key: 'original', name: 'Original (index)', dims: m.original.dims, prefix: 0, levels: scoreLevels(columns, sample, await searchVotes({ original: true })()) });
+  }
+  for (const entry of m.prefixes) {
+    log(`eval: searching prefix ${entry.prefix} (${entry.dims} dims)`);
+    const name = indexRowName(m.adapter.identity, entry.prefix, m.numScales);
+    rows.push({ key: `prefix${entry.prefix}`, name, dims: entry.dims, prefix: entry.prefix, levels: scoreLevels(columns, sample, await searchVotes({ prefix: entry.prefix })()) });
+  }
+  // What annotate serves: each level scored at the prefix the manifest assigns to it.
+  const served = columns.map((c, i) => {
+    const j = m.levelPrefix[c];
+    const row = rows.find((r) => r.prefix === j);
+    if (!row) throw new AtlasError('index_mismatch', `manifest maps ${c} to prefix ${j}, which the index lacks`);
+    return row.levels[i];
+  });
+  rows.push({ key: 'served', name: 'Served (level → its prefix)', dims: 0, prefix: null, levels: served });
+  if (!leaveOneOut) {
+    log('eval: annotating through the service');
+    rows.push({ key: 'annotate', name: 'Annotate (service vote)', dims: 0, prefix: null, levels: scoreLevels(columns, sample, await annotateVotes()) });
+  }
+  return rows;
+}
+
+/** Samples query cells, searches every prefix index (and the original one), votes and scores. */
+export async function runIndexEvaluation(options: IndexEvaluationOptions): Promise<IndexEvaluationReport> {
+  const t0 = performance.now();
+  const log = options.log ?? (() => {});
+  const k = options.k ?? 5;
+  const seed = options.seed ?? 0;
+  const { source, manifest, adapterPath, sample, leaveOneOut } = await prepareQueries(options, seed);
   const open = options.openService ?? openAtlasIndex;
   log(`eval: opening index ${options.indexDir} (${manifest.numCells} cells)`);
   const service = await open(options.indexDir, { adapterPath, workers: 0, threadsPerWorker: 1 });
   try {
-    const columns = service.manifest.levelColumns;
-    const coders = columns.map((c) => new Coder(sample.dictionaries[c]));
-    const searchK = leaveOneOut ? k + 1 : k;
-    const dim = sample.dim;
-    const runSearch = async (target: { prefix?: number; original?: boolean }): Promise<Int32Array[]> => {
-      const predicted = columns.map(() => new Int32Array(sample.n));
-      for (let s = 0; s < sample.n; s += CHUNK) {
-        const n = Math.min(CHUNK, sample.n - s);
-        const res = await service.search({ embeddings: sample.embeddings.subarray(s * dim, (s + n) * dim), n, k: searchK, ...target });
-        res.results.forEach((r, q) => {
-          const hits = selectHits(r.hits, k, leaveOneOut ? sample.cellIds[s + q] : null);
-          columns.forEach((c, i) => {
-            predicted[i][s + q] = hits.length === 0 ? -1 : coders[i].code(majorityLabel(hits.map((h) => h[c])));
-          });
-        });
-      }
-      return predicted;
-    };
-    const rows: IndexEvalRow[] = [];
-    if (service.manifest.original) {
-      log('eval: searching the original-embedding index');
-      rows.push({ key: 'original', name: 'Original (index)', dims: service.manifest.original.dims, prefix: 0, levels: scoreLevels(columns, sample, await runSearch({ original: true })) });
-    }
-    for (const entry of service.manifest.prefixes) {
-      log(`eval: searching prefix ${entry.prefix} (${entry.dims} dims)`);
-      const name = indexRowName(service.manifest.adapter.identity, entry.prefix, service.manifest.numScales);
-      rows.push({ key: `prefix${entry.prefix}`, name, dims: entry.dims, prefix: entry.prefix, levels: scoreLevels(columns, sample, await runSearch({ prefix: entry.prefix })) });
-    }
-    // What annotate serves: each level scored at the prefix the manifest assigns to it.
-    const served = columns.map((c, i) => {
-      const j = service.manifest.levelPrefix[c];
-      const row = rows.find((r) => r.prefix === j);
-      if (!row) throw new AtlasError('index_mismatch', `manifest maps ${c} to prefix ${j}, which the index lacks`);
-      return row.levels[i];
-    });
-    rows.push({ key: 'served', name: 'Served (level → its prefix)', dims: 0, prefix: null, levels: served });
-    if (!leaveOneOut) {
-      log('eval: annotating through the service');
-      const predicted = columns.map(() => new Int32Array(sample.n));
-      for (let s = 0; s < sample.n; s += CHUNK) {
-        const n = Math.min(CHUNK, sample.n - s);
-        const res = await service.annotate({ embeddings: sample.embeddings.subarray(s * dim, (s + n) * dim), n, k, weighting: 'uniform' });
-        res.cells.forEach((cell, q) => columns.forEach((c, i) => (predicted[i][s + q] = coders[i].code(cell.levels[c]?.label ?? ''))));
-      }
-      rows.push({ key: 'annotate', name: 'Annotate (service vote)', dims: 0, prefix: null, levels: scoreLevels(columns, sample, predicted) });
-    }
+    const rows = await scoreRows(service, sample, k, leaveOneOut, log);
     const m = service.manifest;
     return {
       index: { dir: options.indexDir, cells: m.numCells, quantization: m.quantization, numScales: m.numScales, scaleDim: m.scaleDim, withOriginal: m.original !== null },
       queries: { file: source, n: sample.n, seed, leaveOneOut },
       k,
-      levelColumns: columns,
+      levelColumns: m.levelColumns,
       rows,
       seconds: (performance.now() - t0) / 1000,
     };

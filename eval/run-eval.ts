@@ -4,10 +4,9 @@
  * in fractal-table.ts.
  */
 import { basename } from 'node:path';
-import { AtlasError } from '../common/index.js';
+import { AtlasError, shortLevelName } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
-import { shortLevelName } from '../ontology/index.js';
-import { openEmbeddingAdapter, type EmbeddingAdapter } from '../index-files/index.js';
+import { openAdapter, type Adapter } from '../adapter/index.js';
 import { evaluateFractalTable, type FractalTableResult } from './fractal-table.js';
 import { sampleAtlas } from './sample.js';
 
@@ -22,7 +21,7 @@ export interface RunEvaluationOptions {
   /** Skip silhouettes (they cost as much as the kNN itself). */
   readonly silhouette?: boolean;
   /** Opens the adapter (default: identity or the ONNX adapter of adapter/). */
-  readonly openAdapter?: (path: string, inputDim: number) => Promise<EmbeddingAdapter>;
+  readonly openAdapter?: (path: string, inputDim: number) => Promise<Adapter>;
   /** Progress lines (to stderr in the CLI). */
   readonly log?: (line: string) => void;
 }
@@ -39,11 +38,6 @@ export interface EvaluationReport {
 }
 
 
-/** Opens "identity" or an ONNX adapter the way the index does (index/'s `openEmbeddingAdapter`). */
-export function openEvalAdapter(path: string, inputDim: number): Promise<EmbeddingAdapter> {
-  return openEmbeddingAdapter(path, { inputDim });
-}
-
 /** Samples, embeds and scores; throws AtlasError on unreadable files or mismatched dimensions. */
 export async function runEvaluation(options: RunEvaluationOptions): Promise<EvaluationReport> {
   const t0 = performance.now();
@@ -51,7 +45,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
   const samples = options.samples ?? 5000;
   const seed = options.seed ?? 0;
   const reader = await openAtlas(options.referencePath);
-  const open = options.openAdapter ?? openEvalAdapter;
+  const open = options.openAdapter ?? ((path: string, inputDim: number) => openAdapter(path, { inputDim }));
   const adapter = await open(options.adapterPath, reader.dim);
   try {
     if (adapter.inputDim !== reader.dim) {

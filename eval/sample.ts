@@ -2,9 +2,8 @@
  * Draws the evaluation sample from an atlas file: a seeded uniform sample of rows without replacement, read
  * row group by row group (groups without a sampled row are skipped), labels re-coded to sample-wide codes.
  */
-import { AtlasError } from '../common/index.js';
+import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import type { AtlasReader } from '../atlas/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
 
 /** Deterministic uniform [0,1) stream (mulberry32), so that a seed names one sample everywhere. */
 function uniform(seed: number): () => number {

@@ -11,39 +11,48 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AtlasError, createProgress, readFully } from '../common/index.js';
+import { AtlasError, createProgress, readFully, sha256File } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
-import { IDENTITY_ADAPTER, openEmbeddingAdapter, sha256File, INDEX_FILES, VectorIndex, normalizedPrefix, INDEX_FORMAT_VERSION, metricFor, type EmbeddingAdapter, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
+import { IDENTITY_ADAPTER, adapterSha256, describeAdapter, openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
+import { INDEX_FILES, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
 import { describeEncoder } from './encoder-entry.js';
+import { writeReferenceMap } from './map-pass.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
-export const BUILD_DEFAULTS = { quantization: 'f32' as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
+export const BUILD_DEFAULTS = { quantization: QUANTIZATIONS[0] as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
+/** Accepted ranges of the build parameters (the CLI reads them too). */
+export const BUILD_LIMITS = {
+  connectivity: { min: 2, max: 256 },
+  expansionAdd: { min: 1, max: 4096 },
+  expansionSearch: { min: 1, max: 4096 },
+  threads: { min: 1, max: 1024 },
+} as const;
 /** Rows per usearch add call in pass 2. */
 const ADD_CHUNK = 16_384;
 
 /** Test hook: an adapter object used instead of opening `adapterPath` (whose hash is still recorded). */
 export interface BuildHooks {
-  readonly adapter?: EmbeddingAdapter;
+  readonly adapter?: Adapter;
 }
 
 function checkOptions(o: BuildAtlasIndexOptions) {
   const quantization = o.quantization ?? BUILD_DEFAULTS.quantization;
-  if (!['f32', 'f16', 'i8'].includes(quantization)) throw new AtlasError('invalid_argument', `quantization must be f32, f16 or i8, got ${JSON.stringify(quantization)}`);
-  const int = (v: number | undefined, name: string, fallback: number, min: number, max: number) => {
+  if (!QUANTIZATIONS.includes(quantization)) throw new AtlasError('invalid_argument', `quantization must be one of ${QUANTIZATIONS.join(', ')}, got ${JSON.stringify(quantization)}`);
+  const int = (v: number | undefined, name: string, fallback: number, { min, max }: { min: number; max: number }) => {
     const x = v ?? fallback;
     if (!Number.isSafeInteger(x) || x < min || x > max) throw new AtlasError('invalid_argument', `${name} must be an integer in [${min}, ${max}], got ${x}`);
     return x;
   };
   return {
     quantization,
-    connectivity: int(o.connectivity, 'connectivity', BUILD_DEFAULTS.connectivity, 2, 256),
-    expansionAdd: int(o.expansionAdd, 'expansion-add', BUILD_DEFAULTS.expansionAdd, 1, 4096),
-    expansionSearch: int(o.expansionSearch, 'expansion-search', BUILD_DEFAULTS.expansionSearch, 1, 4096),
-    threads: int(o.threads, 'threads', availableParallelism(), 1, 1024),
+    connectivity: int(o.connectivity, 'connectivity', BUILD_DEFAULTS.connectivity, BUILD_LIMITS.connectivity),
+    expansionAdd: int(o.expansionAdd, 'expansion-add', BUILD_DEFAULTS.expansionAdd, BUILD_LIMITS.expansionAdd),
+    expansionSearch: int(o.expansionSearch, 'expansion-search', BUILD_DEFAULTS.expansionSearch, BUILD_LIMITS.expansionSearch),
+    threads: int(o.threads, 'threads', availableParallelism(), BUILD_LIMITS.threads),
   };
 }
 
@@ -61,7 +70,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
   if (adapterPath !== IDENTITY_ADAPTER && !(await exists(adapterPath))) throw new AtlasError('file_not_found', `adapter not found: ${adapterPath}`);
   // Before the adapter opens: a wrong encoder fails fast and leaves nothing to close.
   const encoder = options.encoderPath !== undefined ? await describeEncoder(options.encoderPath, atlas.dim) : null;
-  const adapter = hooks.adapter ?? (await openEmbeddingAdapter(adapterPath, { inputDim: atlas.dim, threads: p.threads }));
+  const adapter = hooks.adapter ?? (await openAdapter(adapterPath, { inputDim: atlas.dim, threads: p.threads }));
   await removeStaleTemps(outDir);
   const tmp = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
@@ -69,68 +78,42 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
       throw new AtlasError('wrong_dimension', `the adapter takes ${adapter.inputDim}-d embeddings, the atlas has ${atlas.dim}-d`);
     }
     await mkdir(tmp, { recursive: false });
-    const phases: Record<string, number> = {};
-    let mark = performance.now();
-    const lap = (name: string) => {
-      const now = performance.now();
-      phases[name] = Math.round(now - mark) / 1000;
-      mark = now;
-    };
-    const [atlasSha, adapterSha] = await Promise.all([sha256File(options.referencePath), sha256File(adapterPath)]);
+    const timer = createPhaseTimer();
+    const [atlasSha, adapterSha] = await Promise.all([sha256File(options.referencePath), adapterSha256(adapterPath)]);
     throwIfAborted(options.signal);
-    lap('hash');
+    timer.lap('hash');
     const pass1 = await embedAtlas(atlas, adapter, tmp, !!options.withOriginal && !adapter.identity, options.signal);
-    lap('embed');
-    const N = atlas.numRows;
-    const S = adapter.numScales;
-    const d = adapter.scaleDim;
-    const prefixes: IndexFileEntry[] = [];
-    let outOfReferenceDistance = 1;
-    for (let j = 1; j <= S; j++) {
-      const params: IndexParams = { dims: j * d, ...p };
-      const index = await buildPrefixIndex(join(tmp, INDEX_FILES.vectors), N, S * d, params, `prefix ${j}/${S}`, p.threads, options.signal);
-      lap(`index${j}`);
-      if (j === S) outOfReferenceDistance = calibrateOutOfReference(index, join(tmp, INDEX_FILES.vectors), N, S * d, j * d, p.threads);
-      index.save(join(tmp, INDEX_FILES.prefix(j)));
-      lap(j === S ? `save${j}+calibrate` : `save${j}`);
-      prefixes.push({ prefix: j, file: INDEX_FILES.prefix(j), dims: j * d, vectors: N, bytes: (await stat(join(tmp, INDEX_FILES.prefix(j)))).size });
-    }
-    let original: IndexFileEntry | null = null;
-    if (options.withOriginal) {
-      const source = adapter.identity ? INDEX_FILES.vectors : INDEX_FILES.originalVectors;
-      const index = await buildPrefixIndex(join(tmp, source), N, atlas.dim, { dims: atlas.dim, ...p }, 'original', p.threads, options.signal);
-      lap('indexOriginal');
-      index.save(join(tmp, INDEX_FILES.original));
-      original = { prefix: 0, file: INDEX_FILES.original, dims: atlas.dim, vectors: N, bytes: (await stat(join(tmp, INDEX_FILES.original))).size };
-    }
+    timer.lap('embed');
+    const pass2 = await buildIndexes(tmp, atlas.numRows, atlas.dim, adapter, p, !!options.withOriginal, options.signal, timer.lap);
+    const mapInputs = { numCells: atlas.numRows, numScales: adapter.numScales, scaleDim: adapter.scaleDim, vocabularies: pass1.vocabularies, clIdVocabulary: pass1.clIdVocabulary };
+    const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
+    if (map) timer.lap('map');
     const seconds = (performance.now() - started) / 1000;
-    const fileEntry = async (file: string) => ({ file, bytes: (await stat(join(tmp, file))).size });
+    const fileEntry = (file: string) => dataFileEntry(tmp, file);
     const manifest: IndexManifest = {
       format: 'fractal-atlas-index',
       formatVersion: INDEX_FORMAT_VERSION,
       createdAt: new Date().toISOString(),
       buildSeconds: Math.round(seconds * 1000) / 1000,
-      numCells: N,
+      numCells: atlas.numRows,
       inputDim: atlas.dim,
-      numScales: S,
-      scaleDim: d,
+      numScales: adapter.numScales,
+      scaleDim: adapter.scaleDim,
       levelColumns: [...adapter.levelColumns],
       levelPrefix: { ...adapter.levelPrefix },
-      prefixes,
-      original,
+      ...pass2,
       metric: metricFor(p.quantization),
       quantization: p.quantization,
       connectivity: p.connectivity,
       expansionAdd: p.expansionAdd,
       expansionSearch: p.expansionSearch,
-      adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: { ...adapter.metadata } },
+      adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: describeAdapter(adapter) },
       encoder,
       atlas: { sha256: atlasSha, file: basename(options.referencePath), bytes: (await stat(options.referencePath)).size },
       vocabularies: pass1.vocabularies,
       clIdVocabulary: pass1.clIdVocabulary,
       labelCounts: pass1.labelCounts,
       levelTable: pass1.levelTable,
-      outOfReferenceDistance,
       files: {
         labels: await fileEntry(INDEX_FILES.labels),
         cellIds: await fileEntry(INDEX_FILES.cellIds),
@@ -139,19 +122,73 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
         vectors: await fileEntry(INDEX_FILES.vectors),
         originalVectors: pass1.wroteOriginal ? await fileEntry(INDEX_FILES.originalVectors) : null,
       },
+      map,
     };
     throwIfAborted(options.signal);
     // Manifest last: its presence is what makes a folder an index.
     await writeFile(join(tmp, INDEX_FILES.manifest), JSON.stringify(manifest, null, 1));
     await publish(tmp, outDir);
-    const totalVectors = N * (S + (original ? 1 : 0));
-    return { outDir, manifest, seconds, vectorsPerSecond: totalVectors / seconds, phases };
+    const totalVectors = atlas.numRows * (adapter.numScales + (pass2.original ? 1 : 0));
+    return { outDir, manifest, seconds, vectorsPerSecond: totalVectors / seconds, phases: timer.phases };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
   } finally {
     if (!hooks.adapter) await adapter.close();
   }
+}
+
+/** Size and xxh64 of a file just written (still in the page cache, so the hash costs little). */
+async function dataFileEntry(tmp: string, file: string): Promise<{ file: string; bytes: number; xxh64: string }> {
+  return { file, bytes: (await stat(join(tmp, file))).size, xxh64: await checksumFile(join(tmp, file)) };
+}
+
+/** Saves an index; usearch's own error on a full disk ("Failed to serialize into stream") becomes write_failed. */
+function saveIndex(index: VectorIndex, path: string): void {
+  try {
+    index.save(path);
+  } catch (err) {
+    throw new AtlasError('write_failed', `cannot write ${path}: ${(err as Error).message} (disk full?)`);
+  }
+}
+
+/** Seconds per named phase, each measured from the end of the previous one. */
+function createPhaseTimer() {
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark) / 1000;
+    mark = now;
+  };
+  return { phases, lap };
+}
+
+/** Pass 2: one usearch index per prefix j (the finest also calibrates), and the original index if asked. */
+async function buildIndexes(tmp: string, N: number, inputDim: number, adapter: Adapter, p: ReturnType<typeof checkOptions>, withOriginal: boolean, signal: AbortSignal | undefined, lap: (phase: string) => void) {
+  const S = adapter.numScales;
+  const d = adapter.scaleDim;
+  const vectors = join(tmp, INDEX_FILES.vectors);
+  const entry = async (prefix: number, file: string, dims: number): Promise<IndexFileEntry> => ({ prefix, dims, vectors: N, ...(await dataFileEntry(tmp, file)) });
+  const prefixes: IndexFileEntry[] = [];
+  let outOfReferenceDistance = 1;
+  for (let j = 1; j <= S; j++) {
+    const index = await buildPrefixIndex(vectors, N, S * d, { dims: j * d, ...p }, `prefix ${j}/${S}`, p.threads, signal);
+    lap(`index${j}`);
+    if (j === S) outOfReferenceDistance = calibrateOutOfReference(index, vectors, N, S * d, j * d, p.threads);
+    saveIndex(index, join(tmp, INDEX_FILES.prefix(j)));
+    lap(j === S ? `save${j}+calibrate` : `save${j}`);
+    prefixes.push(await entry(j, INDEX_FILES.prefix(j), j * d));
+  }
+  let original: IndexFileEntry | null = null;
+  if (withOriginal) {
+    const source = adapter.identity ? INDEX_FILES.vectors : INDEX_FILES.originalVectors;
+    const index = await buildPrefixIndex(join(tmp, source), N, inputDim, { dims: inputDim, ...p }, 'original', p.threads, signal);
+    lap('indexOriginal');
+    saveIndex(index, join(tmp, INDEX_FILES.original));
+    original = await entry(0, INDEX_FILES.original, inputDim);
+  }
+  return { prefixes, original, outOfReferenceDistance };
 }
 
 /** Pass 2 for one space: stream a vectors file, normalise its first `params.dims` of `rowDim`, add. */
@@ -173,7 +210,7 @@ async function buildPrefixIndex(
       const n = Math.min(ADD_CHUNK, N - start);
       const raw = new Float32Array(n * rowDim);
       readFully(fd, new Uint8Array(raw.buffer), start * rowDim * 4);
-      index.add(start, normalizedPrefix(raw, n, rowDim, params.dims), threads);
+      index.add(start, l2NormalizeRows(raw, n, rowDim, params.dims), threads);
       progress.increment(n);
       // Yield between chunks so an abort signal (or SIGINT handler) can run.
       await new Promise((r) => setImmediate(r));

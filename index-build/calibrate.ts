@@ -7,7 +7,8 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { readFully } from '../common/index.js';
-import { normalizedPrefix, type VectorIndex } from '../index-files/index.js';
+import { l2NormalizeRows } from '../adapter/index.js';
+import { type VectorIndex } from '../index-files/index.js';
 
 const SAMPLE = 2000;
 const PERCENTILE = 0.99;
@@ -32,7 +33,7 @@ export function calibrateOutOfReference(index: VectorIndex, vectorsPath: string,
   } finally {
     closeSync(fd);
   }
-  const res = index.search(normalizedPrefix(raw, m, rowDim, dims), 2, threads);
+  const res = index.search(l2NormalizeRows(raw, m, rowDim, dims), 2, threads);
   const nearest: number[] = [];
   for (let i = 0; i < m; i++) {
     // The first hit is normally the cell itself; take the first hit that is another cell.

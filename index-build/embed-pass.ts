@@ -5,10 +5,10 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { AtlasError, createProgress, writeFully } from '../common/index.js';
+import { AtlasError, createProgress, firstNonFinite, writeFully, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import type { AtlasBatch, AtlasReader } from '../atlas/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
-import { CellIdWriter, MAX_VOCABULARY, NO_CL_ID, labelBytes, INDEX_FILES, firstNonFinite, type EmbeddingAdapter } from '../index-files/index.js';
+import { CellIdWriter, MAX_VOCABULARY, NO_CL_ID, labelBytes, INDEX_FILES } from '../index-files/index.js';
+import { type Adapter } from '../adapter/index.js';
 
 /** Throws when the build's abort signal fired (checked between batches). */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -47,7 +47,7 @@ export interface Pass1Result {
 /** Pass 1: adapter outputs, label codes and cell ids, streamed by row group. */
 export async function embedAtlas(
   atlas: AtlasReader,
-  adapter: EmbeddingAdapter,
+  adapter: Adapter,
   tmp: string,
   writeOriginal: boolean,
   signal: AbortSignal | undefined,
@@ -82,6 +82,9 @@ export async function embedAtlas(
       row += n;
       progress.increment(n);
     }
+  } catch (err) {
+    cellIds.close();
+    throw err;
   } finally {
     progress.stop();
     closeSync(vectorsFd);

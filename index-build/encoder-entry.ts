@@ -1,8 +1,8 @@
 /** The manifest record of `build --encoder`: which expression model the atlas's embedding space came from. */
 import { basename } from 'node:path';
-import { AtlasError } from '../common/index.js';
+import { AtlasError, sha256File } from '../common/index.js';
 import { readEncoderMetadata } from '../adapter/index.js';
-import { sha256File, type EncoderEntry } from '../index-files/index.js';
+import type { EncoderEntry } from '../index-files/index.js';
 
 /** Reads and checks an encoder file against the atlas (its latent dim must be the atlas's embedding dim). */
 export async function describeEncoder(path: string, atlasDim: number): Promise<EncoderEntry> {

@@ -1,5 +1,6 @@
 /** Options and result of `buildAtlasIndex`. */
 import type { IndexManifest, Quantization } from '../index-files/index.js';
+import type { ReferenceMapOptions } from './map-pass.js';
 
 export interface BuildAtlasIndexOptions {
   readonly referencePath: string;
@@ -19,6 +20,8 @@ export interface BuildAtlasIndexOptions {
   readonly overwrite?: boolean;
   /** Abort the build (tests of crash safety). */
   readonly signal?: AbortSignal;
+  /** Lay out a reference map (map.bin, GET /v1/map) with these options; none when absent or false. */
+  readonly map?: ReferenceMapOptions | false;
 }
 
 export interface BuildAtlasIndexResult {

@@ -7,11 +7,13 @@
  * Readers keep only the 256 KiB bucket directory in memory; everything else is a positional read.
  */
 import { closeSync, openSync } from 'node:fs';
-import { readFully, writeFully } from '../common/index.js';
+import { AtlasError, quoteInput, readFully, writeFully } from '../common/index.js';
 
 const BUCKETS = 65536;
 const ENTRY_BYTES = 12;
 const DIRECTORY_BYTES = (BUCKETS + 1) * 4;
+/** Longest cell id a reader accepts (a longer span means damaged offsets). */
+const MAX_ID_BYTES = 1 << 16;
 
 /** cyrb53: a fast 53-bit string hash (exact in a double). */
 export function hashCellId(id: string): number {
@@ -38,6 +40,7 @@ export class CellIdWriter {
   private readonly hashes: Float64Array;
   private bytes = 0;
   private rows = 0;
+  private closed = false;
 
   constructor(private readonly paths: { ids: string; offsets: string; hash: string }, private readonly numCells: number) {
     this.idsFd = openSync(paths.ids, 'wx');
@@ -63,10 +66,27 @@ export class CellIdWriter {
     this.rows += ids.length;
   }
 
-  /** Writes the hash table and closes every file. */
-  finish(): void {
+  private refuseDuplicates(pairs: readonly [number, number][]): void {
+    const dups = duplicateIds(this.paths, pairs);
+    if (dups.length === 0) return;
+    const first = dups[0]!;
+    throw new AtlasError(
+      'invalid_atlas',
+      `cell id ${quoteInput(first.id)} appears at rows ${first.rows[0]} and ${first.rows[1]} (${dups.length} row${dups.length > 1 ? 's repeat' : ' repeats'} an earlier id); cell ids must be unique, or a cell-id query resolves to an arbitrary row: make them unique in the atlas`,
+    );
+  }
+
+  /** Closes the files being written (idempotent): after a failed build too, so no descriptor is left open. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.idsFd);
     closeSync(this.offsetsFd);
+  }
+
+  /** Writes the hash table and closes every file. */
+  finish(): void {
+    this.close();
     if (this.rows !== this.numCells) throw new Error(`cell id writer: got ${this.rows} rows, expected ${this.numCells}`);
     const starts = new Uint32Array(BUCKETS + 1);
     for (let r = 0; r < this.rows; r++) starts[bucketOf(this.hashes[r]!) + 1]!++;
@@ -75,9 +95,11 @@ export class CellIdWriter {
     const order = new Uint32Array(this.rows);
     for (let r = 0; r < this.rows; r++) order[fill[bucketOf(this.hashes[r]!)]!++] = r;
     const entries = new Uint32Array(this.rows * 3);
+    const sameHash: [number, number][] = [];
     for (let b = 0; b < BUCKETS; b++) {
       const slice = Array.from(order.subarray(starts[b]!, starts[b + 1]!));
       slice.sort((x, y) => this.hashes[x]! - this.hashes[y]! || x - y);
+      for (let i = 1; i < slice.length; i++) if (this.hashes[slice[i]!] === this.hashes[slice[i - 1]!]) sameHash.push([slice[i - 1]!, slice[i]!]);
       for (let i = 0; i < slice.length; i++) {
         const r = slice[i]!;
         const h = this.hashes[r]!;
@@ -87,6 +109,7 @@ export class CellIdWriter {
         entries[e + 2] = r;
       }
     }
+    if (sameHash.length > 0) this.refuseDuplicates(sameHash);
     const fd = openSync(this.paths.hash, 'wx');
     try {
       writeFully(fd, starts);
@@ -94,6 +117,25 @@ export class CellIdWriter {
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+/** Rows whose ids share a 53-bit hash are almost surely equal ids: confirm by reading them, then refuse. */
+function duplicateIds(paths: { ids: string; offsets: string; hash: string }, pairs: readonly [number, number][]): { id: string; rows: [number, number] }[] {
+  const idsFd = openSync(paths.ids, 'r');
+  const offsetsFd = openSync(paths.offsets, 'r');
+  try {
+    const idOf = (row: number) => {
+      const off = new Float64Array(2);
+      readFully(offsetsFd, new Uint8Array(off.buffer), row * 8);
+      const buf = Buffer.alloc(off[1]! - off[0]!);
+      readFully(idsFd, buf, off[0]!);
+      return buf.toString('utf8');
+    };
+    return pairs.map(([a, b]) => ({ id: idOf(a), rows: [a, b] as [number, number] })).filter((d, i) => d.id === idOf(pairs[i]![1]));
+  } finally {
+    closeSync(idsFd);
+    closeSync(offsetsFd);
   }
 }
 
@@ -115,13 +157,20 @@ export class CellIdReader {
     this.hashFd = openSync(paths.hash, 'r');
     this.starts = new Uint32Array(BUCKETS + 1);
     readFully(this.hashFd, new Uint8Array(this.starts.buffer), 0);
+    for (let b = 0; b < BUCKETS; b++) {
+      if (this.starts[b]! > this.starts[b + 1]! || this.starts[b + 1]! > numCells) throw new AtlasError('index_corrupt', `cellid-hash.bin has a bad bucket directory at bucket ${b}; rebuild the index`);
+    }
   }
 
   /** The id of reference row `row`. */
   cellId(row: number): string {
     const off = new Float64Array(2);
     readFully(this.offsetsFd, new Uint8Array(off.buffer), row * 8);
-    const buf = Buffer.alloc(off[1]! - off[0]!);
+    const len = off[1]! - off[0]!;
+    if (!Number.isSafeInteger(off[0]) || !Number.isSafeInteger(len) || len < 0 || len > MAX_ID_BYTES) {
+      throw new AtlasError('index_corrupt', `cellid-offsets.bin has a bad entry at row ${row}: the index changed since start; restart or rebuild`);
+    }
+    const buf = Buffer.alloc(len);
     readFully(this.idsFd, buf, off[0]!);
     return buf.toString('utf8');
   }
@@ -140,6 +189,7 @@ export class CellIdReader {
     for (let i = 0; i < end - start; i++) {
       if (entries[i * 3] === hi && entries[i * 3 + 1] === lo) {
         const row = entries[i * 3 + 2]!;
+        if (row >= this.numCells) throw new AtlasError('index_corrupt', `cellid-hash.bin points to row ${row} of ${this.numCells}: the index changed since start; restart or rebuild`);
         if (this.cellId(row) === id) return row;
       }
     }

@@ -4,8 +4,7 @@
  * (0xFFFF = none). 10 bytes per cell; codes index the manifest vocabularies.
  */
 import { open } from 'node:fs/promises';
-import { readFullyAsync } from '../common/index.js';
-import { LEVEL_COLUMNS } from '../ontology/index.js';
+import { readFullyAsync, LEVEL_COLUMNS } from '../common/index.js';
 
 /** Code meaning "no Cell Ontology id". */
 export const NO_CL_ID = 0xffff;

@@ -1,10 +1,11 @@
 /** The index folder layout, and reading / verifying its manifest (no native calls here). */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS } from '../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS } from '../common/index.js';
+import { decodeMapHeader } from '../reference-map/index.js';
 import { cellIdHashBytes } from './cell-id-store.js';
 import { labelBytes } from './label-store.js';
+import { checkManifestFields } from './manifest-schema.js';
 import { INDEX_FORMAT_VERSION, metricFor, type IndexManifest } from './types.js';
 
 /** File names inside an index folder. The manifest is written last: a folder without it is incomplete. */
@@ -18,6 +19,7 @@ export const INDEX_FILES = {
   originalVectors: 'original.f32',
   prefix: (j: number) => `prefix-${j}.usearch`,
   original: 'original.usearch',
+  map: 'map.bin',
 } as const;
 
 function mismatch(dir: string, why: string): AtlasError {
@@ -49,6 +51,8 @@ export async function readManifest(dir: string): Promise<IndexManifest> {
   if (m.formatVersion !== INDEX_FORMAT_VERSION) {
     throw mismatch(dir, `format version ${m.formatVersion}, this fractal-atlas reads version ${INDEX_FORMAT_VERSION}; rebuild the index`);
   }
+  const problem = checkManifestFields(m);
+  if (problem) throw mismatch(dir, problem);
   checkShape(dir, m);
   return m;
 }
@@ -60,6 +64,7 @@ function checkShape(dir: string, m: IndexManifest): void {
   }
   if (!Array.isArray(m.prefixes) || m.prefixes.length !== m.numScales) throw mismatch(dir, `manifest lists ${m.prefixes?.length} prefix indexes for ${m.numScales} scales`);
   m.prefixes.forEach((p, i) => {
+    if (p.file !== INDEX_FILES.prefix(i + 1)) throw mismatch(dir, `manifest names ${p.file} for prefix ${i + 1}, expected ${INDEX_FILES.prefix(i + 1)}`);
     if (p.prefix !== i + 1 || p.dims !== (i + 1) * m.scaleDim || p.vectors !== m.numCells) throw mismatch(dir, `manifest entry of prefix ${i + 1} is inconsistent`);
   });
   if (m.metric !== metricFor(m.quantization)) throw mismatch(dir, `manifest metric ${m.metric} is not the one ${m.quantization} indexes use (${metricFor(m.quantization)})`);
@@ -77,9 +82,15 @@ function checkShape(dir: string, m: IndexManifest): void {
     const j = (m.levelPrefix as Record<string, number> | undefined)?.[c as string];
     if (!Number.isInteger(j) || j! < 1 || j! > m.numScales) throw mismatch(dir, `manifest maps level ${c} to no valid prefix`);
   }
-  for (const c of LEVEL_COLUMNS) {
-    if (!Array.isArray(m.vocabularies?.[c])) throw mismatch(dir, `manifest has no vocabulary for ${c}`);
+  for (const c of Object.keys(m.levelPrefix)) {
+    if (!m.levelColumns.includes(c as never)) throw mismatch(dir, `manifest maps level ${c}, which is not among its level columns`);
   }
+  for (const c of LEVEL_COLUMNS) {
+    if (m.labelCounts[c].length !== m.vocabularies[c].length) throw mismatch(dir, `manifest label counts of ${c} do not match its vocabulary`);
+  }
+  m.levelTable.forEach((t, i) => {
+    if (t.some((code, l) => code >= m.vocabularies[LEVEL_COLUMNS[l]!].length)) throw mismatch(dir, `manifest levelTable[${i}] has a label code outside its vocabulary`);
+  });
   const expect: [string, number, number | undefined][] = [
     [INDEX_FILES.labels, labelBytes(m.numCells), m.files?.labels?.bytes],
     [INDEX_FILES.cellIdOffsets, (m.numCells + 1) * 8, m.files?.cellIdOffsets?.bytes],
@@ -91,12 +102,13 @@ function checkShape(dir: string, m: IndexManifest): void {
   }
 }
 
-/** Every file of the folder with its size in the manifest. */
-export function manifestFiles(m: IndexManifest): { file: string; bytes: number }[] {
+/** Every file of the folder with its size and checksum in the manifest. */
+export function manifestFiles(m: IndexManifest): { file: string; bytes: number; xxh64: string }[] {
   const files = [m.files.labels, m.files.cellIds, m.files.cellIdOffsets, m.files.cellIdHash, m.files.vectors, ...m.prefixes];
   if (m.files.originalVectors) files.push(m.files.originalVectors);
   if (m.original) files.push(m.original);
-  return files.map((f) => ({ file: f.file, bytes: f.bytes }));
+  if (m.map) files.push(m.map);
+  return files.map((f) => ({ file: f.file, bytes: f.bytes, xxh64: f.xxh64 }));
 }
 
 /** Checks that every file exists with its manifest size (a truncated file must never reach usearch). */
@@ -130,4 +142,22 @@ export function checkEncoderHash(dir: string, m: IndexManifest, sha256: string, 
   if (m.encoder.sha256 !== sha256) {
     throw mismatch(dir, `it was built with encoder ${m.encoder.file} (sha256 ${m.encoder.sha256.slice(0, 12)}…), but ${encoderPath} has sha256 ${sha256.slice(0, 12)}…; pass the same encoder or rebuild`);
   }
+}
+
+/** The bytes of map.bin (checked against the manifest and its own header), or null for an index without a map. */
+export async function readReferenceMap(dir: string, m: IndexManifest): Promise<Uint8Array | null> {
+  if (!m.map) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(join(dir, m.map.file));
+  } catch {
+    throw mismatch(dir, `${m.map.file} is missing`);
+  }
+  if (bytes.length !== m.map.bytes) throw mismatch(dir, `${m.map.file} has ${bytes.length} bytes, the manifest says ${m.map.bytes}`);
+  try {
+    if (decodeMapHeader(bytes).points !== m.map.points) throw new RangeError('its point count differs from the manifest');
+  } catch (err) {
+    throw mismatch(dir, `${m.map.file} is not a usable map (${(err as Error).message}); redo it with fractal-atlas map --index ${dir}`);
+  }
+  return bytes;
 }

@@ -2,10 +2,11 @@
  * The on-disk contract of an index folder: what `fractal-atlas build` writes (`manifest.json`) and what
  * `openAtlasIndex` reads and verifies.
  */
-import type { LevelColumn } from '../ontology/index.js';
+import type { AdapterLayout } from '../adapter/index.js';
+import type { LevelColumn } from '../common/index.js';
 
 /** Version of the on-disk index layout; `openAtlasIndex` refuses any other. */
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 3;
 
 /**
  * usearch metric of an index. Every stored and query vector is L2-normalised, so inner product gives the same
@@ -21,8 +22,11 @@ export function metricFor(quantization: Quantization): IndexMetric {
 }
 
 
-/** Scalar type of the vectors stored in the usearch indexes. */
-export type Quantization = 'f32' | 'f16' | 'i8';
+/** Scalar types the usearch indexes can store, the default first. */
+export const QUANTIZATIONS = ['f32', 'f16', 'i8'] as const;
+
+/** One of {@link QUANTIZATIONS}. */
+export type Quantization = (typeof QUANTIZATIONS)[number];
 
 /** One usearch index file of the build. */
 export interface IndexFileEntry {
@@ -36,16 +40,30 @@ export interface IndexFileEntry {
   readonly vectors: number;
   /** File size in bytes, checked at open. */
   readonly bytes: number;
+  /** xxh64 of the file (16 hex digits), checked by `--verify full`. */
+  readonly xxh64: string;
 }
 
-/** A plain data file of the build (labels, cell ids, stored vectors), checked at open by size. */
+/** A plain data file of the build (labels, cell ids, stored vectors), checked at open by size and checksum. */
 export interface DataFileEntry {
   readonly file: string;
   readonly bytes: number;
+  /** xxh64 of the file (16 hex digits). */
+  readonly xxh64: string;
 }
 
+/**
+ * How much `openAtlasIndex` (and `fractal-atlas verify`) checks before serving:
+ *  - `none`: the manifest's schema and every file's size (the floor: a truncated file never reaches usearch);
+ *  - `quick`: also the usearch file headers (vector count, dims, magic), the cell-id offsets and hash directory
+ *    (monotone, in range) and every label code (inside its vocabulary): reads ~30 bytes per cell;
+ *  - `full`: also the xxh64 checksum of every file against the manifest (reads every byte).
+ */
+export type VerifyMode = 'none' | 'quick' | 'full';
+export const VERIFY_MODES: readonly VerifyMode[] = ['none', 'quick', 'full'];
+
 /** `manifest.json` of an index folder: everything needed to open, verify and describe the build. */
-export interface IndexManifest {
+export interface IndexManifest extends AdapterLayout {
   readonly format: 'fractal-atlas-index';
   readonly formatVersion: number;
   /** ISO time the build finished. */
@@ -53,16 +71,6 @@ export interface IndexManifest {
   readonly buildSeconds: number;
   /** Reference cells (rows of the atlas). */
   readonly numCells: number;
-  /** Dimension of the embeddings the adapter takes (and the atlas stores). */
-  readonly inputDim: number;
-  /** Number of scales S of the adapter output (1 for the identity adapter). */
-  readonly numScales: number;
-  /** Dims d of one scale block; prefix j has j·d dims. */
-  readonly scaleDim: number;
-  /** Level columns the adapter was trained on, coarse to fine: the levels search and annotate accept. */
-  readonly levelColumns: readonly LevelColumn[];
-  /** Level column → prefix j that serves it. An identity adapter maps every level to prefix 1. */
-  readonly levelPrefix: Readonly<Partial<Record<LevelColumn, number>>>;
   /** One index per prefix j = 1..S, in order. */
   readonly prefixes: readonly IndexFileEntry[];
   /** Optional index over the original (input) embeddings, `--with-original`. */
@@ -121,6 +129,16 @@ export interface IndexManifest {
     /** Original embeddings, f32 `numCells × inputDim`, only with `--with-original`. */
     readonly originalVectors: DataFileEntry | null;
   };
+  /** The reference map (map.bin, served by GET /v1/map); absent or null when built with `--no-map`. */
+  readonly map?: MapFileEntry | null;
+}
+
+/** The reference map file of an index folder. */
+export interface MapFileEntry extends DataFileEntry {
+  /** Sampled cells laid out. */
+  readonly points: number;
+  /** Seconds the sample, kNN graph and layout took. */
+  readonly seconds: number;
 }
 
 

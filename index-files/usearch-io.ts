@@ -3,11 +3,14 @@
  * crash cannot be caught.
  */
 import usearch from 'usearch';
-import { AtlasError } from '../common/index.js';
-import { metricFor, type Quantization } from './types.js';
-import { firstNonFinite } from './vector-math.js';
+import { AtlasError, checkRows, firstNonFinite } from '../common/index.js';
+import { metricFor, type IndexMetric, type Quantization } from './types.js';
 
-const { Index, exactSearch } = usearch;
+const { Index, MetricKind, ScalarKind, exactSearch } = usearch;
+
+/** Our names → usearch's enums (the same strings, typed). */
+const METRIC: Readonly<Record<IndexMetric, (typeof MetricKind)[keyof typeof MetricKind]>> = { ip: MetricKind.IP, cos: MetricKind.Cos };
+const SCALAR: Readonly<Record<Quantization, (typeof ScalarKind)[keyof typeof ScalarKind]>> = { f32: ScalarKind.F32, f16: ScalarKind.F16, i8: ScalarKind.I8 };
 type UIndex = InstanceType<typeof Index>;
 
 /** Build / search parameters of one index. */
@@ -29,7 +32,8 @@ export interface Neighbours {
 
 /** A usearch index, created for building or viewed (memory-mapped) for searching. */
 export class VectorIndex {
-  private constructor(private readonly index: UIndex, readonly dims: number) {}
+  /** Keys of a viewed index lie in 0..keyLimit − 1; anything else means the file changed under us. */
+  private constructor(private readonly index: UIndex, readonly dims: number, private readonly keyLimit = Infinity, private readonly path = '') {}
 
   static create(p: IndexParams): VectorIndex {
     return new VectorIndex(new Index(config(p)), p.dims);
@@ -45,7 +49,7 @@ export class VectorIndex {
     }
     if (index.dimensions() !== p.dims) throw new AtlasError('index_mismatch', `${path} has ${index.dimensions()} dims, the manifest says ${p.dims}`);
     if (index.size() !== expectedSize) throw new AtlasError('index_mismatch', `${path} holds ${index.size()} vectors, the manifest says ${expectedSize}`);
-    return new VectorIndex(index, p.dims);
+    return new VectorIndex(index, p.dims, expectedSize, path);
   }
 
   size(): number {
@@ -71,12 +75,20 @@ export class VectorIndex {
     const counts = m.counts;
     for (let q = 0; q < n; q++) {
       const c = counts ? Number(counts[q]) : Math.min(k, m.keys.length);
+      if (!(c >= 0 && c <= k)) throw this.damaged(`returned ${c} neighbours for k = ${k}`);
       for (let i = 0; i < c; i++) {
-        rows[q * k + i] = Number(m.keys[q * k + i]);
-        distances[q * k + i] = m.distances[q * k + i]!;
+        const key = Number(m.keys[q * k + i]);
+        const d = m.distances[q * k + i]!;
+        if (!(key < this.keyLimit) || !Number.isFinite(d)) throw this.damaged(`returned key ${key} with distance ${d}`);
+        rows[q * k + i] = key;
+        distances[q * k + i] = d;
       }
     }
     return { n, k, rows, distances };
+  }
+
+  private damaged(what: string): AtlasError {
+    return new AtlasError('index_corrupt', `${this.path || 'a usearch index'} ${what}: the file is damaged or changed since start; restart the server (it verifies the index) or rebuild`);
   }
 
   save(path: string): void {
@@ -89,6 +101,8 @@ export class VectorIndex {
  * `dataset`. Used for filtered searches over small subsets.
  */
 export function exactNeighbours(dataset: Float32Array, queries: Float32Array, dims: number, k: number, threads: number): Neighbours {
+  // The dataset is stored reference vectors: a NaN there is a damaged index, not the client's fault.
+  if (firstNonFinite(dataset) >= 0) throw new AtlasError('index_corrupt', 'a stored reference vector is not finite: the index files are damaged or changed since start; rebuild the index');
   const m = checkMatrix(dataset, dims, 'dataset');
   const n = checkMatrix(queries, dims, 'queries');
   checkK(k);
@@ -96,12 +110,15 @@ export function exactNeighbours(dataset: Float32Array, queries: Float32Array, di
   const distances = new Float32Array(n * k).fill(Infinity);
   const kk = Math.min(k, m);
   if (n === 0 || kk === 0) return { n, k, rows, distances };
-  const res = exactSearch(dataset, queries, dims, kk, 'cos' as never, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
+  const res = exactSearch(dataset, queries, dims, kk, METRIC.cos, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
   for (let q = 0; q < n; q++) {
     const c = res.counts ? Number(res.counts[q]) : kk;
     for (let i = 0; i < c; i++) {
-      rows[q * k + i] = Number(res.keys[q * kk + i]);
-      distances[q * k + i] = res.distances[q * kk + i]!;
+      const key = Number(res.keys[q * kk + i]);
+      const d = res.distances[q * kk + i]!;
+      if (!(key < m) || !Number.isFinite(d)) throw new AtlasError('index_corrupt', `exact search returned position ${key} of ${m} with distance ${d}`);
+      rows[q * k + i] = key;
+      distances[q * k + i] = d;
     }
   }
   return { n, k, rows, distances };
@@ -110,8 +127,8 @@ export function exactNeighbours(dataset: Float32Array, queries: Float32Array, di
 function config(p: IndexParams) {
   return {
     dimensions: p.dims,
-    metric: metricFor(p.quantization) as never,
-    quantization: p.quantization as never,
+    metric: METRIC[metricFor(p.quantization)],
+    quantization: SCALAR[p.quantization],
     connectivity: p.connectivity,
     expansion_add: p.expansionAdd,
     expansion_search: p.expansionSearch,
@@ -124,11 +141,5 @@ function checkK(k: number): void {
 }
 
 function checkMatrix(values: Float32Array, dims: number, what: string): number {
-  if (!(values instanceof Float32Array)) throw new AtlasError('invalid_request', `${what} must be a Float32Array`);
-  if (!Number.isSafeInteger(dims) || dims < 1 || values.length % dims !== 0) {
-    throw new AtlasError('wrong_dimension', `${what} have ${values.length} values, not a multiple of ${dims} dims`);
-  }
-  const bad = firstNonFinite(values);
-  if (bad >= 0) throw new AtlasError('non_finite', `${what}: row ${Math.floor(bad / dims)} has a NaN or Infinity`);
-  return values.length / dims;
+  return checkRows(values, dims, what);
 }

@@ -1,7 +1,8 @@
 import { AtlasError } from '../common/index.js';
 import { LINEAGE_ANCHORS, OTHER, STEM_ANCHOR, SYSTEM_ANCHORS, type Anchor } from './anchors.js';
 import type { OntologyGraph } from './graph.js';
-import { LEVEL_COLUMNS, shortLevelName, type HierarchyRow, type LevelColumn } from './levels.js';
+import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../common/index.js';
+import type { HierarchyRow } from './levels.js';
 import { buildNameIndex, parseClId, resolveName, type NameMatch } from './name-index.js';
 import { buildSuggestionTable, suggestTerms, type TermSuggestion } from './suggest.js';
 

@@ -1,8 +1,7 @@
 /** Cell Ontology parsing and 4-level hierarchy materialisation. */
-export { LEVEL_COLUMNS, shortLevelName } from './levels.js';
-export type { HierarchyRow, LevelColumn } from './levels.js';
+export type { HierarchyRow } from './levels.js';
 export { parseObo } from './obo-parser.js';
-export type { OboDocument, OboRelationship, OboSynonym, OboTerm } from './obo-parser.js';
+export type { OboDocument } from './obo-parser.js';
 export { buildOntologyGraph } from './graph.js';
 export type { OntologyGraph, RelationAttributes, TermAttributes } from './graph.js';
 export { LINEAGE_ANCHORS, NAME_OVERRIDES, OTHER, STEM_ANCHOR, SYSTEM_ANCHORS } from './anchors.js';

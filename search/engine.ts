@@ -4,10 +4,10 @@
  * (or one in-process); requests and answers are plain data so they cross thread boundaries cheaply.
  */
 import { join } from 'node:path';
-import { loadEncoder, type AlignedCounts, type ExpressionEncoder } from '../adapter/index.js';
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
-import { openEmbeddingAdapter, CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, normalizedCentroid, normalizedPrefix, type EmbeddingAdapter, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
+import { AtlasError, LEVEL_COLUMNS, firstNonFinite, type LevelColumn } from '../common/index.js';
+import { loadEncoder, openAdapter, l2NormalizeRows, type Adapter, type AlignedCounts, type ExpressionEncoder } from '../adapter/index.js';
+import { normalizedCentroid } from './vector-math.js';
+import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type Neighbours, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
 import { callConsistentLevels } from './hierarchy-call.js';
 import type { CompiledFilter } from './label-filter.js';
@@ -39,12 +39,16 @@ export interface EngineSearchRequest {
   readonly maxDist?: number;
   readonly centroid: boolean;
   readonly summary: boolean;
+  /** Return the results as JSON text (comma-separated objects) in `resultsJson` instead of objects. */
+  readonly serialize?: boolean;
 }
 
 export interface EngineSearchResponse {
+  /** Empty when the request asked for `serialize`. */
   readonly results: SearchQueryResult[];
   /** Time in the expression encoder (0 without counts). */
   readonly encoderMs: number;
+  readonly resultsJson?: string;
   readonly adapterMs: number;
   readonly searchMs: number;
 }
@@ -81,7 +85,7 @@ export class SearchEngine {
     private readonly labels: LabelTable,
     private readonly spaces: Map<number, SearchSpace>,
     private readonly cellIds: CellIdReader,
-    private readonly adapter: EmbeddingAdapter,
+    private readonly adapter: Adapter,
     private readonly threads: number,
     private readonly ownsAdapter: boolean,
     private readonly encoder: ExpressionEncoder | null,
@@ -90,7 +94,7 @@ export class SearchEngine {
   }
 
   /** Opens every index (memory-mapped), checking dims and counts. `adapter` overrides opening one (tests). */
-  static async open(init: EngineInit, adapter?: EmbeddingAdapter): Promise<SearchEngine> {
+  static async open(init: EngineInit, adapter?: Adapter): Promise<SearchEngine> {
     const { dir, manifest: m, threads } = init;
     const params = { quantization: m.quantization, connectivity: m.connectivity, expansionAdd: m.expansionAdd, expansionSearch: m.expansionSearch };
     const width = m.numScales * m.scaleDim;
@@ -107,7 +111,7 @@ export class SearchEngine {
       { ids: join(dir, INDEX_FILES.cellIds), offsets: join(dir, INDEX_FILES.cellIdOffsets), hash: join(dir, INDEX_FILES.cellIdHash) },
       m.numCells,
     );
-    const a = adapter ?? (await openEmbeddingAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
+    const a = adapter ?? (await openAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
     let encoder: ExpressionEncoder | null = null;
     try {
       if (init.encoderPath) encoder = await loadEncoder(init.encoderPath, { intraOpThreads: threads });
@@ -126,9 +130,14 @@ export class SearchEngine {
   /** Normalised query vectors of a space, from embeddings (through the adapter) or from stored rows. */
   private async queryVectors(req: { embeddings?: Float32Array; rows?: Int32Array; n: number }, prefix: number, full?: Float32Array): Promise<Float32Array> {
     const space = this.spaces.get(prefix)!;
-    if (req.rows) return normalizedPrefix(space.vectors.readRows(req.rows), req.n, space.vectors.rowDim, space.dims);
-    if (prefix === 0) return normalizedPrefix(req.embeddings!, req.n, this.m.inputDim, this.m.inputDim);
-    return normalizedPrefix(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
+    if (req.rows) {
+      const stored = space.vectors.readRows(req.rows);
+      const bad = firstNonFinite(stored);
+      if (bad >= 0) throw new AtlasError('index_corrupt', `the stored vector of reference row ${req.rows[Math.floor(bad / space.vectors.rowDim)]} is not finite: the index is damaged; rebuild it`);
+      return l2NormalizeRows(stored, req.n, space.vectors.rowDim, space.dims);
+    }
+    if (prefix === 0) return l2NormalizeRows(req.embeddings!, req.n, this.m.inputDim, this.m.inputDim);
+    return l2NormalizeRows(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
   }
 
   /** Embeddings of a request: as given, or its counts through the encoder (counts → 128-d, same job). */
@@ -165,6 +174,7 @@ export class SearchEngine {
       }
       results.push(req.summary ? { hits, summary: summarize(hits) } : { hits });
     }
+    if (req.serialize) return { results: [], resultsJson: results.map((r) => JSON.stringify(r)).join(','), encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
     return { results, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
   }
 
@@ -172,15 +182,14 @@ export class SearchEngine {
     const v = this.m.vocabularies;
     const L = this.labels.levels;
     const cl = this.labels.clIds[row]!;
-    return {
-      cell_id: this.cellIds.cellId(row),
-      distance: Math.max(0, distance),
-      level1_system: v.level1_system[L[0]![row]!]!,
-      level2_lineage: v.level2_lineage[L[1]![row]!]!,
-      level3_type: v.level3_type[L[2]![row]!]!,
-      level4_subtype: v.level4_subtype[L[3]![row]!]!,
-      cl_id: cl === NO_CL_ID ? null : (this.m.clIdVocabulary[cl] ?? null),
-    };
+    const hit: Record<string, string | number | null> = { cell_id: this.cellIds.cellId(row), distance: Math.max(0, distance) };
+    LEVEL_COLUMNS.forEach((c, l) => {
+      const w = v[c][L[l]![row]!];
+      if (w === undefined) throw new AtlasError('index_corrupt', `labels.bin has a code outside the ${c} vocabulary at row ${row}; rebuild the index`);
+      hit[c] = w;
+    });
+    hit.cl_id = cl === NO_CL_ID ? null : (this.m.clIdVocabulary[cl] ?? null);
+    return hit as unknown as SearchHit;
   }
 
   async annotate(request: EngineAnnotateRequest): Promise<EngineAnnotateResponse> {
@@ -210,9 +219,11 @@ export class SearchEngine {
         const nb = byPrefix.get(j)!;
         const l = LEVEL_COLUMNS.indexOf(c);
         const col = this.labels.levels[l]!;
+        const size = this.m.vocabularies[c].length;
         for (let i = 0; i < nb.k; i++) {
           const row = nb.rows[q * nb.k + i]!;
           codes[i] = row < 0 ? -1 : col[row]!;
+          if (codes[i]! >= size) throw new AtlasError('index_corrupt', `labels.bin has a code outside the ${c} vocabulary at row ${row}; rebuild the index`);
         }
         const tally = tallyVotes(codes, nb.distances.subarray(q * nb.k, (q + 1) * nb.k), 0, nb.k);
         tallies[l] = tally;

@@ -8,7 +8,8 @@
  * So a filtered search returns k hits whenever k matching cells exist.
  */
 import { buildRowMask, type CompiledFilter, type RowMask } from './label-filter.js';
-import { exactNeighbours, normalizedPrefix, type LabelCodes, type Neighbours, type VectorIndex, type VectorFile } from '../index-files/index.js';
+import { exactNeighbours, type LabelCodes, type Neighbours, type VectorIndex, type VectorFile } from '../index-files/index.js';
+import { l2NormalizeRows } from '../adapter/index.js';
 
 export const EXACT_SUBSET_ROWS = 20_000;
 export const OVERSAMPLE_MAX_K = 50_000;
@@ -147,7 +148,7 @@ export class SubsetCache {
     const bytes = mask.count * space.dims * 4;
     if (bytes > SUBSET_CACHE_BYTES / 4) return null;
     const rows = maskRows(mask);
-    const data = normalizedPrefix(space.vectors.readRows(rows), rows.length, space.vectors.rowDim, space.dims);
+    const data = l2NormalizeRows(space.vectors.readRows(rows), rows.length, space.vectors.rowDim, space.dims);
     while (this.bytes + bytes > SUBSET_CACHE_BYTES && this.map.size > 0) {
       const [oldKey, old] = this.map.entries().next().value!;
       this.map.delete(oldKey);
@@ -179,7 +180,7 @@ export function exactSubset(space: SearchSpace, queries: Float32Array, k: number
   for (let start = 0; start < rows.length; start += EXACT_CHUNK_ROWS) {
     const chunkRows = rows.subarray(start, Math.min(rows.length, start + EXACT_CHUNK_ROWS));
     const raw = space.vectors.readRows(chunkRows);
-    const data = normalizedPrefix(raw, chunkRows.length, space.vectors.rowDim, space.dims);
+    const data = l2NormalizeRows(raw, chunkRows.length, space.vectors.rowDim, space.dims);
     const res = exactNeighbours(data, queries, space.dims, k, threads);
     for (let q = 0; q < n; q++) mergeInto(best, q, res, chunkRows);
   }

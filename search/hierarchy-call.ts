@@ -3,7 +3,7 @@
  * labels already chosen in the atlas's own level table, so the call never contradicts itself (a "T cell"
  * type is never returned under a "Myeloid" lineage). Pure: tallies, a level table and vocabularies in.
  */
-import type { LevelColumn } from '../ontology/index.js';
+import type { LevelColumn } from '../common/index.js';
 import { UNASSIGNED, type ConsistentLevel, type Weighting } from './types.js';
 import { pickWinner, tallyScores, type Tally } from './vote.js';
 

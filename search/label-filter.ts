@@ -2,8 +2,7 @@
  * Include / exclude filters over the label codes of the reference. A filter is compiled once against the
  * manifest vocabularies (unknown levels and labels are errors), then applied as a row mask.
  */
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, quoteInput, shortLevelName, type LevelColumn } from '../common/index.js';
 import { levelPosition, resolveLevel } from './level-names.js';
 import type { SearchFilter } from './types.js';
 import type { LabelCodes } from '../index-files/index.js';
@@ -27,7 +26,7 @@ function compileSide(side: Readonly<Record<string, readonly string[]>> | undefin
     const codes = new Set<number>();
     labels.forEach((label, i) => {
       const code = vocab.indexOf(label);
-      if (code < 0) throw new AtlasError('unknown_label', `filter.${what}.${name}[${i}] is an unknown ${shortLevelName(column)} label ${JSON.stringify(label)}${labelHint(label, vocab)}`);
+      if (code < 0) throw new AtlasError('unknown_label', `filter.${what}.${name}[${i}] is an unknown ${shortLevelName(column)} label ${quoteInput(label)}${labelHint(label, vocab)}`);
       codes.add(code);
     });
     out.push({ level: levelPosition(column), codes: [...codes].sort((a, b) => a - b) });

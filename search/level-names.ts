@@ -3,8 +3,7 @@
  * matched exactly (no case folding, no trimming). The request schema and the service both resolve through
  * here, so a name means the same everywhere.
  */
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, quoteInput, shortLevelName, type LevelColumn } from '../common/index.js';
 
 /** Every accepted spelling of `columns`: the short names, then the columns. */
 export function levelChoices(columns: readonly LevelColumn[]): string[] {
@@ -24,7 +23,7 @@ export function levelList(allowed: readonly LevelColumn[]): string {
 /** Resolves a level name among `allowed`; anything else is `unknown_level`, listing the allowed names. */
 export function resolveLevel(name: unknown, allowed: readonly LevelColumn[], what = 'level'): LevelColumn {
   const column = typeof name === 'string' ? findLevel(name, allowed) : undefined;
-  if (column === undefined) throw new AtlasError('unknown_level', `${what} must be one of ${levelList(allowed)}, got ${JSON.stringify(name)}`);
+  if (column === undefined) throw new AtlasError('unknown_level', `${what} must be one of ${levelList(allowed)}, got ${quoteInput(name)}`);
   return column;
 }
 

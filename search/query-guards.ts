@@ -3,8 +3,7 @@
  * service still resolves where a query goes (the same rules the schema applies, from here), guards every
  * native call (integer k, dims, finite floats) and checks what only it can know (cell ids, in service.ts).
  */
-import { AtlasError, checkRows, describeValue } from '../common/index.js';
-import type { LevelColumn } from '../ontology/index.js';
+import { AtlasError, checkRows, describeValue, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import type { EngineAnnotateRequest, EngineSearchRequest } from './engine.js';
 import { compileFilter } from './label-filter.js';

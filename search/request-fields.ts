@@ -3,8 +3,7 @@
  * the value must be; the OpenAPI document is generated from the same objects.
  */
 import { z } from 'zod';
-import { checkRows, coded, describeValue, says } from '../common/index.js';
-import type { LevelColumn } from '../ontology/index.js';
+import { checkRows, coded, describeValue, quoteInput, says, type ErrorCode, type LevelColumn } from '../common/index.js';
 import { levelChoices, levelList } from './level-names.js';
 
 /** Largest cosine distance: 1 − cos lies in [0, 2]. */
@@ -12,7 +11,7 @@ export const MAX_COSINE_DISTANCE = 2;
 
 type Ctx = z.core.ParsePayload<unknown>;
 
-function fail(ctx: Ctx, code: string, path: (string | number)[], message: string): never {
+function fail(ctx: Ctx, code: ErrorCode, path: (string | number)[], message: string): never {
   ctx.issues.push({ code: 'custom', message, input: ctx.value, path, params: { code } });
   return z.NEVER;
 }
@@ -100,14 +99,14 @@ export function filterField(columns: readonly LevelColumn[], maxLabels: number) 
       // zod reports an unknown key of a partial record as unrecognized_keys (its types do not say so).
       error: (iss) =>
         (iss.code as string) === 'unrecognized_keys'
-          ? `has unknown level ${JSON.stringify((iss as unknown as { keys: string[] }).keys[0])}; filters accept ${levelList(columns)}`
+          ? `has unknown level ${quoteInput(String((iss as unknown as { keys: string[] }).keys[0]))}; filters accept ${levelList(columns)}`
           : `must be an object {level: [labels]}, got ${describeValue(iss.input)}`,
     })
     .meta({ description: "Level (short name or column) → labels from that level's vocabulary (GET /v1/info)." });
   const filter = z
     .strictObject(
       { include: coded(labelMap, { default: 'invalid_request', unrecognized_keys: 'unknown_level' }).optional(), exclude: coded(labelMap, { default: 'invalid_request', unrecognized_keys: 'unknown_level' }).optional() },
-      { error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown field ${JSON.stringify(iss.keys[0])} (allowed: include, exclude)` : `must be an object with include and/or exclude, got ${describeValue(iss.input)}`) },
+      { error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown field ${quoteInput(String(iss.keys[0]))} (allowed: include, exclude)` : `must be an object with include and/or exclude, got ${describeValue(iss.input)}`) },
     )
     .meta({ description: 'include: a hit has one of the labels at every level given; exclude: none of them. Applied inside the search.' });
   return filter;

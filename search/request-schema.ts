@@ -4,8 +4,7 @@
  * the validation (through {@link parseAtBoundary}) and the source of the OpenAPI request documents.
  */
 import { z } from 'zod';
-import { AtlasError, describeValue, parseAtBoundary, coded } from '../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../ontology/index.js';
+import { AtlasError, describeValue, parseAtBoundary, coded, quoteInput, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';
@@ -43,7 +42,7 @@ function bodyObject<T extends z.core.$ZodLooseShape>(shape: T, description: stri
   const allowed = Object.keys(shape).join(', ');
   return z
     .strictObject(shape, {
-      error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown field ${JSON.stringify(iss.keys[0])} (allowed: ${allowed})` : `must be a JSON object, got ${describeValue(iss.input)}`),
+      error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown field ${quoteInput(String(iss.keys[0]))} (allowed: ${allowed})` : `must be a JSON object, got ${describeValue(iss.input)}`),
     })
     .meta({ description });
 }
@@ -56,22 +55,21 @@ function resolveFilter(given: { include?: Partial<Record<string, string[]>>; exc
   return { include: side(filter.include), exclude: side(filter.exclude) };
 }
 
-const NO_EXPRESSION: ExpressionLimits = { model: null, minGeneOverlap: 1, builtWith: null };
+/** The fields both bodies share, built once per index. */
+interface SharedFields {
+  readonly embeddings: ReturnType<typeof embeddingsField>;
+  readonly expression: ReturnType<typeof expressionField>;
+  readonly filter: ReturnType<typeof filterField>;
+}
 
-/** Builds the request schemas of the index described by `m` (and of the encoder it is served with, if any). */
-export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, expressionLimits: ExpressionLimits = NO_EXPRESSION): RequestSchemas {
+/** The body of POST /v1/search → SearchQuery. */
+function searchSchema(m: IndexManifest, limits: RequestLimits, { embeddings, expression, filter }: SharedFields) {
   const trained: readonly LevelColumn[] = m.levelColumns;
-  const filter = filterField(LEVEL_COLUMNS, limits.maxFilterLabels);
-  const embeddings = embeddingsField(m.inputDim, limits.maxCells);
-  const expression = expressionField(expressionLimits, limits.maxCells);
   const level = coded(
     z.enum(levelChoices(trained) as [string, ...string[]], { error: (iss) => `must be one of ${levelList(trained)}, or give "prefix": 1..${m.numScales}; got ${describeValue(iss.input)}` }),
     'unknown_level',
   );
-  const searchK = coded(integerField(1, limits.maxSearchK, (v) => kProblem(v, limits.maxSearchK)), 'k_out_of_range');
-  const annotateK = coded(integerField(1, limits.maxAnnotateK, (v) => kProblem(v, limits.maxAnnotateK)), 'k_out_of_range');
-
-  const search = bodyObject(
+  return bodyObject(
     {
       embeddings: embeddings.optional(),
       expression: expression.optional(),
@@ -79,7 +77,7 @@ export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, ex
       level: level.optional(),
       prefix: coded(integerField(1, m.numScales, (v) => prefixProblem(v, m)), 'unknown_level').optional(),
       original: booleanField().meta({ description: 'Search the index over the original embeddings (built with --with-original)' }).optional(),
-      k: searchK.default(DEFAULT_SEARCH_K),
+      k: coded(integerField(1, limits.maxSearchK, (v) => kProblem(v, limits.maxSearchK)), 'k_out_of_range').default(DEFAULT_SEARCH_K),
       filter: filter.optional(),
       max_dist: numberField(0, MAX_COSINE_DISTANCE, 'a cosine distance').meta({ description: 'Drop hits farther than this cosine distance' }).optional(),
       centroid: booleanField().meta({ description: 'Search once with the normalised mean of the queries' }).default(false),
@@ -94,12 +92,15 @@ export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, ex
     if (b.expression !== undefined) return { ...common, expression: b.expression.counts, n: b.expression.counts.n, expressionReport: b.expression.report };
     return { ...common, cellIds: b.cell_ids, n: b.cell_ids!.length };
   });
+}
 
-  const annotate = bodyObject(
+/** The body of POST /v1/annotate → AnnotateQuery. */
+function annotateSchema(m: IndexManifest, limits: RequestLimits, { embeddings, expression, filter }: SharedFields) {
+  return bodyObject(
     {
       embeddings: embeddings.optional(),
       expression: expression.optional(),
-      k: annotateK.default(DEFAULT_ANNOTATE_K),
+      k: coded(integerField(1, limits.maxAnnotateK, (v) => kProblem(v, limits.maxAnnotateK)), 'k_out_of_range').default(DEFAULT_ANNOTATE_K),
       weighting: choiceField(WEIGHTINGS).default('uniform'),
       min_confidence: numberField(0, 1).meta({ description: 'Levels whose confidence is below it are "unassigned"' }).optional(),
       out_of_reference_distance: numberField(0, MAX_COSINE_DISTANCE, 'a cosine distance').meta({ description: 'Override of the build-time threshold' }).optional(),
@@ -122,12 +123,24 @@ export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, ex
       filter: resolveFilter(b.filter, m),
     };
   });
+}
 
+const NO_EXPRESSION: ExpressionLimits = { model: null, minGeneOverlap: 1, builtWith: null };
+
+/** Builds the request schemas of the index described by `m` (and of the encoder it is served with, if any). */
+export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, expressionLimits: ExpressionLimits = NO_EXPRESSION): RequestSchemas {
+  const fields: SharedFields = {
+    filter: filterField(LEVEL_COLUMNS, limits.maxFilterLabels),
+    embeddings: embeddingsField(m.inputDim, limits.maxCells),
+    expression: expressionField(expressionLimits, limits.maxCells),
+  };
+  const search = searchSchema(m, limits, fields);
+  const annotate = annotateSchema(m, limits, fields);
   return {
     search,
     annotate,
-    filter,
-    expression,
+    filter: fields.filter,
+    expression: fields.expression,
     parseSearch: (body) => parseAtBoundary(search, body, 'invalid_request'),
     parseAnnotate: (body) => parseAtBoundary(annotate, body, 'invalid_request'),
   };

@@ -5,28 +5,44 @@
  * the atlas size (only labels.bin, 10 bytes per cell, is read, asynchronously, into one shared buffer).
  */
 import { join, resolve } from 'node:path';
-import { AtlasError } from '../common/index.js';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
-import { IDENTITY_ADAPTER, sha256File, loadLabelTable, INDEX_FILES, checkAdapterHash, checkEncoderHash, readManifest, verifyFiles, type EmbeddingAdapter, type IndexManifest } from '../index-files/index.js';
-import { createGeneIndex, readEncoderMetadata, sliceCounts, type AlignedCounts } from '../adapter/index.js';
+import { AtlasError, LEVEL_COLUMNS, clipText, quoteInput, sha256File, shortLevelName, type LevelColumn } from '../common/index.js';
+import { IDENTITY_ADAPTER, adapterSha256, createGeneIndex, readEncoderMetadata, sliceCounts, type Adapter, type AlignedCounts } from '../adapter/index.js';
+import { loadLabelTable, INDEX_FILES, checkAdapterHash, checkEncoderHash, checkLabelCodes, checkVerifyMode, readManifest, verifyIndexFiles, type IndexManifest } from '../index-files/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
 import { checkAnnotate, checkSearch } from './query-guards.js';
 import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
-import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, ExpressionModel, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult } from './types.js';
+import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, ExpressionModel, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult, SerializedSearchResult } from './types.js';
 
-/** Cells per annotate job: small enough that the main thread stays responsive between chunks. */
-export const ANNOTATE_CHUNK = 128;
-/** Queries per search job. */
-export const SEARCH_CHUNK = 512;
+/**
+ * Chunk sizes: a big request is cut into jobs of a few milliseconds each (measured in BENCHMARKS.md
+ * "Fairness"), and the pool takes jobs round-robin across requests, so a one-cell request waits for at most
+ * one job per worker. Rows per job shrink as k grows: the work of one query is about proportional to k.
+ */
+export const ANNOTATE_CHUNK = 32;
+/** Most queries per search job. */
+export const SEARCH_CHUNK = 64;
+const SEARCH_CHUNK_HITS = 512;
+const ANNOTATE_CHUNK_HITS = 512;
+const LOOKUP_CHUNK = 1024;
+
+/** Queries per search job at this k. */
+export function searchChunkRows(k: number): number {
+  return Math.max(1, Math.min(SEARCH_CHUNK, Math.floor(SEARCH_CHUNK_HITS / k)));
+}
+
+/** Cells per annotate job at this k. */
+export function annotateChunkRows(k: number): number {
+  return Math.max(1, Math.min(ANNOTATE_CHUNK, Math.floor(ANNOTATE_CHUNK_HITS / k)));
+}
 
 /** Test hook: an adapter object for the in-process engine (workers: 0) instead of opening adapterPath. */
 export interface OpenHooks {
-  readonly adapter?: EmbeddingAdapter;
+  readonly adapter?: Adapter;
 }
 
 interface Runner {
-  run<J extends EngineJob>(job: J): Promise<EngineJobResult<J>>;
+  run<J extends EngineJob>(job: J, lane?: number): Promise<EngineJobResult<J>>;
   readonly parallelism: number;
   /** Engines able to take jobs. */
   alive(): boolean;
@@ -41,12 +57,15 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
   if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) throw new AtlasError('invalid_argument', `workers must be an integer in [0, 64], got ${workers}`);
   if (!Number.isSafeInteger(threads) || threads < 1 || threads > 256) throw new AtlasError('invalid_argument', `threadsPerWorker must be an integer in [1, 256], got ${threads}`);
   if (hooks.adapter && workers !== 0) throw new AtlasError('invalid_argument', 'an adapter object can only be used in-process (workers: 0)');
+  const verify = checkVerifyMode(options.verify ?? 'full');
   const manifest = await readManifest(abs);
-  await verifyFiles(abs, manifest);
+  await verifyIndexFiles(abs, manifest, verify);
   const adapterPath = options.adapterPath === IDENTITY_ADAPTER ? IDENTITY_ADAPTER : resolve(options.adapterPath);
-  checkAdapterHash(abs, manifest, await sha256File(adapterPath), options.adapterPath);
+  checkAdapterHash(abs, manifest, await adapterSha256(adapterPath), options.adapterPath);
   const expression = options.encoderPath !== undefined ? await openExpressionModel(abs, manifest, resolve(options.encoderPath)) : null;
   const labels = await loadLabelTable(join(abs, INDEX_FILES.labels), manifest.numCells);
+  // Codes outside a vocabulary would give hits without labels; labels.bin is read once, so this holds for good.
+  if (verify !== 'none') checkLabelCodes(abs, manifest, labels.levels, labels.clIds);
   const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, encoderPath: expression?.file ?? null, threads };
   let runner: Runner;
   if (workers === 0) {
@@ -59,7 +78,7 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
     };
   } else {
     const pool = await WorkerPool.start(init, workers);
-    runner = { parallelism: workers, alive: () => pool.size > 0, run: (job) => pool.run(job), close: () => pool.close() };
+    runner = { parallelism: workers, alive: () => pool.size > 0, run: (job, lane) => pool.run(job, lane), close: () => pool.close() };
   }
   return new IndexService(manifest, runner, workers, threads, expression);
 }
@@ -85,8 +104,27 @@ function chunks(n: number, size: number): [number, number][] {
   return out;
 }
 
+/**
+ * The JSON text of `{...head, [key]: [...items], timings}` as pieces whose concatenation is the document (the
+ * same key order as the object form), so a large answer is written piece by piece and never becomes one
+ * string (V8 strings end at ~512 MiB). `json` joins them, for callers that want one string.
+ */
+function serializedParts(head: object, key: string, items: readonly string[], timings: object): { parts: readonly string[]; readonly json: string } {
+  const parts = [`${JSON.stringify(head).slice(0, -1)},"${key}":[`];
+  items.forEach((item, i) => parts.push(i === 0 ? item : `,${item}`));
+  parts.push(`],"timings":${JSON.stringify(timings)}}`);
+  return {
+    parts,
+    get json() {
+      return parts.join('');
+    },
+  };
+}
+
 class IndexService implements AtlasIndexService {
   private open = true;
+  /** Each request's jobs share one lane of the worker pool's round-robin. */
+  private nextLane = 1;
 
   constructor(
     readonly manifest: IndexManifest,
@@ -139,50 +177,60 @@ class IndexService implements AtlasIndexService {
     };
   }
 
-  async search(query: SearchQuery): Promise<SearchResult> {
+  private async searchChunks(query: SearchQuery, serialize: boolean) {
     this.check();
     const t0 = performance.now();
     const v = checkSearch(query, this.manifest, this.expression?.numGenes ?? null);
+    const lane = this.nextLane++;
     let rows: Int32Array | undefined;
     if (v.cellIds) {
-      rows = await this.runner.run({ op: 'lookup', ids: v.cellIds });
-      const unknown = v.cellIds.filter((_, i) => rows![i]! < 0);
+      const ids = v.cellIds;
+      const found = await Promise.all(chunks(ids.length, LOOKUP_CHUNK).map(([s, e]) => this.runner.run({ op: 'lookup', ids: ids.slice(s, e) }, lane)));
+      rows = new Int32Array(ids.length);
+      let at = 0;
+      for (const f of found) rows.set(f, (at += f.length) - f.length);
+      const unknown = ids.filter((_, i) => rows![i]! < 0);
       if (unknown.length > 0) {
-        const shown = unknown.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
-        throw new AtlasError('unknown_cell_id', `unknown cell id${unknown.length > 1 ? 's' : ''}: ${shown}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`, { unknown: unknown.slice(0, 100) });
+        const shown = unknown.slice(0, 5).map((id) => quoteInput(id)).join(', ');
+        throw new AtlasError('unknown_cell_id', `unknown cell id${unknown.length > 1 ? 's' : ''}: ${shown}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`, { unknown: unknown.slice(0, 100).map((id) => clipText(id)) });
       }
     }
     const base = v.request;
-    const parts = base.centroid ? [[0, base.n] as [number, number]] : chunks(base.n, Math.min(SEARCH_CHUNK, Math.ceil(base.n / this.runner.parallelism)));
+    const parts = base.centroid ? [[0, base.n] as [number, number]] : chunks(base.n, searchChunkRows(base.k));
     const answers = await Promise.all(
       parts.map(([s, e]) => {
         const request: EngineSearchRequest = {
           ...base,
+          serialize,
           n: e - s,
           ...sliceInputs(base, s, e, this.manifest.inputDim),
           rows: rows ? rows.slice(s, e) : undefined,
         };
-        return this.runner.run({ op: 'search', request });
+        return this.runner.run({ op: 'search', request }, lane);
       }),
     );
-    const results: SearchQueryResult[] = [];
     let encoderMs = 0;
     let adapterMs = 0;
     let searchMs = 0;
     for (const a of answers) {
-      results.push(...a.results);
       encoderMs += a.encoderMs;
       adapterMs += a.adapterMs;
       searchMs += a.searchMs;
     }
-    return {
-      level: v.target.level,
-      prefix: v.target.prefix,
-      dims: v.target.dims,
-      k: base.k,
-      results,
-      timings: { encoderMs, adapterMs, searchMs, totalMs: performance.now() - t0 },
-    };
+    const head = { level: v.target.level, prefix: v.target.prefix, dims: v.target.dims, k: base.k };
+    return { head, answers, n: base.n, timings: { encoderMs, adapterMs, searchMs, totalMs: performance.now() - t0 } };
+  }
+
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const { head, answers, timings } = await this.searchChunks(query, false);
+    const results: SearchQueryResult[] = [];
+    for (const a of answers) for (const r of a.results) results.push(r);
+    return { ...head, results, timings };
+  }
+
+  async searchJson(query: SearchQuery): Promise<SerializedSearchResult> {
+    const { head, answers, n, timings } = await this.searchChunks(query, true);
+    return { ...serializedParts(head, 'results', answers.map((a) => a.resultsJson!), timings), n, level: head.level, prefix: head.prefix, timings };
   }
 
   private async annotateChunks(query: AnnotateQuery, serialize: boolean) {
@@ -190,9 +238,10 @@ class IndexService implements AtlasIndexService {
     const t0 = performance.now();
     const base = checkAnnotate(query, this.manifest, this.expression?.numGenes ?? null);
     const D = this.manifest.inputDim;
+    const lane = this.nextLane++;
     const answers = await Promise.all(
-      chunks(base.n, ANNOTATE_CHUNK).map(([s, e]) =>
-        this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, ...sliceInputs(base, s, e, D) } }),
+      chunks(base.n, annotateChunkRows(base.k)).map(([s, e]) =>
+        this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, ...sliceInputs(base, s, e, D) } }, lane),
       ),
     );
     let encoderMs = 0;
@@ -224,10 +273,7 @@ class IndexService implements AtlasIndexService {
 
   async annotateJson(query: AnnotateQuery): Promise<SerializedAnnotateResult> {
     const { head, answers, n, timings } = await this.annotateChunks(query, true);
-    // Same key order as annotate(): head fields, cells, timings.
-    const prefix = JSON.stringify(head).slice(0, -1);
-    const json = `${prefix},"cells":[${answers.map((a) => a.cellsJson).join(',')}],"timings":${JSON.stringify(timings)}}`;
-    return { json, n, timings };
+    return { ...serializedParts(head, 'cells', answers.map((a) => a.cellsJson!), timings), n, timings };
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,8 @@
  * {@link AtlasIndexService}). Result objects are already in the JSON shape of the API (snake_case fields), so
  * the server can return them as they are.
  */
-import type { LevelColumn } from '../ontology/index.js';
-import type { IndexManifest, IndexMetric, Quantization } from '../index-files/index.js';
+import type { LevelColumn } from '../common/index.js';
+import type { IndexManifest, IndexMetric, Quantization, VerifyMode } from '../index-files/index.js';
 import type { AlignedCounts, GeneIndex, GeneReport } from '../adapter/index.js';
 
 /** Largest k the index accepts (the server applies its own, tighter limits on top). */
@@ -56,18 +56,15 @@ export interface SearchQuery {
   readonly summary?: boolean;
 }
 
-/** One neighbour in the reference. */
-export interface SearchHit {
+/** One neighbour in the reference: its id, distance, label at every level column, and CL id. */
+export type SearchHit = {
   readonly cell_id: string;
   /** Cosine distance (1 − cos) in the searched prefix space. */
   readonly distance: number;
-  readonly level1_system: string;
-  readonly level2_lineage: string;
-  readonly level3_type: string;
-  readonly level4_subtype: string;
+} & { readonly [C in LevelColumn]: string } & {
   /** Cell Ontology id of the subtype, null where the atlas has none. */
   readonly cl_id: string | null;
-}
+};
 
 /** Hit counts per label, per level column. */
 export type LabelSummary = Record<LevelColumn, Record<string, number>>;
@@ -183,10 +180,23 @@ export interface AnnotateResult {
 
 /** {@link AtlasIndexService.annotateJson}'s answer. */
 export interface SerializedAnnotateResult {
-  /** JSON text of the AnnotateResult. */
+  /** JSON text of the AnnotateResult in pieces (one per job): write them in order, never join a huge answer. */
+  readonly parts: readonly string[];
+  /** The pieces joined (built on first read). */
   readonly json: string;
   readonly n: number;
   readonly timings: AnnotateTimings;
+}
+
+/** {@link AtlasIndexService.searchJson}'s answer. */
+export interface SerializedSearchResult {
+  /** JSON text of the SearchResult in pieces (one per job). */
+  readonly parts: readonly string[];
+  readonly json: string;
+  readonly n: number;
+  readonly level: LevelColumn | null;
+  readonly prefix: number;
+  readonly timings: SearchTimings;
 }
 
 /** One level the index serves. */
@@ -250,6 +260,8 @@ export interface AtlasIndexService {
    * join instead of building and stringifying ~10⁶ objects. Optional: fakes may leave it out.
    */
   annotateJson?(query: AnnotateQuery): Promise<SerializedAnnotateResult>;
+  /** `search` serialised in the workers, as {@link annotateJson}. Optional: fakes may leave it out. */
+  searchJson?(query: SearchQuery): Promise<SerializedSearchResult>;
   close(): Promise<void>;
 }
 
@@ -262,8 +274,9 @@ export interface OpenAtlasIndexOptions {
   readonly workers?: number;
   /** usearch / onnxruntime threads inside each worker. Default 1. */
   readonly threadsPerWorker?: number;
+  /** Checks before serving (see {@link VerifyMode}). Default `full`. */
+  readonly verify?: VerifyMode;
 }
-
 
 /** The expression model a service serves: its gene order, for aligning counts at the boundary. */
 export interface ExpressionModel {

@@ -1,15 +1,18 @@
 /**
- * A fixed pool of engine workers. Jobs queue in order; each worker runs one job at a time, so adapter runs
- * and native searches never block the main thread, and with two workers both cores are busy under load.
+ * A fixed pool of engine workers. Jobs queue per request (lane) and are taken round-robin across requests
+ * ({@link FairQueue}); each worker runs one job at a time, so adapter runs and native searches never block the
+ * main thread, and with two workers both cores are busy under load.
  * A worker that dies is replaced and its job fails with an internal error.
  */
 import { Worker } from 'node:worker_threads';
 import { AtlasError } from '../common/index.js';
 import type { EngineInit } from './engine.js';
+import { FairQueue } from './fair-queue.js';
 import { deserializeError, jobTransfer, type EngineJob, type EngineJobResult, type WorkerMessage } from './worker-protocol.js';
 
 interface Pending {
   readonly id: number;
+  readonly lane: number;
   readonly job: EngineJob;
   resolve(value: unknown): void;
   reject(err: Error): void;
@@ -22,9 +25,7 @@ interface Slot {
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  /** Interactive jobs (searches, lookups) overtake queued bulk annotate chunks. */
-  private readonly urgent: Pending[] = [];
-  private readonly queue: Pending[] = [];
+  private readonly queue = new FairQueue<Pending>();
   private nextId = 1;
   private closed = false;
 
@@ -92,32 +93,40 @@ export class WorkerPool {
     if (!this.closed) {
       this.spawn().catch(() => {
         // A replacement that cannot start leaves the pool smaller; queued jobs fail when none is left.
-        if (this.slots.length === 0) for (const p of [...this.urgent.splice(0), ...this.queue.splice(0)]) p.reject(new AtlasError('not_ready', 'no index worker is running'));
+        if (this.slots.length === 0) for (const p of this.queue.drain()) p.reject(new AtlasError('not_ready', 'no index worker is running'));
       });
     }
   }
 
+  /**
+   * No request holds every worker while there are two or more: one stays free for whatever arrives next (a
+   * one-cell search then starts at once instead of after a job of the big request), at the cost of a lone big
+   * request running on one worker fewer.
+   */
   private pump(): void {
+    const cap = Math.max(1, this.slots.length - 1);
+    const running = (lane: number) => this.slots.filter((s) => s.current?.lane === lane).length;
     for (const slot of this.slots) {
-      if (slot.current || this.urgent.length + this.queue.length === 0) continue;
-      const p = (this.urgent.length > 0 ? this.urgent : this.queue).shift()!;
+      if (slot.current || this.queue.size === 0) continue;
+      const p = this.queue.shift((lane) => running(lane) < cap);
+      if (!p) return;
       slot.current = p;
       slot.worker.postMessage({ id: p.id, job: p.job }, jobTransfer(p.job));
     }
   }
 
-  /** Queues a job; its typed arrays are transferred (the caller must not reuse them). */
-  run<J extends EngineJob>(job: J): Promise<EngineJobResult<J>> {
+  /** Queues a job in a request's lane; its typed arrays are transferred (the caller must not reuse them). */
+  run<J extends EngineJob>(job: J, lane = 0): Promise<EngineJobResult<J>> {
     if (this.closed) return Promise.reject(new AtlasError('not_ready', 'the index service is closed'));
     return new Promise((resolve, reject) => {
-      (job.op === 'annotate' ? this.queue : this.urgent).push({ id: this.nextId++, job, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push(lane, { id: this.nextId++, lane, job, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of [...this.urgent.splice(0), ...this.queue.splice(0)]) p.reject(new AtlasError('not_ready', 'the index service is closed'));
+    for (const p of this.queue.drain()) p.reject(new AtlasError('not_ready', 'the index service is closed'));
     // Ask each worker to close its files first (fds outlive a terminated worker), then make sure it is gone.
     await Promise.all(
       this.slots.map(

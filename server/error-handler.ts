@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AtlasError, isAtlasError, type ErrorCode } from '../common/index.js';
+import { AtlasError, MAX_MESSAGE_CHARS, clipText, isAtlasError, type ErrorCode } from '../common/index.js';
 import type { Logger } from './log.js';
 
 /** The JSON body of every error response. */
@@ -21,14 +21,23 @@ function fromBodyParser(err: { type?: unknown; message?: unknown; limit?: unknow
     case 'request.aborted':
       return new AtlasError('invalid_request', String(err.message));
     default:
-      return null;
+      break;
   }
+  // zlib's errors while inflating a gzip / deflate / br body (not that encoding, or cut short).
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new AtlasError('invalid_encoding', `request body is not valid data of its Content-Encoding (${code}: ${String(err.message)}); send it uncompressed or as complete gzip`);
+  }
+  // Anything else body-parser marks as the client's fault (http-errors with expose) stays a 4xx.
+  const e = err as { status?: unknown; expose?: unknown };
+  if (e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new AtlasError('invalid_request', String(err.message));
+  return null;
 }
 
 /** Turns anything thrown into an {@link AtlasError}; unknown errors become `internal` (their stack is logged, not sent). */
 export function toAtlasError(err: unknown): { error: AtlasError; expected: boolean } {
   if (isAtlasError(err)) return { error: err, expected: err.code !== 'internal' };
-  if (err !== null && typeof err === 'object' && 'type' in err) {
+  if (err !== null && typeof err === 'object' && ('type' in err || 'code' in err || 'expose' in err)) {
     const mapped = fromBodyParser(err as { type?: unknown });
     if (mapped) return { error: mapped, expected: true };
   }
@@ -37,7 +46,8 @@ export function toAtlasError(err: unknown): { error: AtlasError; expected: boole
 
 /** Builds the error body for an {@link AtlasError}. */
 export function errorBody(err: AtlasError): ErrorBody {
-  return { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
+  // Messages quote client input; whoever built the message, what goes back is bounded.
+  return { error: { code: err.code, message: clipText(err.message, MAX_MESSAGE_CHARS), ...(err.details !== undefined ? { details: err.details } : {}) } };
 }
 
 /** The one error handler: JSON `{"error": {"code", "message"}}` with the status of the error table. */
@@ -49,11 +59,14 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       const e = err as Error | undefined;
       logger.error('internal_error', { method: req.method, path: req.path, error: e?.stack ?? String(err) });
     }
+    if (res.writableEnded) return; // already answered (e.g. 503 at the shutdown deadline)
     if (res.headersSent) {
       // The response is half written: the only honest signal left is to cut the connection.
       res.destroy();
       return;
     }
+    // The rest of an oversized body is not worth reading: answer and close.
+    if (error.code === 'payload_too_large') res.setHeader('Connection', 'close');
     if (error.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="fractal-atlas"');
     res.status(error.status).json(errorBody(error));
   };

@@ -2,12 +2,19 @@
  * The documented limits of the HTTP API. One place: the request schemas, the OpenAPI document and the README
  * read these values, so they never drift apart.
  */
+import type { RequestHandler } from 'express';
+import { AtlasError } from '../common/index.js';
 import type { RequestLimits } from '../search/index.js';
 
-/** The request limits plus the body size. */
+/** The request limits plus the body size and the answer size. */
 export interface ServerLimits extends RequestLimits {
   /** Largest accepted request body, in bytes (JSON text as sent). */
   readonly maxBodyBytes: number;
+  /**
+   * Most neighbours one `/v1/search` answer may hold (cells × k; k with centroid): at ~210 bytes of JSON per
+   * hit, 1,000,000 hits are ~210 MB. Larger requests are refused up front with 413 result_too_large.
+   */
+  readonly maxResultHits: number;
 }
 
 /**
@@ -20,6 +27,7 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxSearchK: 1_000,
   maxAnnotateK: 200,
   maxFilterLabels: 10_000,
+  maxResultHits: 1_000_000,
 });
 
 /** Merges user overrides over {@link DEFAULT_LIMITS}. */
@@ -29,4 +37,32 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
     if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`server limit ${k} must be a positive integer, got ${v}`);
   }
   return Object.freeze(merged);
+}
+
+/**
+ * Refuses a declared Content-Length over the limit before a byte of the body is read, and closes the
+ * connection after the 413 so the client's remaining upload is not read (or waited for) either.
+ */
+export function createBodyLengthGuard(maxBodyBytes: number): RequestHandler {
+  return (req, res, next) => {
+    const raw = req.headers['content-length'];
+    if (raw !== undefined && /^\d+$/.test(raw) && Number(raw) > maxBodyBytes) {
+      res.setHeader('Connection', 'close');
+      return next(new AtlasError('payload_too_large', `request body is larger than the limit of ${maxBodyBytes} bytes (Content-Length ${Number(raw)}); split the request`));
+    }
+    next();
+  };
+}
+
+/** Refuses a search whose answer would exceed {@link ServerLimits.maxResultHits}, before any work is done. */
+export function checkResultSize(query: { readonly n: number; readonly k: number; readonly centroid?: boolean }, limits: ServerLimits): void {
+  const queries = query.centroid ? 1 : query.n;
+  const hits = queries * query.k;
+  if (hits > limits.maxResultHits) {
+    const fmt = (x: number) => x.toLocaleString('en-US');
+    throw new AtlasError(
+      'result_too_large',
+      `the answer would hold ${fmt(queries)} cells × k ${fmt(query.k)} = ${fmt(hits)} neighbours; the limit is ${fmt(limits.maxResultHits)} per request (cells × k): lower k or split the cells into several requests`,
+    );
+  }
 }

@@ -50,7 +50,7 @@ export function createOpenApiDocument(schemas: RequestSchemas, limits: ServerLim
       version: '1',
       description:
         'Search and kNN-vote annotation of single-cell embeddings at Cell Ontology levels. ' +
-        `Limits: body ≤ ${limits.maxBodyBytes} bytes, ≤ ${limits.maxCells} cells per request, search k ≤ ${limits.maxSearchK}, annotate k ≤ ${limits.maxAnnotateK}.`,
+        `Limits: body ≤ ${limits.maxBodyBytes} bytes, ≤ ${limits.maxCells} cells per request, search k ≤ ${limits.maxSearchK} and cells × k ≤ ${limits.maxResultHits} (else 413 result_too_large), annotate k ≤ ${limits.maxAnnotateK}.`,
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Only when the server runs with --api-key' } },
@@ -62,6 +62,17 @@ export function createOpenApiDocument(schemas: RequestSchemas, limits: ServerLim
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Text exposition format', content: { 'text/plain': {} } } } } },
       '/openapi.json': { get: { summary: 'This document', responses: ok('OpenAPI 3.1') } },
       '/v1/info': { get: { summary: 'What the index serves and how it was built', ...secured, responses: { ...ok('Index description', ref('Info')), ...readyGuard } } },
+      '/v1/map': {
+        get: {
+          summary: 'The reference map: a stratified sample laid out in 2-D at build time (map.bin, format in reference-map/map-file.ts)',
+          ...secured,
+          responses: {
+            '200': { description: 'Binary map file: magic, JSON header with section offsets, xy f32, rows u32, label codes u16, cell ids', content: { 'application/octet-stream': {} } },
+            '404': errorResponse('The index was built with --no-map (code map_not_built)'),
+            ...readyGuard,
+          },
+        },
+      },
       '/v1/search': post('k nearest reference cells per query, at a level (prefix) of the fractal embedding', 'SearchRequest', 'SearchResponse', { '404': errorResponse('Unknown cell id') }),
       '/v1/annotate': post('kNN-vote labels per level, a hierarchy-consistent call and an out-of-reference flag per cell', 'AnnotateRequest', 'AnnotateResponse'),
     },

@@ -3,7 +3,7 @@
  * tests parse real responses with them, so the document cannot drift from what the service returns.
  */
 import { z } from 'zod';
-import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../ontology/index.js';
+import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../common/index.js';
 import { GeneMatchResponse } from '../search/index.js';
 
 const counts = z.record(z.string(), z.number());

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AtlasIndexService } from '../search/index.js';
 import { createApp, type AppOptions } from './app.js';
+import { trackConnections } from './connections.js';
 import { configureKeepAlive } from './keep-alive.js';
 import { createStreamLogger } from './log.js';
 
@@ -13,11 +14,22 @@ export interface StartServerOptions extends AppOptions {
   readonly host?: string;
   /** Close gracefully on SIGTERM and SIGINT. Default true. */
   readonly handleSignals?: boolean;
-  /** How long shutdown waits for in-flight requests before cutting connections. Default 30 s. */
+  /** How long shutdown waits for in-flight requests before answering them 503. Default 30 s. */
   readonly shutdownTimeoutMs?: number;
+  /** Time a client has to send the request headers. Default {@link DEFAULT_HEADERS_TIMEOUT_MS}. */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send the whole request, body included. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  readonly requestTimeoutMs?: number;
+  /** Open connections at once; further ones are closed on arrival. Default {@link DEFAULT_MAX_CONNECTIONS}. */
+  readonly maxConnections?: number;
   /** How long an idle keep-alive connection stays open (advertised as `Keep-Alive: timeout=…`). Default 65 s. */
   readonly keepAliveTimeoutMs?: number;
 }
+
+/** Seconds, not minutes: a slow or stalled client must not hold a socket (and memory) for long. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** A listening server. */
 export interface RunningServer {
@@ -39,9 +51,17 @@ export interface RunningServer {
 export async function startServer(service: AtlasIndexService, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createStreamLogger();
   const app = createApp(service, { ...options, logger });
-  const server = createServer(app);
-  // Large bodies arrive slowly on a busy machine: the default 5 min request timeout is kept.
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout);
+  // Node checks both timeouts every connectionsCheckingInterval (30 s by default): check every second.
+  const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) }, app);
   configureKeepAlive(server, options.keepAliveTimeoutMs);
+  // Seconds for a request's headers and body. They only run while a request is arriving: an idle keep-alive
+  // connection waits for its next request under the keep-alive timeout alone (measured, node 20).
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = requestTimeout;
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const connections = trackConnections(server);
   let shuttingDown = false;
   // Once shutdown has begun, keep-alive connections must not hold the server open: new responses say
   // `Connection: close`, and a connection whose in-flight response just finished is closed once idle.
@@ -78,13 +98,14 @@ export async function startServer(service: AtlasIndexService, options: StartServ
       for (const s of signals) process.off(s, onSignal);
       const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
       const timer = setTimeout(() => {
-        logger.error('shutdown_timeout', { ms: timeoutMs });
-        server.closeAllConnections();
+        const answered = connections.answerInFlight(`the server is shutting down; the request did not finish within ${timeoutMs / 1000} s; retry`);
+        logger.error('shutdown_timeout', { ms: timeoutMs, answered503: answered });
       }, timeoutMs);
       timer.unref();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeIdleConnections();
+        // Idle keep-alive sockets and clients still sending headers have nothing to wait for.
+        connections.closeIdle();
       });
       clearTimeout(timer);
       await service.close();

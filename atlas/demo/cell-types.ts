@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AtlasError } from '../../common/index.js';
+import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import type { HierarchyRow } from '../../ontology/index.js';
 
 /** One row of the demo cell-type table: a real CL cell type with its 4 levels. */
@@ -8,7 +8,7 @@ export interface DemoCellType extends HierarchyRow {
 }
 
 /** Columns of `data/demo-cell-types.tsv`, in any order, header line first. */
-export const DEMO_TABLE_COLUMNS = ['name', 'cl_id', 'level1_system', 'level2_lineage', 'level3_type', 'level4_subtype'] as const;
+export const DEMO_TABLE_COLUMNS = ['name', 'cl_id', ...LEVEL_COLUMNS] as const;
 
 /**
  * Parses the demo cell-type table (TSV with a header line; blank lines and `#` comment lines are skipped).
@@ -29,15 +29,9 @@ export function parseCellTypeTable(text: string, source = 'cell-type table'): De
   for (let li = 1; li < lines.length; li++) {
     const f = lines[li].split('\t');
     const get = (name: string) => (f[col[name]] ?? '').trim();
-    const row: DemoCellType = {
-      name: get('name'),
-      cl_id: get('cl_id') || null,
-      level1_system: get('level1_system'),
-      level2_lineage: get('level2_lineage'),
-      level3_type: get('level3_type'),
-      level4_subtype: get('level4_subtype'),
-    };
-    for (const name of ['name', 'level1_system', 'level2_lineage', 'level3_type', 'level4_subtype'] as const) {
+    const levels = Object.fromEntries(LEVEL_COLUMNS.map((c) => [c, get(c)])) as Record<LevelColumn, string>;
+    const row: DemoCellType = { name: get('name'), cl_id: get('cl_id') || null, ...levels };
+    for (const name of ['name', ...LEVEL_COLUMNS] as const) {
       if (!row[name]) throw new AtlasError('invalid_argument', `${source}: line ${li + 1} has an empty ${name}`);
     }
     const prev = seen.get(row.level4_subtype);

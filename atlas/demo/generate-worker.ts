@@ -4,7 +4,7 @@
  * the strings (dictionaries, cell ids) and the Parquet writer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { LEVEL_COLUMNS } from '../../ontology/index.js';
+import { LEVEL_COLUMNS } from '../../common/index.js';
 import type { DemoCellType } from './cell-types.js';
 import { createDemoGenerator } from './generate.js';
 import { createDemoModel, type DemoModelParams } from './model.js';

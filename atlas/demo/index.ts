@@ -5,8 +5,6 @@ export { DEFAULT_DEMO_PARAMS, DEMO_SYSTEM_PROPORTIONS, createDemoModel } from '.
 export type { DemoModel, DemoModelParams } from './model.js';
 export { CELL_BLOCK, createDemoGenerator, demoCellId } from './generate.js';
 export type { DemoCellTruth, DemoChunk, DemoGenerator } from './generate.js';
-export { createRng } from './prng.js';
-export type { Rng } from './prng.js';
 export { sampleRoundRobin } from './sample.js';
 export { defaultDemoWorkers, formatDemoAtlasSummary, writeDemoAtlas } from './write.js';
 export type { WriteDemoAtlasOptions, WriteDemoAtlasResult } from './write.js';

@@ -6,9 +6,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { AtlasError } from '../../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import { createSummaryCounter, formatSummary, type AtlasSummary } from '../summary.js';
+import type { Compression } from '../parquet-stream.js';
 import type { AtlasBatchInput, EncodedColumn } from '../types.js';
 import { createAtlasWriter } from '../writer.js';
 import type { DemoCellType } from './cell-types.js';
@@ -26,7 +26,7 @@ export interface WriteDemoAtlasOptions {
   /** Rows per Parquet row group (the writer's default when absent). */
   readonly rowGroupSize?: number;
   /** Parquet codec (the writer's default, zstd, when absent; snappy encodes about twice as fast, +9 % size). */
-  readonly compression?: 'zstd' | 'snappy';
+  readonly compression?: Compression;
   /**
    * Generator worker threads (default: available cores − 1, at most 4; 0 generates on the main thread).
    * Workers need a chunk size that is a multiple of {@link CELL_BLOCK}; otherwise generation stays serial.

@@ -5,7 +5,8 @@
  * Any problem aborts the writer, so no output file is left behind.
  */
 import { AtlasError, createProgress } from '../../common/index.js';
-import { LEVEL_COLUMNS, type HierarchyRow, type LevelColumn } from '../../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
+import type { HierarchyRow } from '../../ontology/index.js';
 import { buildLabelLevelMap } from '../ingest.js';
 import { createSummaryCounter, type AtlasSummary } from '../summary.js';
 import type { EncodedColumn } from '../types.js';

@@ -2,12 +2,13 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
-import { AtlasError, createProgress } from '../../common/index.js';
-import { alignCsrRows, DEFAULT_ENCODER_BATCH, DEFAULT_MIN_GENE_OVERLAP, matchGenes, requireGeneOverlap } from '../../adapter/index.js';
-import { openCounts, type CountsMatrix } from '../../atlas/index.js';
-import { LEVEL_COLUMNS } from '../../ontology/index.js';
+import { AtlasError, LEVEL_COLUMNS, createProgress } from '../../common/index.js';
+import { alignCsrRows, DEFAULT_ENCODER_BATCH, matchGenes, requireGeneOverlap } from '../../adapter/index.js';
+import { openCounts } from '../../atlas/index.js';
 import { openAtlasIndex, type CellAnnotation } from '../../search/index.js';
-import { readInt, requireString, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
+import { COUNTS_OPTIONS } from '../shared-options.js';
 
 /** One TSV line of a cell's calls: id, per level the consistent label and its confidence, nearest distance, out of reference. */
 function callLine(id: string, cell: CellAnnotation): string {
@@ -19,53 +20,29 @@ function callLine(id: string, cell: CellAnnotation): string {
 }
 
 /** `fractal-atlas annotate --expression`: raw counts of an .h5ad → four-level calls (TSV), through a built index. */
-export const annotateCommand: Command = {
+export const annotateCommand = defineCommand({
   name: 'annotate',
   summary: 'raw counts (.h5ad or 10x folder) → four-level calls (TSV) against a built index, with its encoder',
-  usage: [
-    'usage: fractal-atlas annotate --expression --in counts.h5ad --index DIR --adapter FILE --encoder FILE --out calls.tsv [options]',
-    '',
-    "  --expression           the input is raw counts (layers['counts'], or X with --matrix X); required for now",
-    '  --in FILE|DIR          AnnData .h5ad (read in row blocks) or a 10x matrix folder',
-    '  --index DIR            index folder built with --encoder',
-    '  --adapter FILE         the adapter the index was built with (or identity)',
-    '  --encoder FILE         the encoder the index was built with (sha256 checked)',
-    '  --out FILE             TSV: cell_id, per level label and confidence (hierarchy-consistent call), nearest_distance, out_of_reference',
-    "  --matrix counts|X      where the raw counts are (default counts = layers['counts'])",
-    '  --gene-column NAME     var column with gene symbols (default: the var index; CELLxGENE: feature_name)',
-    `  --min-gene-overlap N   (default ${DEFAULT_MIN_GENE_OVERLAP})`,
-    '  --k N                  neighbours per level (default 50)',
-    '  --workers N            worker threads (default 2)',
-  ].join('\n'),
+  synopsis: ['--expression --in counts.h5ad --index DIR --adapter FILE --encoder FILE --out calls.tsv [options]'],
   options: {
-    expression: { type: 'boolean' },
-    in: { type: 'string' },
-    index: { type: 'string' },
-    adapter: { type: 'string' },
-    encoder: { type: 'string' },
-    out: { type: 'string' },
-    matrix: { type: 'string' },
-    'gene-column': { type: 'string' },
-    'min-gene-overlap': { type: 'string' },
-    k: { type: 'string' },
-    workers: { type: 'string' },
+    expression: option.flag("the input is raw counts (layers['counts'], or X with --matrix X); required for now"),
+    in: option.required('FILE|DIR', 'AnnData .h5ad (read in row blocks) or a 10x matrix folder'),
+    index: option.required('DIR', 'index folder built with --encoder'),
+    adapter: option.required('FILE', 'the adapter the index was built with (or identity)'),
+    encoder: option.required('FILE', 'the encoder the index was built with (sha256 checked)'),
+    out: option.required('FILE', 'TSV: cell_id, per level label and confidence (hierarchy-consistent call), nearest_distance, out_of_reference'),
+    ...COUNTS_OPTIONS,
+    k: option.int('N', 'neighbours per level (default 50)', { fallback: 50, min: 1, max: 1000 }),
+    workers: option.int('N', 'worker threads (default 2)', { fallback: 2, min: 0, max: 64 }),
   },
-  async run(values, positionals, io) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `annotate: unexpected argument ${JSON.stringify(positionals[0])}`);
-    if (values.expression !== true) throw new AtlasError('invalid_argument', 'annotate: --expression is required (this command annotates raw counts; embeddings go to POST /v1/annotate)');
-    const matrix = (values.matrix ?? 'counts') as CountsMatrix;
-    const matrixGiven = values.matrix !== undefined;
-    if (matrix !== 'counts' && matrix !== 'X') throw new AtlasError('invalid_argument', `--matrix must be counts or X, got ${JSON.stringify(values.matrix)}`);
-    const out = resolve(requireString(values, 'out', 'annotate'));
-    const k = readInt(values, 'k', 50, 1, 1000);
-    const minOverlap = readInt(values, 'min-gene-overlap', DEFAULT_MIN_GENE_OVERLAP, 1);
-    const service = await openAtlasIndex(requireString(values, 'index', 'annotate'), {
-      adapterPath: requireString(values, 'adapter', 'annotate'),
-      encoderPath: requireString(values, 'encoder', 'annotate'),
-      workers: readInt(values, 'workers', 2, 0, 64),
-    });
+  async run(o, io) {
+    if (!o.expression) throw new AtlasError('invalid_argument', 'annotate: --expression is required (this command annotates raw counts; embeddings go to POST /v1/annotate)');
+    const out = resolve(o.out);
+    const k = o.k;
+    const minOverlap = o['min-gene-overlap'];
+    const service = await openAtlasIndex(o.index, { adapterPath: o.adapter, encoderPath: o.encoder, workers: o.workers });
     try {
-      const counts = await openCounts(requireString(values, 'in', 'annotate'), { matrix: matrixGiven ? matrix : undefined, geneColumn: typeof values['gene-column'] === 'string' ? values['gene-column'] : undefined });
+      const counts = await openCounts(o.in, { matrix: o.matrix, geneColumn: o['gene-column'] });
       try {
         const match = matchGenes(service.expression!.genes, counts.genes, 'invalid_input', 'var');
         requireGeneOverlap(match, minOverlap);
@@ -99,4 +76,4 @@ export const annotateCommand: Command = {
       await service.close();
     }
   },
-};
+});

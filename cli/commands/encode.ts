@@ -1,52 +1,40 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { AtlasError, createProgress } from '../../common/index.js';
-import { alignCsrRows, DEFAULT_ENCODER_BATCH, DEFAULT_MIN_GENE_OVERLAP, NpyWriter, loadEncoder, matchGenes, requireGeneOverlap } from '../../adapter/index.js';
-import { openCounts, type CountsMatrix } from '../../atlas/index.js';
-import { readInt, requireString, type Command } from '../command.js';
+import { createProgress } from '../../common/index.js';
+import { alignCsrRows, DEFAULT_ENCODER_BATCH, NpyWriter, loadEncoder, matchGenes, requireGeneOverlap } from '../../adapter/index.js';
+import { openCounts } from '../../atlas/index.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
+import { COUNTS_OPTIONS } from '../shared-options.js';
 
 /** `fractal-atlas encode`: counts (.h5ad) → SCimilarity embeddings (.npy) with the exported encoder. */
-export const encodeCommand: Command = {
+export const encodeCommand = defineCommand({
   name: 'encode',
   summary: 'raw counts (.h5ad or 10x folder) → embeddings (.npy) with an encoder from export-encoder',
-  usage: [
-    'usage: fractal-atlas encode --in counts.h5ad --encoder encoder.onnx --out embeddings.npy [options]',
-    '',
-    "  --in FILE|DIR          AnnData .h5ad with raw counts in layers['counts'] (or X with --matrix X), CSR or dense;",
-    '                         or a 10x matrix folder (matrix.mtx, features.tsv/genes.tsv, barcodes.tsv, optionally .gz)',
-    '  --encoder FILE         encoder ONNX written by export-encoder',
-    '  --out FILE             float32 .npy, one row per cell in obs order (import it with its labels table)',
-    "  --matrix counts|X      where the raw counts are (default counts = layers['counts'], as SCimilarity requires)",
-    '  --gene-column NAME     var column with gene symbols (default: the var index; CELLxGENE: feature_name)',
-    `  --min-gene-overlap N   fewest encoder genes the file must have (default ${DEFAULT_MIN_GENE_OVERLAP})`,
-    `  --batch N              cells per encoder run (default ${DEFAULT_ENCODER_BATCH})`,
-    '  --threads N            onnxruntime threads (default 2)',
-    '',
+  synopsis: ['--in counts.h5ad --encoder encoder.onnx --out embeddings.npy [options]'],
+  options: {
+    in: option.required('FILE|DIR', [
+      "AnnData .h5ad with raw counts in layers['counts'] (or X with --matrix X), CSR or dense;",
+      'or a 10x matrix folder (matrix.mtx, features.tsv/genes.tsv, barcodes.tsv, optionally .gz)',
+    ]),
+    encoder: option.required('FILE', 'encoder ONNX written by export-encoder'),
+    out: option.required('FILE', 'float32 .npy, one row per cell in obs order (import it with its labels table)'),
+    ...COUNTS_OPTIONS,
+    batch: option.int('N', `cells per encoder run (default ${DEFAULT_ENCODER_BATCH})`, { fallback: DEFAULT_ENCODER_BATCH, min: 1, max: 65_536 }),
+    threads: option.int('N', 'onnxruntime threads (default 2)', { fallback: 2, min: 1, max: 256 }),
+  },
+  notes: [
     'Genes are matched by symbol (exact, else case-insensitive); the others are dropped, absent ones are 0. Each cell',
     'is normalised to 10,000 counts over the matched genes and log1p-transformed inside the encoder graph.',
-  ].join('\n'),
-  options: {
-    in: { type: 'string' },
-    encoder: { type: 'string' },
-    out: { type: 'string' },
-    matrix: { type: 'string' },
-    'gene-column': { type: 'string' },
-    'min-gene-overlap': { type: 'string' },
-    batch: { type: 'string' },
-    threads: { type: 'string' },
-  },
-  async run(values, positionals, io) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `encode: unexpected argument ${JSON.stringify(positionals[0])}`);
-    const input = requireString(values, 'in', 'encode');
-    const out = resolve(requireString(values, 'out', 'encode'));
-    const matrix = (values.matrix ?? 'counts') as CountsMatrix;
-    const matrixGiven = values.matrix !== undefined;
-    if (matrix !== 'counts' && matrix !== 'X') throw new AtlasError('invalid_argument', `--matrix must be counts or X, got ${JSON.stringify(values.matrix)}`);
-    const minOverlap = readInt(values, 'min-gene-overlap', DEFAULT_MIN_GENE_OVERLAP, 1);
-    const batch = readInt(values, 'batch', DEFAULT_ENCODER_BATCH, 1, 65_536);
-    const encoder = await loadEncoder(requireString(values, 'encoder', 'encode'), { batchSize: batch, intraOpThreads: readInt(values, 'threads', 2, 1, 256) });
+  ],
+  async run(o, io) {
+    const input = o.in;
+    const out = resolve(o.out);
+    const batch = o.batch;
+    const minOverlap = o['min-gene-overlap'];
+    const encoder = await loadEncoder(o.encoder, { batchSize: batch, intraOpThreads: o.threads });
     try {
-      const counts = await openCounts(input, { matrix: matrixGiven ? matrix : undefined, geneColumn: typeof values['gene-column'] === 'string' ? values['gene-column'] : undefined });
+      const counts = await openCounts(input, { matrix: o.matrix, geneColumn: o['gene-column'] });
       try {
         const match = matchGenes(encoder.genes, counts.genes, 'invalid_input', 'var');
         io.stdout.write(`${input}: ${counts.numCells} cells, ${counts.matrix}; ${match.matched} of the encoder's ${match.numModelGenes} genes present` +
@@ -76,4 +64,4 @@ export const encodeCommand: Command = {
       await encoder.close();
     }
   },
-};
+});

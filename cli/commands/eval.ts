@@ -1,15 +1,14 @@
 import { AtlasError } from '../../common/index.js';
 import { formatFractalTable, formatIndexEvaluation, runEvaluation, runIndexEvaluation } from '../../eval/index.js';
-import { readInt, requireString, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
 
 /** `fractal-atlas eval`: the seed's accuracy table, exact or against a built index. */
-export const evalCommand: Command = {
+export const evalCommand = defineCommand({
   name: 'eval',
   summary: 'k-NN accuracy, macro-F1, silhouette and steerability of original vs fractal embeddings',
-  usage: [
-    'usage: fractal-atlas eval --reference ATLAS.parquet --adapter ADAPTER.onnx|identity [options]',
-    '       fractal-atlas eval --index DIR --reference ATLAS.parquet [--queries HELD_OUT.parquet] [options]',
-    '',
+  synopsis: ['--reference ATLAS.parquet --adapter ADAPTER.onnx|identity [options]', '--index DIR --reference ATLAS.parquet [--queries HELD_OUT.parquet] [options]'],
+  description: [
     'Exact mode (default): samples cells from --reference, embeds them with --adapter, and scores',
     'Original vs Fractal (full) vs Fractal (prefix j): cosine k-NN leave-one-out majority vote within the',
     'sample, accuracy and macro-F1 per trained level, silhouette of level 1, steerability',
@@ -17,61 +16,36 @@ export const evalCommand: Command = {
     '',
     'Index mode (--index): annotates sampled cells against a built index, per prefix index and the original-',
     'embedding index (when built --with-original). Cells come from --queries (held out: not in the index) or',
-    'else from --reference (the cells of the index: each cell\'s own hit is left out).',
-    '',
-    '  --reference FILE  atlas Parquet file to sample cells from (use held-out cells, e.g. stratify\'s output)',
-    '  --adapter PATH    fractal adapter ONNX file, or "identity". Index mode: the file the index was built with',
-    '                    (its sha256 is checked); needed unless the index was built with identity, since the',
-    '                    manifest records the adapter\'s name and sha256, not its path',
-    '  --index DIR       index folder built by `fractal-atlas build` (index mode)',
-    '  --queries FILE    index mode: held-out atlas file to sample the query cells from',
-    '  --samples N       cells to sample (default 5000)',
-    '  --k N             neighbours of the majority vote (default 5)',
-    '  --seed N          sample seed (default 0)',
-    '  --no-silhouette   skip the silhouettes (exact mode; they cost as much as the k-NN)',
-    '  --json            print one JSON document with every number instead of the table',
-  ].join('\n'),
+    "else from --reference (the cells of the index: each cell's own hit is left out).",
+  ],
   options: {
-    reference: { type: 'string' },
-    adapter: { type: 'string' },
-    index: { type: 'string' },
-    queries: { type: 'string' },
-    samples: { type: 'string' },
-    k: { type: 'string' },
-    seed: { type: 'string' },
-    'no-silhouette': { type: 'boolean' },
-    json: { type: 'boolean' },
+    reference: option.text('FILE', "atlas Parquet file to sample cells from (use held-out cells, e.g. stratify's output)"),
+    adapter: option.text('PATH', 'fractal adapter ONNX file, or "identity". Index mode: the file the index was built with (its sha256 is checked); needed unless the index was built with identity, since the manifest records the adapter\'s name and sha256, not its path'),
+    index: option.text('DIR', 'index folder built by `fractal-atlas build` (index mode)'),
+    queries: option.text('FILE', 'index mode: held-out atlas file to sample the query cells from'),
+    samples: option.int('N', 'cells to sample (default 5000)', { fallback: 5000, min: 3, max: 1_000_000 }),
+    k: option.int('N', 'neighbours of the majority vote (default 5)', { fallback: 5, min: 1, max: 1000 }),
+    seed: option.int('N', 'sample seed (default 0)', { fallback: 0, min: 0, max: 2 ** 31 - 1 }),
+    'no-silhouette': option.flag('skip the silhouettes (exact mode; they cost as much as the k-NN)'),
+    json: option.flag('print one JSON document with every number instead of the table'),
   },
-  async run(values, positionals, io) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `eval: unexpected argument "${positionals[0]}"`);
-    const samples = readInt(values, 'samples', 5000, 3, 1_000_000);
-    const k = readInt(values, 'k', 5, 1, 1000);
-    const seed = readInt(values, 'seed', 0, 0, 2 ** 31 - 1);
-    const json = values.json === true;
+  async run(o, io) {
     const log = (line: string) => {
       if ((io.stderr as { isTTY?: boolean }).isTTY) io.stderr.write(`${line}\n`);
     };
-    if (typeof values.index === 'string') {
-      const report = await runIndexEvaluation({
-        indexDir: values.index,
-        referencePath: typeof values.reference === 'string' ? values.reference : undefined,
-        queriesPath: typeof values.queries === 'string' ? values.queries : undefined,
-        adapterPath: typeof values.adapter === 'string' ? values.adapter : undefined,
-        samples, k, seed, log,
-      });
-      io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatIndexEvaluation(report)}\n`);
+    const { samples, k, seed } = o;
+    if (o.index !== undefined) {
+      const report = await runIndexEvaluation({ indexDir: o.index, referencePath: o.reference, queriesPath: o.queries, adapterPath: o.adapter, samples, k, seed, log });
+      io.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatIndexEvaluation(report)}\n`);
       return;
     }
-    if (typeof values.queries === 'string') throw new AtlasError('invalid_argument', 'eval: --queries needs --index (exact mode samples --reference)');
-    const report = await runEvaluation({
-      referencePath: requireString(values, 'reference', 'eval'),
-      adapterPath: requireString(values, 'adapter', 'eval'),
-      samples, k, seed, log,
-      silhouette: values['no-silhouette'] !== true,
-    });
-    io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatEvaluationReport(report)}\n`);
+    if (o.queries !== undefined) throw new AtlasError('invalid_argument', 'eval: --queries needs --index (exact mode samples --reference)');
+    if (o.reference === undefined) throw new AtlasError('invalid_argument', 'eval: --reference is required');
+    if (o.adapter === undefined) throw new AtlasError('invalid_argument', 'eval: --adapter is required');
+    const report = await runEvaluation({ referencePath: o.reference, adapterPath: o.adapter, samples, k, seed, log, silhouette: !o['no-silhouette'] });
+    io.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatEvaluationReport(report)}\n`);
   },
-};
+});
 
 function formatEvaluationReport(report: Awaited<ReturnType<typeof runEvaluation>>): string {
   const a = report.adapter;

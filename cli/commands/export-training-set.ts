@@ -1,7 +1,12 @@
-import { AtlasError, createProgress } from '../../common/index.js';
-import { LEVEL_COLUMNS, openAtlas } from '../../atlas/index.js';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { createProgress, LEVEL_COLUMNS } from '../../common/index.js';
+import { openAtlas } from '../../atlas/index.js';
 import { writeTrainingSet, type TrainingSetResult } from '../../adapter/index.js';
-import { readInt, requireString, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
 
 /** Default rows exported, as the seed's trainer (--max-samples 100,000). */
 export const DEFAULT_MAX_SAMPLES = 100_000;
@@ -12,8 +17,12 @@ export async function exportTrainingSet(input: string, out: string, maxSamples: 
   const total = maxSamples === 0 ? atlas.numRows : Math.min(maxSamples, atlas.numRows);
   const progress = createProgress('export-training-set', total);
   let last = 0;
+  // Written into a temp folder beside `out` and renamed into place when complete: a failure (a full disk)
+  // leaves no partial bundle, and an existing bundle stays as it was.
+  const target = resolve(out);
+  const tmp = join(dirname(target), `.${basename(target)}.export-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    return await writeTrainingSet(atlas.batches(), out, {
+    const result = await writeTrainingSet(atlas.batches(), tmp, {
       levelColumns: LEVEL_COLUMNS,
       maxSamples,
       source: input,
@@ -22,38 +31,33 @@ export async function exportTrainingSet(input: string, out: string, maxSamples: 
         last = rows;
       },
     });
+    if (existsSync(target)) await rm(target, { recursive: true, force: true });
+    await rename(tmp, target);
+    return { ...result, dir: target };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
   } finally {
     progress.stop();
   }
 }
 
 /** `fractal-atlas export-training-set`: an atlas's first N rows as .npy + JSON for the Python trainer. */
-export const exportTrainingSetCommand: Command = {
+export const exportTrainingSetCommand = defineCommand({
   name: 'export-training-set',
   summary: 'write the first N atlas rows as a training bundle (.npy + JSON) for the adapter trainer',
-  usage: [
-    'usage: fractal-atlas export-training-set --in ATLAS --out DIR [--max-samples N]',
-    '',
-    '  --in FILE           atlas Parquet file (stratified, so that any first N rows are balanced)',
-    '  --out DIR           bundle folder: embeddings.npy (float32), labels.npy (int32 codes), bundle.json',
-    '                      (level columns, sorted vocabularies, fingerprint)',
-    `  --max-samples N     rows to export from the start (default ${DEFAULT_MAX_SAMPLES.toLocaleString('en')}; 0 = all)`,
-  ].join('\n'),
+  synopsis: ['--in ATLAS --out DIR [--max-samples N]'],
   options: {
-    in: { type: 'string' },
-    out: { type: 'string' },
-    'max-samples': { type: 'string' },
+    in: option.required('FILE', 'atlas Parquet file (stratified, so that any first N rows are balanced)'),
+    out: option.required('DIR', ['bundle folder: embeddings.npy (float32), labels.npy (int32 codes), bundle.json', '(level columns, sorted vocabularies, fingerprint)']),
+    'max-samples': option.int('N', `rows to export from the start (default ${DEFAULT_MAX_SAMPLES.toLocaleString('en')}; 0 = all)`, { fallback: DEFAULT_MAX_SAMPLES, min: 0, max: Number.MAX_SAFE_INTEGER }),
   },
-  async run(values, positionals, io) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `export-training-set: unexpected argument ${JSON.stringify(positionals[0])}`);
-    const input = requireString(values, 'in', 'export-training-set');
-    const out = requireString(values, 'out', 'export-training-set');
-    const maxSamples = readInt(values, 'max-samples', DEFAULT_MAX_SAMPLES, 0);
-    const r = await exportTrainingSet(input, out, maxSamples);
+  async run(o, io) {
+    const r = await exportTrainingSet(o.in, o.out, o['max-samples']);
     io.stdout.write(
-      `wrote ${r.numRows.toLocaleString('en')} cells × ${r.dim} dims to ${out}\n` +
+      `wrote ${r.numRows.toLocaleString('en')} cells × ${r.dim} dims to ${o.out}\n` +
         r.levelColumns.map((c, l) => `  ${c}: ${r.vocabularies[l].length} classes\n`).join('') +
         `  fingerprint ${r.fingerprint}\n`,
     );
   },
-};
+});

@@ -1,40 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { AtlasError } from '../../common/index.js';
-import {
-  DEFAULT_OBO_URL,
-  LEVEL_COLUMNS,
-  formatLevelCounts,
-  loadOntology,
-  readLabelMap,
-  resolveHierarchy,
-  summarizeLevels,
-  type HierarchyOptions,
-  type HierarchyRow,
-} from '../../ontology/index.js';
-import { requireString, type Command, type CommandOptions } from '../command.js';
-
-/** The label options shared by every command that reads cell labels (`hierarchy`, `ingest`). */
-export const LABEL_OPTIONS: CommandOptions = {
-  'label-map': { type: 'string' },
-  'subtype-names': { type: 'string' },
-};
-
-/** Usage lines of {@link LABEL_OPTIONS}, padded to `width`. */
-export function labelOptionsUsage(width: number): string[] {
-  return [
-    `  ${'--label-map FILE'.padEnd(width)}atlas label <TAB> CL id or CL name, one per line (# comments allowed);`,
-    `  ${''.padEnd(width)}labels not in the map are looked up as they are (names, synonyms, CL ids)`,
-    `  ${'--subtype-names M'.padEnd(width)}level 4 value: label (default, the atlas's own label) or cl (the CL term name)`,
-  ];
-}
-
-/** Reads `--label-map` and `--subtype-names` into hierarchy options. */
-export async function readLabelOptions(values: Record<string, unknown>, command: string): Promise<HierarchyOptions> {
-  const mode = values['subtype-names'] ?? 'label';
-  if (mode !== 'label' && mode !== 'cl') throw new AtlasError('invalid_argument', `${command}: --subtype-names must be label or cl, got ${JSON.stringify(mode)}`);
-  const labelMap = values['label-map'] === undefined ? undefined : await readLabelMap(requireString(values, 'label-map', command));
-  return { labelMap, subtypeNames: mode };
-}
+import { AtlasError, LEVEL_COLUMNS } from '../../common/index.js';
+import { DEFAULT_OBO_URL, formatLevelCounts, loadOntology, resolveHierarchy, summarizeLevels, type HierarchyRow } from '../../ontology/index.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
+import { LABEL_OPTIONS, ONTOLOGY_OPTIONS, readLabelOptions } from '../shared-options.js';
 
 /** Reads a names file: one label per line, surrounding whitespace trimmed, blank lines ignored, order kept. */
 export async function readNamesFile(path: string): Promise<string[]> {
@@ -75,46 +44,34 @@ export function formatHierarchyJson(names: readonly string[], rows: ReadonlyMap<
   const obj: Record<string, HierarchyRow> = {};
   for (const name of names) {
     const r = rows.get(name) as HierarchyRow;
-    obj[name] = { cl_id: r.cl_id, level1_system: r.level1_system, level2_lineage: r.level2_lineage, level3_type: r.level3_type, level4_subtype: r.level4_subtype };
+    obj[name] = { cl_id: r.cl_id, ...Object.fromEntries(LEVEL_COLUMNS.map((c) => [c, r[c]])) } as HierarchyRow;
   }
   return `${JSON.stringify(obj, null, 2)}\n`;
 }
 
 /** `fractal-atlas hierarchy`: Cell Ontology labels → 4 hierarchy levels. */
-export const hierarchyCommand: Command = {
+export const hierarchyCommand = defineCommand({
   name: 'hierarchy',
   summary: 'map Cell Ontology labels to the 4 hierarchy levels',
-  usage: [
-    'usage: fractal-atlas hierarchy --names FILE [--obo PATH|URL] [--label-map FILE] [--subtype-names label|cl] [--json]',
-    '',
-    '  --names FILE      one cell type label per line (blank lines ignored)',
-    `  --obo PATH|URL    Cell Ontology OBO file or URL (default ${DEFAULT_OBO_URL}, downloaded once)`,
-    '  --cache-dir DIR   download cache (default $XDG_CACHE_HOME/fractal-atlas or ~/.cache/fractal-atlas)',
-    ...labelOptionsUsage(18),
-    '  --json            print one JSON object name → levels instead of a TSV table',
-    '',
-    'Prints name, cl_id, level1_system, level2_lineage, level3_type, level4_subtype per label on stdout,',
+  synopsis: ['--names FILE [--obo PATH|URL] [--label-map FILE] [--subtype-names label|cl] [--json]'],
+  options: {
+    names: option.required('FILE', 'one cell type label per line (blank lines ignored)'),
+    ...ONTOLOGY_OPTIONS,
+    ...LABEL_OPTIONS,
+    json: option.flag('print one JSON object name → levels instead of a TSV table'),
+  },
+  notes: [
+    `Prints name, cl_id, ${LEVEL_COLUMNS.join(', ')} per label on stdout,`,
     'then the number of categories per level on stderr. A label may be a CL name, an EXACT synonym or a',
     'CL id (CL:0000860, CL_0000860, purl IRI). Labels that match no term are all reported, each with up to',
     '3 suggestions, and the command exits non-zero without printing a table.',
-  ].join('\n'),
-  options: {
-    names: { type: 'string' },
-    obo: { type: 'string' },
-    'cache-dir': { type: 'string' },
-    json: { type: 'boolean' },
-    ...LABEL_OPTIONS,
-  },
-  async run(values, positionals, io) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `hierarchy: unexpected argument ${JSON.stringify(positionals[0])}`);
-    const namesPath = requireString(values, 'names', 'hierarchy');
-    const obo = values.obo === undefined ? DEFAULT_OBO_URL : requireString(values, 'obo', 'hierarchy');
-    const cacheDir = values['cache-dir'] === undefined ? undefined : requireString(values, 'cache-dir', 'hierarchy');
-    const labelOptions = await readLabelOptions(values, 'hierarchy');
-    const names = await readNamesFile(namesPath);
-    const { graph } = await loadOntology(obo, { cacheDir });
+  ],
+  async run(o, io) {
+    const labelOptions = await readLabelOptions(o);
+    const names = await readNamesFile(o.names);
+    const { graph } = await loadOntology(o.obo ?? DEFAULT_OBO_URL, { cacheDir: o['cache-dir'] });
     const rows = resolveHierarchy(graph, names, labelOptions);
-    io.stdout.write(values.json === true ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
+    io.stdout.write(o.json ? formatHierarchyJson(names, rows) : formatHierarchyTsv(names, rows));
     io.stderr.write(`${names.length} label(s); ${formatLevelCounts(summarizeLevels(rows.values()))}\n`);
   },
-};
+});

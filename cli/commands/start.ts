@@ -3,10 +3,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtlasError, createProgress, isAtlasError, projectPath } from '../../common/index.js';
 import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '../../atlas/index.js';
-import { buildAtlasIndex } from '../../index-build/index.js';
-import { type Command } from '../command.js';
+import { addReferenceMap, buildAtlasIndex } from '../../index-build/index.js';
+import { readManifest } from '../../index-files/index.js';
+import { defineCommand } from '../command.js';
 import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
-import { SERVE_NETWORK_OPTIONS, SERVE_NETWORK_USAGE, printServing, readNetworkOptions, serveIndex } from './serve.js';
+import { networkOptions } from '../shared-options.js';
+import { printServing, serveIndex, networkSettings } from './serve.js';
 
 /** The embedded default: what `npm start` generates, builds and serves. */
 export const DEMO = {
@@ -65,32 +67,35 @@ export async function ensureDemoIndex(
     await rm(raw, { force: true });
   }
   const manifest = join(paths.index, 'manifest.json');
-  if (existsSync(manifest)) return { indexDir: paths.index, atlasPath: paths.atlas };
+  if (existsSync(manifest)) {
+    // An index cached before the web page existed: add its map rather than rebuild. (A manifest that does
+    // not read is left to serve, which rebuilds.)
+    const cached = await readManifest(paths.index).catch(() => null);
+    if (cached && cached.map == null) {
+      log(`laying out the reference map of ${paths.index}`);
+      await addReferenceMap(paths.index, { threads: options.threads });
+    }
+    return { indexDir: paths.index, atlasPath: paths.atlas };
+  }
   log(`building the indexes with ${adapterPath} → ${paths.index}`);
-  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true, threads: options.threads });
+  const result = await buildAtlasIndex({ referencePath: paths.atlas, adapterPath, outDir: paths.index, overwrite: true, threads: options.threads, map: {} });
   log(`built ${result.manifest.numCells.toLocaleString('en-US')} cells × ${result.manifest.prefixes.length} prefixes in ${result.seconds.toFixed(1)} s`);
   return { indexDir: paths.index, atlasPath: paths.atlas };
 }
 
 /** `fractal-atlas start`: the embedded default behind `npm start`. */
-export const startCommand: Command = {
+export const startCommand = defineCommand({
   name: 'start',
   summary: 'generate + build the demo atlas if absent, then serve it (what `npm start` runs)',
-  usage: [
-    'usage: fractal-atlas start [--port N] [--host H] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N]',
-    '',
+  synopsis: ['[--port N] [--host H] [--api-key K] [--cors ORIGIN] [--workers N] [--threads N]'],
+  description: [
     `Generates the demo atlas (${DEMO.cells.toLocaleString('en-US')} cells) and builds its indexes with the committed`,
     `${DEMO.adapter} when they are absent (cached under ${DEMO.cacheDir}/), then serves it like \`serve\`.`,
     'A second start reuses the cache and is ready in seconds.',
-    '',
-    '  --port N           TCP port (default $PORT, else 8080); through npm: `npm start -- --port N` or `PORT=N npm start`',
-    ...SERVE_NETWORK_USAGE.filter((l) => !l.trimStart().startsWith('--port')),
-  ].join('\n'),
-  options: { ...SERVE_NETWORK_OPTIONS },
-  async run(values, positionals, io) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `start: unexpected argument ${JSON.stringify(positionals[0])}`);
-    const envPort = process.env.PORT;
-    const net = readNetworkOptions({ ...values, port: values.port ?? (envPort !== undefined && envPort !== '' ? envPort : undefined) }, 8080);
+  ],
+  options: networkOptions('TCP port (default $PORT, else 8080); through npm: `npm start -- --port N` or `PORT=N npm start`', 'PORT'),
+  async run(o, io) {
+    const net = networkSettings(o);
     const adapterPath = projectPath(DEMO.adapter);
     if (!existsSync(adapterPath)) {
       throw new AtlasError('file_not_found', `the demo adapter ${DEMO.adapter} is missing; it is trained and committed by the adapter work (README "Fractal adapter"), or serve your own index with \`fractal-atlas serve\``);
@@ -119,4 +124,4 @@ export const startCommand: Command = {
       await serve();
     }
   },
-};
+});

@@ -1,91 +1,71 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AtlasError } from '../../common/index.js';
-import { loadAdapter, pythonPath, requireTorch, runPythonScript } from '../../adapter/index.js';
-import { readInt, readNumber, requireString, type Command } from '../command.js';
+import { openAdapter, pythonPath, requireTorch, runPythonScript } from '../../adapter/index.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
 import { DEFAULT_MAX_SAMPLES, exportTrainingSet } from './export-training-set.js';
 
 /** `fractal-atlas train`: atlas → training bundle → adapter/python/train.py → checked ONNX adapter. */
-export const trainCommand: Command = {
+export const trainCommand = defineCommand({
   name: 'train',
   summary: "train a fractal adapter on an atlas with the seed's recipe and export it to ONNX",
-  usage: [
-    'usage: fractal-atlas train --in ATLAS --out MODEL.onnx [--num-levels 2|3|4] [--scale-dim D] [trainer flags]',
-    '',
-    '  --in FILE           stratified atlas Parquet file',
-    '  --out FILE          ONNX adapter to write (checked against the contract after export)',
-    '  --num-levels L      2, 3 or 4 hierarchy levels = scales (default 4)',
-    '  --scale-dim D       dims per scale block (default 32)',
-    '  --epochs N          maximum epochs (default: about 2,000 optimizer steps, 20..200 epochs)',
-    '  --batch-size N      (default: scaled to the training cells, 32..256: 256 from ~4k cells)',
-    '  --lr X              AdamW learning rate (default: 1e-4·sqrt(50,000 / training cells), 1e-4..1e-3)',
-    `  --max-samples N     atlas rows used, from the start (default ${DEFAULT_MAX_SAMPLES.toLocaleString('en')})`,
-    '  --val-ratio X       held-out share for early stopping and the final table (default 0.15)',
-    '  --patience N        epochs without a better held-out score before stopping (default: epochs / 5, 5..30)',
-    '  --require-gain      fail (nothing written) when the adapter is worse than the raw embeddings at a level',
-    '  --seed S            (default 42)',
-    '  --threads N         torch threads (default 2)',
-    '  --checkpoint FILE   also keep a reference-layout PyTorch checkpoint',
-    '  --metrics-out FILE  write the recipe, per-epoch history and held-out table as JSON',
-    '',
+  synopsis: ['--in ATLAS --out MODEL.onnx [--num-levels 2|3|4] [--scale-dim D] [trainer flags]'],
+  options: {
+    in: option.required('FILE', 'stratified atlas Parquet file'),
+    out: option.required('FILE', 'ONNX adapter to write (checked against the contract after export)'),
+    'num-levels': option.int('L', '2, 3 or 4 hierarchy levels = scales (default 4)', { fallback: 4, min: 2, max: 4 }),
+    'scale-dim': option.int('D', 'dims per scale block (default 32)', { fallback: 32, min: 1, max: 4096 }),
+    epochs: option.optionalInt('N', 'maximum epochs (default: about 2,000 optimizer steps, 20..200 epochs)', { min: 1, max: 10_000 }),
+    'batch-size': option.optionalInt('N', '(default: scaled to the training cells, 32..256: 256 from ~4k cells)', { min: 2, max: 1 << 16 }),
+    lr: option.custom('X', 'AdamW learning rate (default: 1e-4·sqrt(50,000 / training cells), 1e-4..1e-3)', (v, fail) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n) || n < Number.MIN_VALUE || n > 10) fail(`must be a number in [${Number.MIN_VALUE}, 10], got ${JSON.stringify(v)}`);
+      return n;
+    }),
+    'max-samples': option.int('N', `atlas rows used, from the start (default ${DEFAULT_MAX_SAMPLES.toLocaleString('en')})`, { fallback: DEFAULT_MAX_SAMPLES, min: 0, max: Number.MAX_SAFE_INTEGER }),
+    'val-ratio': option.number('X', 'held-out share for early stopping and the final table (default 0.15)', { fallback: 0.15, min: 0.001, max: 0.9 }),
+    patience: option.optionalInt('N', 'epochs without a better held-out score before stopping (default: epochs / 5, 5..30)', { min: 1, max: 10_000 }),
+    'require-gain': option.flag('fail (nothing written) when the adapter is worse than the raw embeddings at a level'),
+    seed: option.int('S', '(default 42)', { fallback: 42, min: 0, max: 2 ** 32 - 1 }),
+    threads: option.int('N', 'torch threads (default 2)', { fallback: 2, min: 1, max: 256 }),
+    checkpoint: option.text('FILE', 'also keep a reference-layout PyTorch checkpoint'),
+    'metrics-out': option.text('FILE', 'write the recipe, per-epoch history and held-out table as JSON'),
+  },
+  notes: [
     'Needs PyTorch in $FRACTAL_ATLAS_PYTHON (default /usr/bin/python3). Any input width. Prints progress per',
     'epoch and the held-out 5-NN accuracies: raw embeddings, full adapter embedding and every prefix, then per',
     'level raw vs the prefix that serves it, with one warning line where the adapter is worse (then consider',
     '`build --adapter identity`).',
-  ].join('\n'),
-  options: {
-    in: { type: 'string' },
-    out: { type: 'string' },
-    'num-levels': { type: 'string' },
-    'scale-dim': { type: 'string' },
-    epochs: { type: 'string' },
-    'batch-size': { type: 'string' },
-    lr: { type: 'string' },
-    'max-samples': { type: 'string' },
-    'val-ratio': { type: 'string' },
-    patience: { type: 'string' },
-    'require-gain': { type: 'boolean' },
-    seed: { type: 'string' },
-    threads: { type: 'string' },
-    checkpoint: { type: 'string' },
-    'metrics-out': { type: 'string' },
-  },
-  async run(values, positionals, io) {
-    if (positionals.length > 0) throw new AtlasError('invalid_argument', `train: unexpected argument ${JSON.stringify(positionals[0])}`);
-    const input = requireString(values, 'in', 'train');
-    const out = resolve(requireString(values, 'out', 'train'));
-    const numLevels = readInt(values, 'num-levels', 4, 2, 4);
-    const flags = [
-      '--num-levels', String(numLevels),
-      '--scale-dim', String(readInt(values, 'scale-dim', 32, 1, 4096)),
-      '--val-ratio', String(readNumber(values, 'val-ratio', 0.15, 0.001, 0.9)),
-      '--seed', String(readInt(values, 'seed', 42, 0, 2 ** 32 - 1)),
-      '--threads', String(readInt(values, 'threads', 2, 1, 256)),
-    ];
+  ],
+  async run(o, io) {
+    const out = resolve(o.out);
+    const flags: string[] = [];
+    for (const name of ['num-levels', 'scale-dim', 'val-ratio', 'seed', 'threads'] as const) flags.push(`--${name}`, String(o[name]));
     // Left out unless given: train.py scales them to the number of cells.
-    if (values.epochs !== undefined) flags.push('--epochs', String(readInt(values, 'epochs', 20, 1, 10_000)));
-    if (values['batch-size'] !== undefined) flags.push('--batch-size', String(readInt(values, 'batch-size', 256, 2, 1 << 16)));
-    if (values.lr !== undefined) flags.push('--lr', String(readNumber(values, 'lr', 1e-4, Number.MIN_VALUE, 10)));
-    if (values.patience !== undefined) flags.push('--patience', String(readInt(values, 'patience', 5, 1, 10_000)));
-    if (values['require-gain'] === true) flags.push('--require-gain');
-    const maxSamples = readInt(values, 'max-samples', DEFAULT_MAX_SAMPLES, 0);
-    for (const opt of ['checkpoint', 'metrics-out'] as const) {
-      if (values[opt] !== undefined) flags.push(`--${opt}`, resolve(requireString(values, opt, 'train')));
+    for (const name of ['epochs', 'batch-size', 'lr', 'patience'] as const) {
+      const v = o[name];
+      if (v !== undefined) flags.push(`--${name}`, String(v));
+    }
+    if (o['require-gain']) flags.push('--require-gain');
+    for (const name of ['checkpoint', 'metrics-out'] as const) {
+      const path = o[name];
+      if (path !== undefined) flags.push(`--${name}`, resolve(path));
     }
     const python = pythonPath();
     const torch = requireTorch(python); // fail before the (long) export when torch is missing
     const dir = await mkdtemp(join(tmpdir(), 'fractal-atlas-train-'));
     try {
-      const bundle = await exportTrainingSet(input, dir, maxSamples);
+      const bundle = await exportTrainingSet(o.in, dir, o['max-samples']);
       io.stdout.write(`training bundle: ${bundle.numRows.toLocaleString('en')} cells × ${bundle.dim} dims, ${bundle.fingerprint}\n`);
       io.stdout.write(`trainer: ${python} (torch ${torch})\n`);
       await runPythonScript('train.py', ['--bundle', dir, '--out', out, '--max-samples', '0', ...flags], { python, onLine: (l) => io.stdout.write(`${l}\n`) });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    const adapter = await loadAdapter(out);
+    const adapter = await openAdapter(out);
     await adapter.close();
     io.stdout.write(`wrote ${out}: ${adapter.inputDim} → ${adapter.numScales}×${adapter.scaleDim} (contract checked)\n`);
   },
-};
+});

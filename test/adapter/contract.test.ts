@@ -3,14 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import {
-  META,
-  loadAdapter,
-  parseAdapterMetadata,
-  readOnnxMetadataProps,
-  type GraphSignature,
-  type OrtSessionFactory,
-} from '../../adapter/index.js';
+import { META, openAdapter, parseAdapterMetadata, readOnnxMetadataProps, type GraphSignature, type OrtSessionFactory } from '../../adapter/index.js';
 import { fakeModelBytes, tempDir } from './helpers.js';
 
 const GOOD_META: Record<string, string> = {
@@ -71,6 +64,11 @@ test('metadata is parsed and each missing or malformed key is named', () => {
   const m = parseAdapterMetadata(new Map(Object.entries(GOOD_META)), 'm.onnx');
   assert.equal(m.inputDim, 4);
   assert.deepEqual(m.levelColumns, ['level1_system', 'level2_lineage']);
+  assert.deepEqual(m.levelPrefix, { level1_system: 1, level2_lineage: 2 }, 'scale i serves the level it lists');
+  assert.deepEqual(m.servedLevels, ['level1_system', 'level2_lineage']);
+  const reordered = parseAdapterMetadata(new Map([...Object.entries(GOOD_META), [META.levelColumns, JSON.stringify(['level2_lineage', 'level1_system'])]]), 'm.onnx');
+  assert.deepEqual(reordered.levelPrefix, { level2_lineage: 1, level1_system: 2 });
+  assert.deepEqual(reordered.servedLevels, ['level1_system', 'level2_lineage'], 'served levels are coarse to fine');
   assert.equal(m.vocabularies[1][2], 'Neuron');
   assert.equal(m.validation, null);
   const cases: [string, string | undefined, RegExp][] = [
@@ -78,6 +76,7 @@ test('metadata is parsed and each missing or malformed key is named', () => {
     [META.contract, '2', /contract version 2/],
     [META.numScales, 'two', /not a positive integer/],
     [META.levelColumns, JSON.stringify(['level1_system']), /must list 2 level names/],
+    [META.levelColumns, JSON.stringify(['level1_system', 'tissue']), /level column "tissue" is not one of level1_system/],
     [META.vocabularies, '{', /not valid JSON/],
     [META.vocabularies, JSON.stringify([['a'], []]), /non-empty label lists/],
     [META.fingerprint, undefined, /training_fingerprint is missing/],
@@ -91,7 +90,7 @@ test('metadata is parsed and each missing or malformed key is named', () => {
   }
 });
 
-test('loadAdapter checks names and dims of the graph against the metadata', async () => {
+test('openAdapter checks names and dims of the graph against the metadata', async () => {
   const path = writeModel(GOOD_META);
   const bad: [GraphSignature, RegExp][] = [
     [{ ...GOOD_SIG, inputs: [{ name: 'input', type: 'float32', shape: ['N', 4] }] }, /inputs are \[input\]/],
@@ -103,39 +102,37 @@ test('loadAdapter checks names and dims of the graph against the metadata', asyn
   ];
   for (const [sig, re] of bad) {
     const released: string[] = [];
-    await assert.rejects(loadAdapter(path, { sessionFactory: fakeFactory(sig, [], released) }), (e) => isAtlasError(e, 'invalid_model') && re.test((e as Error).message));
+    await assert.rejects(openAdapter(path, { sessionFactory: fakeFactory(sig, [], released) }), (e) => isAtlasError(e, 'invalid_model') && re.test((e as Error).message));
     assert.deepEqual(released, ['released'], 'a rejected session is released');
   }
 });
 
-test('loadAdapter: missing file, garbage file, bad options', async () => {
-  await assert.rejects(loadAdapter(join(tempDir('contract'), 'none.onnx')), (e) => isAtlasError(e, 'file_not_found'));
+test('openAdapter: missing file, garbage file, bad options', async () => {
+  await assert.rejects(openAdapter(join(tempDir('contract'), 'none.onnx')), (e) => isAtlasError(e, 'file_not_found'));
   const junk = join(tempDir('contract'), 'junk.onnx');
   writeFileSync(junk, 'not a model at all');
-  await assert.rejects(loadAdapter(junk), (e) => isAtlasError(e, 'invalid_model'));
+  await assert.rejects(openAdapter(junk), (e) => isAtlasError(e, 'invalid_model'));
   const noMeta = writeModel({});
-  await assert.rejects(loadAdapter(noMeta, { sessionFactory: fakeFactory() }), (e) => isAtlasError(e, 'invalid_model') && /is missing/.test((e as Error).message));
-  await assert.rejects(loadAdapter(writeModel(GOOD_META), { batchSize: 0, sessionFactory: fakeFactory() }), (e) => isAtlasError(e, 'invalid_argument'));
+  await assert.rejects(openAdapter(noMeta, { sessionFactory: fakeFactory() }), (e) => isAtlasError(e, 'invalid_model') && /is missing/.test((e as Error).message));
+  await assert.rejects(openAdapter(writeModel(GOOD_META), { batchSize: 0, sessionFactory: fakeFactory() }), (e) => isAtlasError(e, 'invalid_argument'));
 });
 
 test('embed runs in batches, validates input before the session and checks output dims', async () => {
   const seen: number[] = [];
-  const a = await loadAdapter(writeModel(GOOD_META), { batchSize: 2, sessionFactory: fakeFactory(GOOD_SIG, seen) });
-  assert.equal(a.kind, 'fractal');
+  const a = await openAdapter(writeModel(GOOD_META), { batchSize: 2, sessionFactory: fakeFactory(GOOD_SIG, seen) });
+  assert.equal(a.identity, false);
   assert.equal(a.outputDim, 6);
   const x = new Float32Array(5 * 4).map((_, i) => i % 4);
   const r = await a.embed(x, 5);
   assert.deepEqual(seen, [2, 2, 1]);
-  assert.equal(r.blocks.length, 30);
-  assert.deepEqual([...r.blocks.subarray(24, 30)], [6, 7, 8, 9, 10, 11]);
-  assert.deepEqual([...r.full.subarray(24, 27)], [3, 3.5, 4]);
-  assert.deepEqual([...a.prefix(r.blocks, 5, 1).subarray(0, 3)].map((v) => +v.toFixed(5)), [6, 7, 8].map((v) => +(v / Math.hypot(6, 7, 8)).toFixed(5)));
+  assert.equal(r.length, 30);
+  assert.deepEqual([...r.subarray(24, 30)], [6, 7, 8, 9, 10, 11]);
   seen.length = 0;
   await assert.rejects(a.embed(new Float32Array(7), 2), (e) => isAtlasError(e, 'wrong_dimension'));
-  await assert.rejects(a.embed(new Float32Array([0, 0, 0, Infinity]), 1), (e) => isAtlasError(e, 'non_finite') && /cell 0/.test((e as Error).message));
+  await assert.rejects(a.embed(new Float32Array([0, 0, 0, Infinity]), 1), (e) => isAtlasError(e, 'non_finite') && /embeddings\[0\]\[3\]/.test((e as Error).message));
   await assert.rejects(a.embed(new Float32Array(4), 1.5), (e) => isAtlasError(e, 'invalid_argument'));
   assert.deepEqual(seen, [], 'nothing reached the session');
-  assert.equal((await a.embed(new Float32Array(0), 0)).blocks.length, 0);
+  assert.equal((await a.embed(new Float32Array(0), 0)).length, 0);
   await a.close();
 
   const wrongOut: OrtSessionFactory = async () => ({
@@ -143,6 +140,6 @@ test('embed runs in batches, validates input before the session and checks outpu
     run: async (_i, n) => ({ blocks: { data: new Float32Array(n * 5), dims: [n, 5] }, full: { data: new Float32Array(n * 6), dims: [n, 6] } }),
     release: async () => {},
   });
-  const b = await loadAdapter(writeModel(GOOD_META), { sessionFactory: wrongOut });
+  const b = await openAdapter(writeModel(GOOD_META), { sessionFactory: wrongOut });
   await assert.rejects(b.embed(new Float32Array(4), 1), (e) => isAtlasError(e, 'invalid_model') && /blocks has dims \[1, 5\]/.test((e as Error).message));
 });

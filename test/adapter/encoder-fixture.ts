@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { projectPath } from '../../common/index.js';
-import { createRng } from '../../atlas/index.js';
+import { createRng as createAtlasRng } from '../../atlas/index.js';
 import { exportEncoder, pythonPath, type ExportEncoderResult } from '../../adapter/index.js';
 import { tempDir } from './helpers.js';
 
@@ -66,4 +66,8 @@ export function cellCounts(t: number, r: () => number): Float32Array {
   return out;
 }
 
-export { createRng };
+/** A seeded uniform draw in [0, 1) (the atlas's generator). */
+export function createRng(seed: number): () => number {
+  const rng = createAtlasRng(seed);
+  return () => rng.uniform();
+}

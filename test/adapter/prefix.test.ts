@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { createIdentityAdapter, l2NormalizeRows, prefixEmbedding } from '../../adapter/index.js';
+import { IDENTITY_ADAPTER, l2NormalizeRows, openAdapter, prefixEmbedding } from '../../adapter/index.js';
 
 // 2 cells, 3 scales of 2 dims
 const blocks = new Float32Array([3, 4, 0, 0, 1, 1, /* cell 2 */ 0, 0, 0, 2, 2, 1]);
@@ -34,18 +34,19 @@ test('prefix length and shapes are checked', () => {
   assert.throws(() => l2NormalizeRows(blocks, 2, 6, 7), (e) => isAtlasError(e, 'invalid_argument'));
 });
 
-test('identity adapter: blocks are the input, full and prefix 1 its normalised copy', async () => {
-  const id = createIdentityAdapter(3);
+test('identity adapter: blocks are the input, every level on prefix 1', async () => {
+  const id = await openAdapter(IDENTITY_ADAPTER, { inputDim: 3 });
   const x = new Float32Array([1, 2, 2, 0, 0, 5]);
   const r = await id.embed(x, 2);
-  assert.equal(id.kind, 'identity');
+  assert.equal(id.identity, true);
   assert.equal(id.numScales, 1);
   assert.equal(id.outputDim, 3);
-  assert.deepEqual([...r.blocks], [...x]);
-  assert.notEqual(r.blocks, x, 'a copy, not the caller buffer');
-  assert.deepEqual([...r.full].map((v) => +v.toFixed(6)), [1 / 3, 2 / 3, 2 / 3, 0, 0, 1].map((v) => +v.toFixed(6)));
-  assert.deepEqual([...id.prefix(r.blocks, 2, 1)], [...r.full]);
+  assert.deepEqual([...r], [...x]);
+  assert.notEqual(r, x, 'a copy, not the caller buffer');
+  assert.deepEqual(id.levelPrefix, { level1_system: 1, level2_lineage: 1, level3_type: 1, level4_subtype: 1 });
+  assert.deepEqual([...prefixEmbedding(r, 2, 1, 3, 1)].map((v) => +v.toFixed(6)), [1 / 3, 2 / 3, 2 / 3, 0, 0, 1].map((v) => +v.toFixed(6)));
   await assert.rejects(id.embed(new Float32Array([1, 2]), 1), (e) => isAtlasError(e, 'wrong_dimension'));
   await assert.rejects(id.embed(new Float32Array([1, NaN, 2]), 1), (e) => isAtlasError(e, 'non_finite'));
-  assert.throws(() => createIdentityAdapter(0), (e) => isAtlasError(e, 'invalid_argument'));
+  await assert.rejects(openAdapter(IDENTITY_ADAPTER, { inputDim: 0 }), (e) => isAtlasError(e, 'invalid_argument'));
+  await assert.rejects(openAdapter(IDENTITY_ADAPTER), (e) => isAtlasError(e, 'invalid_argument'));
 });

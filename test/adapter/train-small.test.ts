@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadAdapter, pythonPath } from '../../adapter/index.js';
+import { openAdapter, pythonPath } from '../../adapter/index.js';
 import { createRng } from '../../atlas/index.js';
 import { SHARED_OBO_PATH, projectPath } from '../../common/index.js';
 import { CLI_ENTRY, TORCH_SKIP, tempDir } from './helpers.js';
@@ -22,7 +22,7 @@ function cli(args: string[]) {
 /** A 500-cell, 50-d reference CSV: subtype centres near their lineage's, Gaussian noise. */
 function writeReference(path: string, cells: number, dim: number): void {
   const rng = createRng(5);
-  const gauss = () => Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng());
+  const gauss = () => Math.sqrt(-2 * Math.log(rng.uniform() + 1e-12)) * Math.cos(2 * Math.PI * rng.uniform());
   const lineage = [0, 1].map(() => Array.from({ length: dim }, () => 2 * gauss()));
   const centres = TYPES.map((_, t) => lineage[t >> 1]!.map((v) => v + gauss()));
   const lines = [['cell_id', 'cell_type', ...Array.from({ length: dim }, (_, k) => `pc${k + 1}`)].join(',')];
@@ -57,7 +57,7 @@ test('a 500-cell 50-d reference trains (5 heads), and never loses to raw silentl
   } else {
     assert.equal(warning, null, 'a warning without a level that lost');
     assert.equal(r.status, 0, r.stderr);
-    const a = await loadAdapter(out);
+    const a = await openAdapter(out);
     assert.equal(a.inputDim, 50);
     assert.equal(a.metadata?.recipe.num_heads, 5);
     await a.close();

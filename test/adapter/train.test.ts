@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadAdapter } from '../../adapter/index.js';
+import { openAdapter } from '../../adapter/index.js';
 import { runCliInProcess } from '../support/run-cli.js';
 import { TORCH_SKIP, tempDir } from './helpers.js';
 
@@ -29,7 +29,7 @@ test('end to end: demo atlas → train 2 epochs → a loadable ONNX adapter', { 
   assert.equal(report.recipe.prefix_weight, 0.6);
   assert.deepEqual(report.recipe.prefix_probs, [0.45, 0.35, 0.2]);
 
-  const a = await loadAdapter(out);
+  const a = await openAdapter(out);
   assert.equal(a.inputDim, 128);
   assert.equal(a.numScales, 3);
   assert.equal(a.scaleDim, 8);
@@ -38,10 +38,10 @@ test('end to end: demo atlas → train 2 epochs → a loadable ONNX adapter', { 
   assert.equal(a.metadata?.recipe.epochs_run, 2);
   const x = Float32Array.from({ length: 5 * 128 }, (_, i) => Math.sin(i));
   const e = await a.embed(x, 5);
-  for (let i = 0; i < 5; i++) {
-    const norm = Math.hypot(...e.full.subarray(i * 24, (i + 1) * 24));
-    assert.ok(Math.abs(norm - 1) < 1e-4, `full row ${i} has norm ${norm}`);
-  }
+  assert.equal(e.length, 5 * 24);
+  assert.ok(e.every(Number.isFinite), 'finite blocks');
+  assert.notDeepEqual(e.subarray(0, 24), e.subarray(24, 48), 'different cells, different embeddings');
+  assert.deepEqual(a.levelColumns, ['level1_system', 'level2_lineage', 'level3_type']);
   await a.close();
 });
 

@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { runCliInProcess } from '../support/run-cli.js';
-import { isAtlasError } from '../../common/index.js';
-import {
-  LEVEL_COLUMNS,
-  createDemoGenerator,
-  createDemoModel,
-  loadCellTypeTable,
-  openAtlas,
-  parseCellTypeTable,
-  writeDemoAtlas,
-} from '../../atlas/index.js';
+import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
+import { createDemoGenerator, createDemoModel, loadCellTypeTable, openAtlas, parseCellTypeTable, writeDemoAtlas } from '../../atlas/index.js';
 import { SMALL_TABLE_TSV } from './demo-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-atlas-'));
@@ -130,7 +122,7 @@ test('CLI: bad arguments get one readable line and a non-zero exit', async () =>
     [['--cells', '10', '--seed', '1', '--out', join(dir, 'no-such-dir', 'x.parquet'), '--types', TABLE], /cannot create/],
     [['--cells', '10', '--seed', '1', '--out', out, '--bogus'], /Unknown option/],
     [['--cells', '10', '--seed', '1', '--out', out, '--types', TABLE, '--workers', 'x'], /--workers must be an integer/],
-    [['--cells', '10', '--seed', '1', '--out', out, '--types', TABLE, '--compression', 'gzip'], /--compression must be zstd or snappy/],
+    [['--cells', '10', '--seed', '1', '--out', out, '--types', TABLE, '--compression', 'gzip'], /^fractal-atlas: demo-atlas: --compression must be one of zstd, snappy, got "gzip"/],
   ];
   for (const [args, re] of cases) {
     const r = await cli(...args);

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isAtlasError } from '../../common/index.js';
+import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
 import {
   CELL_BLOCK,
   DEMO_SYSTEM_PROPORTIONS,
   createDemoGenerator,
   createDemoModel,
-  createRng,
   parseCellTypeTable,
   sampleRoundRobin,
 } from '../../atlas/demo/index.js';
-import { LEVEL_COLUMNS } from '../../atlas/index.js';
+import { createRng } from '../../atlas/index.js';
 import { SMALL_TABLE_TSV } from './demo-fixtures.js';
 
 const TYPES = parseCellTypeTable(SMALL_TABLE_TSV, 'fixture');

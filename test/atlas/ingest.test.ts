@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runCliInProcess } from '../support/run-cli.js';
 import hnswlib from 'hnswlib-node';
-import { SHARED_OBO_PATH, isAtlasError } from '../../common/index.js';
+import { SHARED_OBO_PATH, isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
 import type { HierarchyRow } from '../../ontology/index.js';
-import { LEVEL_COLUMNS, ingestScimilarity, openAtlas, openHnswlibFile, parseLabelInts, readReferenceLabels } from '../../atlas/index.js';
+import { ingestScimilarity, openAtlas, openHnswlibFile, parseLabelInts, readReferenceLabels } from '../../atlas/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'atlas-ingest-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Dictionary, Field, Int32, Schema, Table, Utf8, makeData, RecordBatch, Struct, tableToIPC, Float32, FixedSizeList, vectorFromArray, type Data } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
-import { isAtlasError } from '../../common/index.js';
-import { LEVEL_COLUMNS, createAtlasWriter, openAtlas, type AtlasBatch, type AtlasBatchInput, type EncodedColumn } from '../../atlas/index.js';
+import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
+import { createAtlasWriter, openAtlas, type AtlasBatch, type AtlasBatchInput, type EncodedColumn } from '../../atlas/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlas-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

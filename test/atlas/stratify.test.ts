@@ -6,19 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runCliInProcess } from '../support/run-cli.js';
-import { isAtlasError } from '../../common/index.js';
-import {
-  LEVEL_COLUMNS,
-  createAtlasWriter,
-  createSummaryCounter,
-  formatSummary,
-  inversePermutation,
-  openAtlas,
-  roundRobinOrder,
-  stratifyAtlas,
-  type AtlasBatch,
-  type EncodedColumn,
-} from '../../atlas/index.js';
+import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
+import { createAtlasWriter, createSummaryCounter, formatSummary, inversePermutation, openAtlas, roundRobinOrder, stratifyAtlas, type AtlasBatch, type EncodedColumn } from '../../atlas/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlas-stratify-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { ENCODER_PARITY_TOLERANCE, pythonPath, readNpy, writeNpy } from '../../adapter/index.js';
 import { createAtlasWriter } from '../../atlas/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, runFixtureScript, type EncoderFixture } from '../adapter/encoder-fixture.js';

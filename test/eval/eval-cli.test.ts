@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCliInProcess } from '../support/run-cli.js';
-import { LEVEL_COLUMNS, createAtlasWriter, type EncodedColumn, type LevelColumn } from '../../atlas/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
+import { createAtlasWriter, type EncodedColumn } from '../../atlas/index.js';
 import { runEvaluation, type EvaluationReport, type IndexEvaluationReport } from '../../eval/index.js';
-import { createIdentityAdapter } from '../../index-files/index.js';
+import { IDENTITY_ADAPTER, openAdapter } from '../../adapter/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-cli-'));
@@ -97,7 +98,7 @@ test('eval errors are one readable line', async () => {
 
 test('runEvaluation scores a two-scale adapter: steerable blocks give S > 0', async () => {
   // A fake two-scale adapter: block 1 = the system sign pattern only, block 2 = the input.
-  const inner = createIdentityAdapter(16);
+  const inner = await openAdapter(IDENTITY_ADAPTER, { inputDim: 16 });
   const report = await runEvaluation({
     referencePath: atlasPath,
     adapterPath: 'fake.onnx',
@@ -145,4 +146,23 @@ test('eval --index: per-prefix and original index rows, leave-one-out and held o
   assert.match(held.stdout, /held out/);
   assert.match(held.stdout, /Annotate \(service vote\)/);
   assert.match(held.stdout, /Original \(index\)/);
+});
+
+test('eval --index refuses a reference atlas that is not the one the index was built from', async () => {
+  const indexDir = join(root, 'index-sha');
+  await buildAtlasIndex({ referencePath: atlasPath, adapterPath: 'identity', outDir: indexDir, threads: 1 });
+  const bytes = readFileSync(atlasPath);
+  const longer = join(root, 'longer.parquet');
+  writeFileSync(longer, Buffer.concat([bytes, Buffer.from([0])]));
+  const r1 = await runCli(['--index', indexDir, '--reference', longer, '--samples', '20']);
+  assert.equal(r1.status, 1);
+  assert.match(r1.stderr, /^fractal-atlas: .*longer\.parquet is not the atlas of this index: it has \d+ bytes, the index was built from tiny\.parquet/);
+  const changed = join(root, 'changed.parquet');
+  const copy = Buffer.from(bytes);
+  copy[Math.floor(copy.length / 2)] ^= 0xff;
+  writeFileSync(changed, copy);
+  const r2 = await runCli(['--index', indexDir, '--reference', changed, '--samples', '20']);
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /^fractal-atlas: .*changed\.parquet is not the atlas of this index: sha256 [0-9a-f]{12}…/);
+  assert.equal(r2.stdout, '');
 });

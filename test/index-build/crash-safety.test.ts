@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { IDENTITY_ADAPTER } from '../../index-files/index.js';
+import { IDENTITY_ADAPTER } from '../../adapter/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { createFakeAdapter, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from '../search/fixtures.js';

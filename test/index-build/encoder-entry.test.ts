@@ -14,7 +14,6 @@ import { openAtlasIndex } from '../../search/index.js';
 import { SILENT_LOGGER, createApp } from '../../server/index.js';
 import { fakeEncoderBytes } from '../adapter/helpers.js';
 import { DIM, createFakeAdapter, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from '../search/fixtures.js';
-import { createFakeService } from '../server/fake-service.js';
 
 const GENES = ['CD3E', 'MS4A1', 'LYZ', 'ACTB'];
 let atlas: SyntheticAtlas;
@@ -72,8 +71,16 @@ test('build refuses an encoder whose latent dim differs from the atlas; open ref
   );
 });
 
-test('the app refuses a minimum gene overlap the encoder cannot meet', () => {
-  const service = Object.assign(createFakeService(), { expression: { genes: createGeneIndex(GENES), numGenes: 4, latentDim: 4, file: 'encoder.onnx' } });
-  assert.throws(() => createApp(service, { logger: SILENT_LOGGER, minGeneOverlap: 5 }), (err) => isAtlasError(err, 'invalid_argument') && /exceeds the encoder's 4 genes/.test(err.message));
-  createApp(service, { logger: SILENT_LOGGER, minGeneOverlap: 4 });
+test('the app refuses a minimum gene overlap the encoder cannot meet', async () => {
+  const out = join(atlas.dir, 'for-app');
+  await buildAtlasIndex({ referencePath: atlas.path, adapterPath, outDir: out, threads: 1 }, { adapter: createFakeAdapter() });
+  const svc = await openAtlasIndex(out, { adapterPath, workers: 0 }, { adapter: createFakeAdapter() });
+  try {
+    // The real service, seen as one served with a 4-gene encoder (the fake encoder file has no graph to run).
+    const service: typeof svc = Object.assign(Object.create(svc) as typeof svc, { expression: { genes: createGeneIndex(GENES), numGenes: 4, latentDim: DIM, file: 'encoder.onnx' } });
+    assert.throws(() => createApp(service, { logger: SILENT_LOGGER, minGeneOverlap: 5 }), (err) => isAtlasError(err, 'invalid_argument') && /exceeds the encoder's 4 genes/.test(err.message));
+    createApp(service, { logger: SILENT_LOGGER, minGeneOverlap: 4 });
+  } finally {
+    await svc.close();
+  }
 });

@@ -77,7 +77,7 @@ test('--label-map and --subtype-names cl; the category counts go to stderr', asy
   assert.deepEqual(Object.values(out).map((r) => (r as { level4_subtype: string }).level4_subtype), ['classical monocyte', 'natural killer cell', 'T cell']);
   const bad = await runCli(['hierarchy', '--obo', SHARED_OBO_PATH, '--names', names, '--subtype-names', 'ontology']);
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /^fractal-atlas: hierarchy: --subtype-names must be label or cl, got "ontology"\n$/);
+  assert.match(bad.stderr, /^fractal-atlas: hierarchy: --subtype-names must be one of label, cl, got "ontology"\n$/);
   const badMap = await runCli(['hierarchy', '--obo', SHARED_OBO_PATH, '--names', names, '--label-map', namesFile('bad-map.tsv', 'CD14+ Mono\n')]);
   assert.equal(badMap.status, 2);
   assert.match(badMap.stderr, /^fractal-atlas: label map .*bad-map\.tsv line 1: expected 2 tab-separated columns/);

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { isAtlasError } from '../../common/index.js';
-import { LEVEL_COLUMNS } from '../../ontology/index.js';
+import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
 import { UNASSIGNED, openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { type IndexManifest } from '../../index-files/index.js';
@@ -153,15 +152,19 @@ test('annotate: held-out cells get their labels at every level, consistent with 
   assert.equal(res.cells.length, n);
   assert.deepEqual(res.levels, LEVEL_COLUMNS);
   let correct = 0;
+  let outside = 0;
   res.cells.forEach((cell, i) => {
     const want = labelsOf(truth[i]!);
     for (const c of LEVEL_COLUMNS) if (cell.levels[c]!.label === want[c]) correct++;
     const path = LEVEL_COLUMNS.map((c) => manifest.vocabularies[c].indexOf(cell.consistent[c]!.label));
     assert.ok(manifest.levelTable.some((t) => t.every((v, l) => v === path[l])), 'consistent call is a path of the level table');
-    assert.equal(cell.out_of_reference, false);
+    if (cell.out_of_reference) outside++;
     assert.equal(cell.levels.level4_subtype!.prefix, 4);
   });
   assert.ok(correct / (n * 4) > 0.95, `accuracy ${correct / (n * 4)}`);
+  // The threshold is the reference's 99th percentile of nearest distances: held-out cells drawn like the
+  // reference cross it about 1% of the time, not never.
+  assert.ok(outside <= 0.05 * n, `${outside} of ${n} held-out cells out of reference`);
   assert.ok(res.timings.totalMs >= 0);
 });
 

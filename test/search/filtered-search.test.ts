@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { SubsetCache, exactSubset, searchFiltered, type SearchSpace } from '../../search/filtered-search.js';
 import { VectorIndex } from '../../index-files/usearch-io.js';
 import { VectorFile } from '../../index-files/vector-file.js';
-import { normalizedPrefix } from '../../index-files/vector-math.js';
+import { l2NormalizeRows } from '../../adapter/index.js';
 import { rng } from './fixtures.js';
 
 const N = 3000;
@@ -21,7 +21,7 @@ before(async () => {
   data = Float32Array.from({ length: N * DIMS }, () => r() * 2 - 1);
   await writeFile(join(dir, 'v.f32'), new Uint8Array(data.buffer));
   const index = VectorIndex.create({ dims: DIMS, quantization: 'f32', connectivity: 16, expansionAdd: 64, expansionSearch: 64 });
-  index.add(0, normalizedPrefix(data, N, DIMS, DIMS), 1);
+  index.add(0, l2NormalizeRows(data, N, DIMS, DIMS), 1);
   space = { index, vectors: new VectorFile(join(dir, 'v.f32'), DIMS, N), dims: DIMS };
 });
 
@@ -32,8 +32,8 @@ after(async () => {
 
 /** Brute-force k nearest rows among those passing `keep`, by cosine distance. */
 function truth(q: Float32Array, k: number, keep: (row: number) => boolean): number[] {
-  const unit = normalizedPrefix(data, N, DIMS, DIMS);
-  const qn = normalizedPrefix(q, 1, DIMS, DIMS);
+  const unit = l2NormalizeRows(data, N, DIMS, DIMS);
+  const qn = l2NormalizeRows(q, 1, DIMS, DIMS);
   const scored: [number, number][] = [];
   for (let r = 0; r < N; r++) {
     if (!keep(r)) continue;
@@ -53,7 +53,7 @@ function maskOf(keep: (row: number) => boolean) {
 
 const queries = () => {
   const r = rng(11);
-  return normalizedPrefix(Float32Array.from({ length: 5 * DIMS }, () => r() * 2 - 1), 5, DIMS, DIMS);
+  return l2NormalizeRows(Float32Array.from({ length: 5 * DIMS }, () => r() * 2 - 1), 5, DIMS, DIMS);
 };
 
 test('small subsets are searched exactly', () => {

@@ -6,8 +6,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAtlasWriter, createRng } from '../../atlas/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
-import type { EmbeddingAdapter } from '../../index-files/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
+import type { Adapter } from '../../adapter/index.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 export const DIM = 16;
@@ -15,7 +15,7 @@ export const SCALES = 4;
 export const SCALE_DIM = 4;
 
 /** Deterministic PRNG (the atlas's mulberry32). */
-export const rng = createRng;
+export const rng = (seed: number): (() => number) => createRng(seed).uniform;
 
 /** Labels of subtype s (0..15) at every level. */
 export function labelsOf(s: number): Record<LevelColumn, string> {
@@ -58,7 +58,7 @@ export interface SyntheticAtlas {
 }
 
 /** Writes `perSubtype` cells of each of the 16 subtypes (interleaved) in row groups of `rowGroupSize`. */
-export async function writeSyntheticAtlas(perSubtype = 40, rowGroupSize = 128, seed = 7): Promise<SyntheticAtlas> {
+export async function writeSyntheticAtlas(perSubtype = 40, rowGroupSize = 128, seed = 7, cellIdOf: (row: number) => string = (row) => `cell-${row}`): Promise<SyntheticAtlas> {
   const dir = makeTempDir('index');
   const path = join(dir, 'atlas.parquet');
   const n = perSubtype * 16;
@@ -89,7 +89,7 @@ export async function writeSyntheticAtlas(perSubtype = 40, rowGroupSize = 128, s
       dim: DIM,
       embeddings: embeddings.slice(start * DIM, end * DIM),
       levels,
-      cellIds: Array.from({ length: end - start }, (_, i) => `cell-${start + i}`),
+      cellIds: Array.from({ length: end - start }, (_, i) => cellIdOf(start + i)),
       clIds: { codes: Int32Array.from({ length: end - start }, (_, i) => subtypes[start + i]!), dictionary: clDict },
     });
   }
@@ -98,7 +98,7 @@ export async function writeSyntheticAtlas(perSubtype = 40, rowGroupSize = 128, s
 }
 
 /** The fake 4-scale adapter: blocks = the input, level i served by prefix i. */
-export function createFakeAdapter(): EmbeddingAdapter & { calls: number } {
+export function createFakeAdapter(): Adapter & { calls: number } {
   const levelPrefix: Partial<Record<LevelColumn, number>> = {};
   LEVEL_COLUMNS.forEach((c, i) => (levelPrefix[c] = i + 1));
   const a = {
@@ -107,9 +107,10 @@ export function createFakeAdapter(): EmbeddingAdapter & { calls: number } {
     inputDim: DIM,
     numScales: SCALES,
     scaleDim: SCALE_DIM,
+    outputDim: SCALES * SCALE_DIM,
     levelColumns: LEVEL_COLUMNS,
     levelPrefix,
-    metadata: { kind: 'fake-test-adapter' },
+    metadata: null,
     async embed(x: Float32Array, n: number) {
       a.calls++;
       if (x.length !== n * DIM) throw new Error('fake adapter: wrong input size');

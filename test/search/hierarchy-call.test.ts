@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import { UNASSIGNED, callConsistentLevels, tallyVotes } from '../../search/index.js';
 
 // Level table: Immune(0) → Lymphoid(0) → T cell(0) → CD4 T(0) | CD8 T(1); Immune → Myeloid(1) → Monocyte(1) → Classical mono(2)

@@ -3,7 +3,7 @@ import { cp, readFile, readdir, truncate, unlink, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { IDENTITY_ADAPTER, type EmbeddingAdapter } from '../../index-files/index.js';
+import { IDENTITY_ADAPTER, type Adapter } from '../../adapter/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { DIM, createFakeAdapter, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
@@ -80,7 +80,7 @@ test('a truncated or missing index file is refused before usearch sees it', asyn
 test('build refuses an existing folder unless asked to overwrite, and an adapter of the wrong input dim', async () => {
   await assert.rejects(buildAtlasIndex({ referencePath: atlas.path, adapterPath: IDENTITY_ADAPTER, outDir: idx }), (e) => isAtlasError(e, 'invalid_argument') && /overwrite/.test(e.message));
   const adapterPath = await writeFakeAdapterFile(atlas.dir, 'narrow');
-  const narrow: EmbeddingAdapter = { ...createFakeAdapter(), inputDim: 8 };
+  const narrow: Adapter = { ...createFakeAdapter(), inputDim: 8 };
   const out = join(atlas.dir, 'narrow-idx');
   await assert.rejects(buildAtlasIndex({ referencePath: atlas.path, adapterPath, outDir: out }, { adapter: narrow }), (e) => isAtlasError(e, 'wrong_dimension'));
   assert.deepEqual((await readdir(atlas.dir)).filter((f) => f.includes('narrow-idx')), []);
@@ -116,5 +116,19 @@ test('an i8-quantized index builds, opens and finds a reference cell first', asy
     assert.equal(r.results[0]!.hits[0]!.cell_id, 'cell-77');
   } finally {
     await svc.close();
+  }
+});
+
+test('build refuses an atlas with repeated cell ids, naming one and the count, and leaves no folder', async () => {
+  const dup = await writeSyntheticAtlas(10, 64, 7, (row) => (row === 150 ? 'cell-3' : row === 151 ? 'cell-99' : `cell-${row}`));
+  try {
+    const out = join(dup.dir, 'idx');
+    await assert.rejects(
+      buildAtlasIndex({ referencePath: dup.path, adapterPath: IDENTITY_ADAPTER, outDir: out, threads: 1 }),
+      (e) => isAtlasError(e, 'invalid_atlas') && /cell id "cell-(3|99)" appears at rows \d+ and 15[01] \(2 rows repeat an earlier id\); cell ids must be unique/.test(e.message),
+    );
+    assert.deepEqual((await readdir(dup.dir)).filter((f) => f.includes('idx')), []);
+  } finally {
+    await dup.cleanup();
   }
 });

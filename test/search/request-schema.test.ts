@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isAtlasError } from '../../common/index.js';
+import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
 import type { IndexManifest } from '../../index-files/index.js';
-import { LEVEL_COLUMNS } from '../../ontology/index.js';
 import { createRequestSchemas, type RequestLimits } from '../../search/index.js';
 import { DEFAULT_LIMITS } from '../../server/index.js';
 

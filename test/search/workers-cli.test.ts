@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
-import { IDENTITY_ADAPTER } from '../../index-files/index.js';
+import { IDENTITY_ADAPTER } from '../../adapter/index.js';
 import { openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
 import { runCliInProcess } from '../support/run-cli.js';
 import { DIM, embeddingOf, rng, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
@@ -33,7 +33,7 @@ test('build CLI: bad options exit non-zero with one readable line', async () => 
   assert.equal(missing.stderr.trim(), 'fractal-atlas: build: --adapter is required');
   const quant = await runCliInProcess(['build', '--reference', atlas.path, '--adapter', 'identity', '--out', join(atlas.dir, 'x'), '--quantization', 'f8']);
   assert.equal(quant.status, 2);
-  assert.match(quant.stderr, /^fractal-atlas: --quantization must be f32, f16 or i8/);
+  assert.match(quant.stderr, /^fractal-atlas: build: --quantization must be one of f32, f16, i8, got "f8"/);
   const exists = await runCliInProcess(['build', '--reference', atlas.path, '--adapter', 'identity', '--out', out]);
   assert.notEqual(exists.status, 0);
   assert.match(exists.stderr, /already exists; pass --overwrite/);

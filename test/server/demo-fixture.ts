@@ -7,12 +7,11 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { projectPath } from '../../common/index.js';
+import { projectPath, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import { createAtlasWriter, createDemoGenerator, createDemoModel, loadCellTypeTable } from '../../atlas/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { type IndexManifest } from '../../index-files/index.js';
 import { DEMO } from '../../cli/commands/start.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 export const DEMO_ADAPTER_PATH = projectPath('models/demo-adapter.onnx');

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
-import { LEVEL_COLUMNS, shortLevelName } from '../../ontology/index.js';
+import { LEVEL_COLUMNS, shortLevelName } from '../../common/index.js';
 import { SILENT_LOGGER, createApp, startServer, type AppOptions, type RunningServer } from '../../server/index.js';
 import { createDemoFixture, rawKnnAccuracy, type DemoFixture } from './demo-fixture.js';
 import { call, errorOf } from './http-client.js';

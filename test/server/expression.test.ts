@@ -15,7 +15,7 @@ import { AlignedCountsBuilder, loadEncoder, matchGenes } from '../../adapter/ind
 import { createAtlasWriter } from '../../atlas/index.js';
 import { isAtlasError } from '../../common/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import { openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type RunningServer } from '../../server/index.js';
 import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, type EncoderFixture } from '../adapter/encoder-fixture.js';

@@ -7,9 +7,9 @@
 import { join } from 'node:path';
 import { createAtlasWriter } from '../../atlas/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
-import type { IndexManifest } from '../../index-files/index.js';
 import { openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../ontology/index.js';
+import { type IndexManifest } from '../../index-files/index.js';
+import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 export const TINY_DIM = 8;
