@@ -48,6 +48,7 @@ export class ParquetStream {
     private readonly fh: FileHandle,
     private readonly compression: Compression,
     private readonly rowGroupSize: number,
+    /** Extra string columns (dictionary pages, like the levels). */
     private readonly extraColumns: readonly string[] = [],
   ) {}
 

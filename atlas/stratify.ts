@@ -1,6 +1,7 @@
 /**
  * Stratify an atlas: rewrite it in round-robin order by level4_subtype, so that the first N rows are balanced
- * across subtypes (and so across every coarser level), in bounded memory.
+ * across subtypes (and so across every coarser level), in bounded memory. Extra string columns (e.g. donor_id
+ * kept by `import`) travel with their rows.
  *
  * Why buckets on disk rather than a row-group cache: the round-robin order interleaves every class, so
  * each output row group needs rows from nearly every input row group; a bounded cache of decoded input row
@@ -18,6 +19,7 @@ import { AtlasError, createProgress, LEVEL_COLUMNS, type LevelColumn } from '../
 import { MISSING_CL_ID } from './arrow-columns.js';
 import { openAtlas, type AtlasReader } from './reader.js';
 import { inversePermutation, roundRobinOrder } from './stratify-order.js';
+import { sliceColumn } from './import/labels.js';
 import { trackTemp, untrackTemp } from './temp-files.js';
 import { createSummaryCounter, type AtlasSummary } from './summary.js';
 import type { Compression } from './parquet-stream.js';
@@ -144,14 +146,18 @@ interface BucketPlan {
  * Pass 2: rows → bucket files. Record: int32 position, 4 × int32 level codes, int32 cl code, dim × float32,
  * uint32 cell id byte length, cell id utf8.
  */
-async function spreadRows(reader: AtlasReader, positionOf: Int32Array, plan: BucketPlan, levelDicts: Record<LevelColumn, GlobalDictionary>, clDict: GlobalDictionary, progress: boolean): Promise<void> {
-  const { dim } = reader;
-  const fixedBytes = 4 * (2 + LEVEL_COLUMNS.length) + dim * 4 + 4;
+async function spreadRows(reader: AtlasReader, positionOf: Int32Array, plan: BucketPlan, levelDicts: Record<LevelColumn, GlobalDictionary>, clDict: GlobalDictionary, extraDicts: readonly GlobalDictionary[], progress: boolean): Promise<void> {
+  const { dim, extraColumns } = reader;
+  // Record: int32 position, 4 × int32 level codes, int32 cl code, E × int32 extra-column codes, dim × float32,
+  // uint32 cell id byte length, cell id utf8.
+  const fixedBytes = 4 * (2 + LEVEL_COLUMNS.length + extraColumns.length) + dim * 4 + 4;
   const spread = progress ? createProgress('stratify: spread', reader.numRows) : null;
   for (let g = 0; g < reader.numRowGroups; g++) {
     const batch = await reader.readRowGroup(g);
     const maps = LEVEL_COLUMNS.map((c) => [batch.levels[c].codes, levelDicts[c].lookup(batch.levels[c])] as const);
     const clMap = batch.clIds ? clDict.lookup(batch.clIds) : null;
+    const extra = extraColumns.length > 0 ? await reader.readRowGroupExtra(g, extraColumns) : {};
+    const extraMaps = extraColumns.map((name, e) => [extra[name]!.codes, extraDicts[e]!.lookup(extra[name]!)] as const);
     const embBytes = new Uint8Array(batch.embeddings.buffer, batch.embeddings.byteOffset, batch.embeddings.byteLength);
     for (let i = 0; i < batch.numRows; i++) {
       const pos = positionOf[batch.rowOffset + i]!;
@@ -164,6 +170,7 @@ async function spreadRows(reader: AtlasReader, positionOf: Int32Array, plan: Buc
       let o = buf.writeInt32LE(pos, at);
       for (const [codes, map] of maps) o = buf.writeInt32LE(map[codes[i]!]!, o);
       o = buf.writeInt32LE(clMap ? clMap[batch.clIds!.codes[i]!]! : -1, o);
+      for (const [codes, map] of extraMaps) o = buf.writeInt32LE(map[codes[i]!]!, o);
       buf.set(embBytes.subarray(i * dim * 4, (i + 1) * dim * 4), o);
       o += dim * 4;
       o = buf.writeUInt32LE(idBytes, o);
@@ -176,11 +183,12 @@ async function spreadRows(reader: AtlasReader, positionOf: Int32Array, plan: Buc
 }
 
 /** Pass 3 for one bucket: its records placed at their positions (`first` .. `first + rows`). */
-function decodeBucket(data: Buffer, b: number, first: number, rows: number, dim: number) {
+function decodeBucket(data: Buffer, b: number, first: number, rows: number, dim: number, numExtra: number) {
   const embeddings = new Float32Array(rows * dim);
   const embOut = new Uint8Array(embeddings.buffer);
   const levelCodes = LEVEL_COLUMNS.map(() => new Int32Array(rows));
   const clCodes = new Int32Array(rows);
+  const extraCodes = Array.from({ length: numExtra }, () => new Int32Array(rows));
   const cellIds = new Array<string>(rows);
   let seen = 0;
   for (let o = 0; o < data.length; ) {
@@ -193,6 +201,10 @@ function decodeBucket(data: Buffer, b: number, first: number, rows: number, dim:
     }
     clCodes[local] = data.readInt32LE(o);
     o += 4;
+    for (const codes of extraCodes) {
+      codes[local] = data.readInt32LE(o);
+      o += 4;
+    }
     embOut.set(data.subarray(o, o + dim * 4), local * dim * 4);
     o += dim * 4;
     const idBytes = data.readUInt32LE(o);
@@ -202,7 +214,7 @@ function decodeBucket(data: Buffer, b: number, first: number, rows: number, dim:
     seen++;
   }
   if (seen !== rows) throw new AtlasError('internal', `stratify: bucket ${b} has ${seen} rows, expected ${rows}`);
-  return { embeddings, levelCodes, clCodes, cellIds };
+  return { embeddings, levelCodes, clCodes, extraCodes, cellIds };
 }
 
 /** Rewrites `input` to `out` in round-robin order by level4_subtype (see the module comment). */
@@ -228,10 +240,11 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
     const flushAt = Math.max(64 << 10, Math.min(4 << 20, Math.floor(BUFFER_BUDGET / numBuckets)));
     buckets = Array.from({ length: numBuckets }, (_, b) => new BucketFile(join(tempDir, `bucket-${b}.bin`), flushAt));
     const clDict = new GlobalDictionary();
-    await spreadRows(reader, positionOf, { buckets, bucketRows }, levelDicts, clDict, !!options.progress);
+    const extraDicts = reader.extraColumns.map(() => new GlobalDictionary());
+    await spreadRows(reader, positionOf, { buckets, bucketRows }, levelDicts, clDict, extraDicts, !!options.progress);
 
     // Pass 3: bucket by bucket, rows placed at their positions, written in order.
-    writer = await createAtlasWriter(options.out, { dim, rowGroupSize, compression: options.compression });
+    writer = await createAtlasWriter(options.out, { dim, rowGroupSize, compression: options.compression, extraColumns: reader.extraColumns });
     const counter = createSummaryCounter();
     const emit = options.progress ? createProgress('stratify: write ', n) : null;
     for (let b = 0; b < numBuckets; b++) {
@@ -239,11 +252,13 @@ export async function stratifyAtlas(options: StratifyOptions): Promise<StratifyR
       const rows = Math.min(bucketRows, n - first);
       const data = await readFile(buckets[b]!.path).catch(() => Buffer.alloc(0));
       await rm(buckets[b]!.path, { force: true });
-      const { embeddings, levelCodes, clCodes, cellIds } = decodeBucket(data, b, first, rows, dim);
+      const { embeddings, levelCodes, clCodes, extraCodes, cellIds } = decodeBucket(data, b, first, rows, dim, reader.extraColumns.length);
       const levels = {} as Record<LevelColumn, EncodedColumn>;
       LEVEL_COLUMNS.forEach((c, l) => (levels[c] = { codes: levelCodes[l]!, dictionary: levelDicts[c].values }));
       const clIds = reader.hasClIds ? { codes: clCodes, dictionary: clDict.values.length > 0 ? clDict.values : [MISSING_CL_ID] } : null;
-      await writer.write({ numRows: rows, dim, embeddings, levels, cellIds, clIds });
+      // extra columns may be high-cardinality (barcodes): each row group gets only the values it uses
+      const extra = Object.fromEntries(reader.extraColumns.map((name, e) => [name, sliceColumn({ codes: extraCodes[e]!, dictionary: extraDicts[e]!.values }, 0, rows)]));
+      await writer.write({ numRows: rows, dim, embeddings, levels, cellIds, clIds, extra });
       counter.add(levels);
       emit?.increment(rows);
     }

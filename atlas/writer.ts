@@ -72,7 +72,7 @@ function validateBatch(batch: AtlasBatchInput, dim: number, extraColumns: readon
   }
 }
 
-function checkExtraColumns(names: readonly string[]): void {
+function checkExtraColumns(names: readonly string[]): string[] {
   const reserved = new Set(reservedColumnNames());
   const seen = new Set<string>();
   for (const name of names) {
@@ -81,20 +81,31 @@ function checkExtraColumns(names: readonly string[]): void {
     }
     seen.add(name);
   }
+  return [...names];
 }
 
 /** One checked batch as parquet-wasm record batches; rows without cell ids get their global row numbers. */
-function encodeBatch(batch: AtlasBatchInput, dim: number, withClIds: boolean, extraColumns: readonly string[], firstRow: number): parquet.RecordBatch[] {
+function encodeBatch(batch: AtlasBatchInput, dim: number, withClIds: boolean, firstRow: number, extraColumns: readonly string[]): parquet.RecordBatch[] {
   const n = batch.numRows;
   const schema = atlasSchema(dim, withClIds, extraColumns);
   const cellIds = batch.cellIds ?? Array.from({ length: n }, (_, i) => String(firstRow + i));
+  // The Arrow IPC → parquet-wasm hand-off fails ("failed to fill whole buffer") when two columns share one
+  // codes array, as a caller reusing a column object for several levels would: give each its own.
+  const used = new Set<Int32Array>();
+  const own = (col: EncodedColumn): EncodedColumn => {
+    if (!used.has(col.codes)) {
+      used.add(col.codes);
+      return col;
+    }
+    return { codes: col.codes.slice(), dictionary: col.dictionary };
+  };
   const children = [
     encodeEmbeddings(batch.embeddings, n, dim),
-    ...LEVEL_COLUMNS.map((c, k) => encodeDictionary(batch.levels[c], dictionaryType(k))),
+    ...LEVEL_COLUMNS.map((c, k) => encodeDictionary(own(batch.levels[c]), dictionaryType(k))),
     encodeUtf8(cellIds),
   ];
-  if (withClIds) children.push(encodeDictionary(batch.clIds!, dictionaryType(LEVEL_COLUMNS.length), MISSING_CL_ID));
-  extraColumns.forEach((name, k) => children.push(encodeDictionary(batch.extra![name]!, dictionaryType(extraDictionaryId(k)))));
+  if (withClIds) children.push(encodeDictionary(own(batch.clIds!), dictionaryType(LEVEL_COLUMNS.length), MISSING_CL_ID));
+  extraColumns.forEach((name, k) => children.push(encodeDictionary(own(batch.extra![name]!), dictionaryType(extraDictionaryId(k)))));
   const record = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
   return parquet.Table.fromIPCStream(tableToIPC(new Table([record]), 'stream')).recordBatches();
 }
@@ -128,8 +139,7 @@ async function openTemp(path: string): Promise<{ fh: FileHandle; tmpPath: string
  */
 export async function createAtlasWriter(path: string, options: AtlasWriterOptions): Promise<AtlasWriter> {
   const { dim, rowGroupSize, compression } = checkOptions(options);
-  const extraColumns = [...(options.extraColumns ?? [])];
-  checkExtraColumns(extraColumns);
+  const extraColumns = checkExtraColumns(options.extraColumns ?? []);
   const { fh, tmpPath } = await openTemp(path);
   const stream = new ParquetStream(fh, compression, rowGroupSize, extraColumns);
   let rows = 0;
@@ -156,7 +166,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
       if (withClIds === null) withClIds = hasCl;
       else if (withClIds !== hasCl) throw new AtlasError('invalid_argument', `every batch must ${withClIds ? 'have' : 'lack'} clIds, like the first one`);
       try {
-        for (const b of encodeBatch(batch, dim, withClIds, extraColumns, rows)) await stream.push(b);
+        for (const b of encodeBatch(batch, dim, withClIds, rows, extraColumns)) await stream.push(b);
       } catch (err) {
         return fail(err);
       }

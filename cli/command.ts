@@ -43,6 +43,8 @@ export interface CommandSpec<O extends OptionTable> {
   readonly options: O;
   /** Lines after the options. */
   readonly notes?: readonly string[];
+  /** A hint appended to the "unexpected argument" error for `arg` (undefined: none). */
+  readonly unexpectedArgumentHint?: (arg: string) => string | undefined;
   run(values: OptionValues<O>, io: CliIo): Promise<void>;
 }
 
@@ -64,7 +66,10 @@ export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): Comm
     usage,
     options,
     async run(values, positionals, io) {
-      if (positionals.length > 0) throw new AtlasError('invalid_argument', `${spec.name}: unexpected argument ${JSON.stringify(positionals[0])}`);
+      if (positionals.length > 0) {
+        const hint = spec.unexpectedArgumentHint?.(positionals[0]!);
+        throw new AtlasError('invalid_argument', `${spec.name}: unexpected argument ${JSON.stringify(positionals[0])}${hint ? ` (${hint})` : ''}`);
+      }
       const { help: _help, ...given } = values;
       const typed = parseAtBoundary(schema, given, 'invalid_argument', (path) => `${spec.name}: --${String(path[0])}`);
       await spec.run(typed as OptionValues<O>, io);

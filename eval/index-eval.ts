@@ -117,12 +117,6 @@ function scoreLevels(columns: readonly LevelColumn[], sample: AtlasSample, predi
   });
 }
 
-/** The table row name of prefix index `prefix`: with the identity adapter, prefix 1 is the original embedding. */
-export function indexRowName(identity: boolean, prefix: number, numScales: number): string {
-  if (identity) return 'Original (identity adapter)';
-  return prefix === numScales ? `Fractal (full = prefix ${prefix})` : `Fractal (prefix ${prefix})`;
-}
-
 /**
  * Leave-one-out scores are only meaningful on the atlas the index was built from: its size and sha256 must be
  * the manifest's (a changed atlas otherwise scores its own cells against someone else's labels).
@@ -166,6 +160,12 @@ async function prepareQueries(options: IndexEvaluationOptions, seed: number) {
 type Predict = () => Promise<Int32Array[]>;
 
 /** Scores every prefix index (and the original one), the served mapping and, for held-out cells, annotate. */
+/** The table row name of prefix index `prefix`: with the identity adapter, prefix 1 is the original embedding. */
+export function indexRowName(identity: boolean, prefix: number, numScales: number): string {
+  if (identity) return 'Original (identity adapter)';
+  return prefix === numScales ? `Fractal (full = prefix ${prefix})` : `Fractal (prefix ${prefix})`;
+}
+
 async function scoreRows(service: AtlasIndexService, sample: AtlasSample, k: number, leaveOneOut: boolean, log: (line: string) => void): Promise<IndexEvalRow[]> {
   const m = service.manifest;
   const columns = m.levelColumns;

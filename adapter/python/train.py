@@ -12,7 +12,7 @@ InfoNCE τ = 0.07, in-batch margin 0.2; AdamW (wd 0.01), cosine schedule per ste
 stopping on the sum over levels of the 5-NN accuracy of held-out cells searched among the training cells at
 the prefix that serves each level (prefix j for level j, as the index does).
 
-Scaled to the reference (see :func:`scaled_recipe`; each value only where its flag is not given): batch size
+Scaled to the reference (see recipe.py's ``scaled_recipe``; each value only where its flag is not given): batch size
 and learning rate from the number of training cells, epochs so that training runs about 2,000 optimizer
 steps, patience a fifth of the epochs. 100k cells get the seed's 256 / 1e-4 / 20 epochs; 425 cells get
 32 / 1e-3 / 154 epochs (13 steps per epoch). Any input width: the attention uses the largest head count ≤ 8
@@ -43,6 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bundle import BundleError, read_bundle  # noqa: E402
 from export import build_metadata, export_onnx  # noqa: E402
 from fractal_head import FractalHeadV5  # noqa: E402
+from recipe import choose_num_heads, losses_to_raw, scaled_recipe  # noqa: E402
 from knn_eval import KNN_K, embed_eval, format_accs, held_out_table, score_levels, served_vs_reference  # noqa: E402
 
 TEMPERATURE = 0.07
@@ -57,34 +58,6 @@ REF_CELLS = 20000  # training cells the held-out cells are searched among, as th
 
 PREFIX_PROBS = {2: [0.6, 0.4], 3: [0.45, 0.35, 0.2], 4: [0.4, 0.3, 0.2, 0.1]}
 BLOCK_KEEP_PROBS = {2: [0.95, 0.7], 3: [0.95, 0.85, 0.7], 4: [0.95, 0.9, 0.8, 0.7]}
-
-
-TARGET_STEPS = 2000  # optimizer steps the scaled recipe aims for
-MAX_HEADS = 8
-
-
-def choose_num_heads(dim: int) -> int:
-    """The largest attention head count ≤ 8 that divides the input width."""
-    return max(h for h in range(1, MAX_HEADS + 1) if dim % h == 0)
-
-
-def scaled_recipe(n_train: int, batch_size=None, lr=None, epochs=None, patience=None):
-    """Batch size, learning rate, epochs and patience for ``n_train`` training cells; given values win."""
-    if batch_size is None:
-        batch_size = int(min(256, max(32, 2 ** math.floor(math.log2(max(n_train / 16, 1))))))
-    if lr is None:
-        lr = float(min(1e-3, max(1e-4, 1e-4 * math.sqrt(50_000 / max(n_train, 1)))))
-    if epochs is None:
-        steps = max(n_train // batch_size, 1)
-        epochs = int(min(200, max(20, math.ceil(TARGET_STEPS / steps))))
-    if patience is None:
-        patience = int(min(30, max(5, epochs // 5)))
-    return batch_size, lr, epochs, patience
-
-
-def losses_to_raw(raw, served, columns):
-    """Levels where the served prefix is worse than the raw input: [(column, fractal, raw)]."""
-    return [(c, f, r) for c, f, r in zip(columns, served, raw) if f < r]
 
 
 def log(msg: str) -> None:

@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import { openH5adCounts, type H5adCounts, type OpenH5adCountsOptions } from './h5ad-counts.js';
 import { openTenxCounts } from './tenx-counts.js';
 import { AtlasError } from '../../common/index.js';
-import { loadOntology, parseClId, resolveHierarchy, type HierarchyRow, type OntologyGraph } from '../../ontology/index.js';
+import { loadOntology, parseClId, resolveHierarchy, type HierarchyOptions, type HierarchyRow, type OntologyGraph } from '../../ontology/index.js';
 import { openDelimitedSource, readTableObs } from './delimited-source.js';
 import { openH5adSource, type H5adMatrix } from './h5ad-source.js';
 import { openNpyMatrix } from './npy-source.js';
@@ -35,8 +35,8 @@ export interface ImportOptions extends Omit<ImportPipelineOptions, 'resolve'> {
   /** Cell Ontology OBO path or URL. */
   readonly obo: string;
   readonly cacheDir?: string;
-  /** Label → Cell Ontology name or id (ontology's `readLabelMap`), for labels the ontology does not know. */
-  readonly labelMap?: ReadonlyMap<string, string>;
+  /** Label map (label → CL id or name) and level-4 naming, as `hierarchy` and `ingest` take them. */
+  readonly labelOptions?: HierarchyOptions;
 }
 
 /** The format of an input path, from its extension. */
@@ -87,7 +87,7 @@ export async function importAtlas(options: ImportOptions): Promise<ImportResult>
   const resolve = async (values: readonly string[], kind: 'label' | 'cl'): Promise<ReadonlyMap<string, HierarchyRow>> => {
     if (kind === 'cl') requireClIds(values);
     graph ??= (await loadOntology(options.obo, { cacheDir: options.cacheDir })).graph;
-    return resolveHierarchy(graph, values, { labelMap: options.labelMap });
+    return resolveHierarchy(graph, values, options.labelOptions);
   };
   try {
     return await importToAtlas(source, { ...options, resolve });

@@ -42,6 +42,29 @@ export function requireUniqueIds(ids: readonly string[], what: string): void {
 }
 
 /**
+ * Drops dictionary entries no row uses (AnnData keeps unused categories after subsetting: they must not be
+ * resolved, nor fail as unmapped). Codes are renumbered; -1 stays "no value".
+ */
+export function dropUnusedValues(col: SourceColumn): SourceColumn {
+  const remap = new Int32Array(col.dictionary.length).fill(-1);
+  const dictionary: string[] = [];
+  const codes = new Int32Array(col.codes.length);
+  for (let i = 0; i < codes.length; i++) {
+    const c = col.codes[i]!;
+    if (c < 0) {
+      codes[i] = -1;
+      continue;
+    }
+    if (remap[c] === -1) {
+      remap[c] = dictionary.length;
+      dictionary.push(col.dictionary[c]!);
+    }
+    codes[i] = remap[c]!;
+  }
+  return { codes, dictionary };
+}
+
+/**
  * Rows `[start, start + n)` of a source column as an atlas column with its own compact dictionary (a
  * high-cardinality column such as a barcode must not repeat its whole dictionary in every row group).
  * Rows without a value become ''.

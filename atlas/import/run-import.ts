@@ -4,14 +4,13 @@
  * labels that map to the Cell Ontology), then the matrix streams through in row blocks to the atlas writer.
  * Any problem aborts the writer, so no output file is left behind.
  */
-import { AtlasError, createProgress } from '../../common/index.js';
-import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
+import { AtlasError, LEVEL_COLUMNS, createProgress, type LevelColumn } from '../../common/index.js';
 import type { HierarchyRow } from '../../ontology/index.js';
 import { buildLabelLevelMap } from '../ingest.js';
 import { createSummaryCounter, type AtlasSummary } from '../summary.js';
 import type { EncodedColumn } from '../types.js';
 import { DEFAULT_ROW_GROUP_SIZE, createAtlasWriter, type AtlasWriter } from '../writer.js';
-import { requireEveryRow, requireUniqueIds, sliceColumn } from './labels.js';
+import { dropUnusedValues, requireEveryRow, requireUniqueIds, sliceColumn } from './labels.js';
 import type { ImportSource, SourceColumn } from './types.js';
 
 /** Where the labels come from: a column of names, or a column of Cell Ontology ids. */
@@ -90,7 +89,7 @@ export async function importToAtlas(source: ImportSource, options: ImportPipelin
   const kind = 'labelColumn' in options.labels ? 'label' : 'cl';
   const labelName = 'labelColumn' in options.labels ? options.labels.labelColumn : options.labels.clIdColumn;
   const ids = await readIds(source, options.idColumn);
-  const labels: SourceColumn = await obs.column(labelName);
+  const labels: SourceColumn = dropUnusedValues(await obs.column(labelName));
   requireEveryRow(labels, `${kind === 'cl' ? 'CL id' : 'label'} in column "${labelName}"`, ids);
   const keepColumns = [...(options.keepColumns ?? [])];
   const kept = await Promise.all(keepColumns.map((c) => obs.column(c)));

@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 import { BUILD_DEFAULTS, BUILD_LIMITS, buildAtlasIndex } from '../../index-build/index.js';
 import { QUANTIZATIONS } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
+import { describeReference } from './build-checks.js';
 import { option } from '../options.js';
 import { MAP_OPTIONS, readMapOptions } from '../shared-options.js';
-import { describeReference } from './build-checks.js';
 
 /** `fractal-atlas build`: atlas + adapter → index folder (one usearch index per prefix). */
 export const buildCommand = defineCommand({
@@ -23,7 +23,7 @@ export const buildCommand = defineCommand({
     encoder: option.text('FILE', 'expression encoder ONNX (export-encoder) the atlas embeddings came from: recorded in the manifest (sha256, gene order) so that serve --encoder can take counts'),
     threads: option.int('N', 'threads for usearch adds and the adapter (default: all cores)', { fallback: availableParallelism(), ...BUILD_LIMITS.threads }),
     overwrite: option.flag('replace an existing index folder'),
-    'labels-as-is': option.flag('index labels of an atlas without cl_id (not resolved against the Cell Ontology) without the warning'),
+    'labels-as-is': option.flag('index the labels of an atlas without cl_id (never resolved against the Cell Ontology) without the warning'),
     ...MAP_OPTIONS,
     'no-map': option.flag('skip the reference map (GET /v1/map then answers 404 map_not_built)'),
   },
@@ -33,7 +33,7 @@ export const buildCommand = defineCommand({
     'Embeddings stored as float64 are converted to float32 (said in one line); float16 is refused.',
   ],
   async run(o, io) {
-    const map = readMapOptions(o);
+    const map = readMapOptions(o); // argument errors first, before the atlas is opened
     for (const line of await describeReference(o.reference, o['labels-as-is'])) io.stderr.write(`${line}\n`);
     const controller = new AbortController();
     const onSignal = () => controller.abort();

@@ -20,7 +20,10 @@ export const evalCommand = defineCommand({
   ],
   options: {
     reference: option.text('FILE', "atlas Parquet file to sample cells from (use held-out cells, e.g. stratify's output)"),
-    adapter: option.text('PATH', 'fractal adapter ONNX file, or "identity". Index mode: the file the index was built with (its sha256 is checked); needed unless the index was built with identity, since the manifest records the adapter\'s name and sha256, not its path'),
+    adapter: option.text('PATH', [
+      'fractal adapter ONNX file, or "identity". Index mode: the file the index was built with (its sha256 is',
+      "checked); needed unless the index was built with identity: the manifest keeps the adapter's name and sha256, not its path",
+    ]),
     index: option.text('DIR', 'index folder built by `fractal-atlas build` (index mode)'),
     queries: option.text('FILE', 'index mode: held-out atlas file to sample the query cells from'),
     samples: option.int('N', 'cells to sample (default 5000)', { fallback: 5000, min: 3, max: 1_000_000 }),

@@ -1,9 +1,9 @@
 import { AtlasError } from '../../common/index.js';
 import { DEFAULT_ROW_GROUP_SIZE, MAX_X_WIDTH, exitCleanlyOnSignals, formatSummary, importAtlas, type LabelSpec } from '../../atlas/index.js';
-import { DEFAULT_OBO_URL, readLabelMap } from '../../ontology/index.js';
+import { DEFAULT_OBO_URL } from '../../ontology/index.js';
 import { defineCommand } from '../command.js';
 import { option } from '../options.js';
-import { LABEL_OPTIONS, ONTOLOGY_OPTIONS, compressionOption } from '../shared-options.js';
+import { LABEL_OPTIONS, ONTOLOGY_OPTIONS, compressionOption, readLabelOptions } from '../shared-options.js';
 
 function readLabelSpec(o: { readonly 'label-column'?: string; readonly 'cl-id-column'?: string }): LabelSpec {
   const labelColumn = o['label-column'];
@@ -26,10 +26,10 @@ export const importCommand = defineCommand({
     X: option.flag(`.h5ad: the embedding is X itself (dense or CSR, at most ${MAX_X_WIDTH} columns)`),
     labels: option.text('FILE', '.npy: TSV/CSV with a header, one row per matrix row (labels, ids, extra columns)'),
     'label-column': option.text('COL', 'column of Cell Ontology names (e.g. cell_type)'),
-    'cl-id-column': option.text('COL', ['column of CL ids instead (CL:0000860, CL_0000860 or the purl IRI), as', "CELLxGENE's cell_type_ontology_term_id"]),
-    'label-map': LABEL_OPTIONS['label-map'],
+    'cl-id-column': option.text('COL', ["column of CL ids instead (CL:0000860, CL_0000860 or the purl IRI), as CELLxGENE's", 'cell_type_ontology_term_id']),
     'id-column': option.text('COL', 'column of cell ids (default: the obs index of an .h5ad, else row numbers)'),
     'keep-columns': option.text('A,B', 'extra columns carried into the atlas as string columns (e.g. donor_id,tissue)'),
+    ...LABEL_OPTIONS,
     ...ONTOLOGY_OPTIONS,
     'row-group-size': option.int('N', `rows per Parquet row group = rows read per block (default ${DEFAULT_ROW_GROUP_SIZE})`, { fallback: DEFAULT_ROW_GROUP_SIZE, min: 1, max: 1 << 24 }),
     compression: compressionOption(),
@@ -51,18 +51,19 @@ export const importCommand = defineCommand({
   ],
   async run(o, io) {
     if (o.obsm !== undefined && o.X) throw new AtlasError('invalid_argument', 'import: give --obsm KEY or --X, not both');
-    const keepColumns = o['keep-columns'] === undefined ? [] : o['keep-columns'].split(',').map((c) => c.trim()).filter((c) => c.length > 0);
-    const labelMap = o['label-map'] === undefined ? undefined : await readLabelMap(o['label-map']);
+    const labels = readLabelSpec(o);
+    const keepColumns = (o['keep-columns'] ?? '').split(',').map((c) => c.trim()).filter((c) => c.length > 0);
+    const labelOptions = await readLabelOptions(o);
     exitCleanlyOnSignals();
     const result = await importAtlas({
       input: o.in,
       out: o.out,
       matrix: o.obsm !== undefined ? { obsm: o.obsm } : o.X ? { X: true } : undefined,
       labelsFile: o.labels,
-      labels: readLabelSpec(o),
-      labelMap,
+      labels,
       idColumn: o['id-column'],
       keepColumns,
+      labelOptions,
       obo: o.obo ?? DEFAULT_OBO_URL,
       cacheDir: o['cache-dir'],
       rowGroupSize: o['row-group-size'],

@@ -20,13 +20,13 @@ export interface ServeIndexOptions {
   readonly corsOrigin?: string;
   readonly workers?: number;
   readonly threadsPerWorker?: number;
+  /** How to pick another port, for the "already in use" message (default: `choose another with --port`). */
+  readonly portHint?: string;
   /** Checks of the index folder before the server listens (default full). */
   readonly verify?: VerifyMode;
   readonly headersTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
   readonly maxConnections?: number;
-  /** How to pick another port, for the "already in use" message (default: `choose another with --port`). */
-  readonly portHint?: string;
   /** Called once the server listens (prints the URL and examples). */
   readonly onListening?: (server: RunningServer) => void;
 }

@@ -6,9 +6,9 @@ import { demoCellId, loadCellTypeTable, stratifyAtlas, writeDemoAtlas } from '..
 import { addReferenceMap, buildAtlasIndex } from '../../index-build/index.js';
 import { readManifest } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
-import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
 import { networkOptions } from '../shared-options.js';
 import { printServing, serveIndex, networkSettings } from './serve.js';
+import { NPM_START_PORT_HINT, checkPortFree } from '../port-check.js';
 
 /** The embedded default: what `npm start` generates, builds and serves. */
 export const DEMO = {
@@ -94,6 +94,8 @@ export const startCommand = defineCommand({
     'A second start reuses the cache and is ready in seconds.',
   ],
   options: networkOptions('TCP port (default $PORT, else 8080); through npm: `npm start -- --port N` or `PORT=N npm start`', 'PORT'),
+  // `npm start --port 9000` gives npm the flag and us the bare "9000"
+  unexpectedArgumentHint: (arg) => (/^\d+$/.test(arg) ? `through npm, options follow \`--\`: \`npm start -- --port ${arg}\` or \`PORT=${arg} npm start\`` : undefined),
   async run(o, io) {
     const net = networkSettings(o);
     const adapterPath = projectPath(DEMO.adapter);

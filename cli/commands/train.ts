@@ -21,7 +21,7 @@ export const trainCommand = defineCommand({
     lr: option.custom('X', 'AdamW learning rate (default: 1e-4·sqrt(50,000 / training cells), 1e-4..1e-3)', (v, fail) => {
       if (v === undefined) return undefined;
       const n = Number(v);
-      if (v.trim() === '' || !Number.isFinite(n) || n < Number.MIN_VALUE || n > 10) fail(`must be a number in [${Number.MIN_VALUE}, 10], got ${JSON.stringify(v)}`);
+      if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 10) fail(`must be a number in (0, 10], got ${JSON.stringify(v)}`);
       return n;
     }),
     'max-samples': option.int('N', `atlas rows used, from the start (default ${DEFAULT_MAX_SAMPLES.toLocaleString('en')})`, { fallback: DEFAULT_MAX_SAMPLES, min: 0, max: Number.MAX_SAFE_INTEGER }),

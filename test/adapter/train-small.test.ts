@@ -6,7 +6,8 @@ import { after, test } from 'node:test';
 import { openAdapter, pythonPath } from '../../adapter/index.js';
 import { createRng } from '../../atlas/index.js';
 import { SHARED_OBO_PATH, projectPath } from '../../common/index.js';
-import { CLI_ENTRY, TORCH_SKIP, tempDir } from './helpers.js';
+import { runCliInProcess } from '../support/run-cli.js';
+import { TORCH_SKIP, tempDir } from './helpers.js';
 
 const dir = tempDir('train-small');
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,13 +17,13 @@ const SKIP = TORCH_SKIP || (!existsSync(SHARED_OBO_PATH) && 'no shared cl-basic.
 const TYPES = ['CD4-positive, alpha-beta T cell', 'CD8-positive, alpha-beta T cell', 'classical monocyte', 'non-classical monocyte'];
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [CLI_ENTRY, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return runCliInProcess(args);
 }
 
 /** A 500-cell, 50-d reference CSV: subtype centres near their lineage's, Gaussian noise. */
 function writeReference(path: string, cells: number, dim: number): void {
   const rng = createRng(5);
-  const gauss = () => Math.sqrt(-2 * Math.log(rng.uniform() + 1e-12)) * Math.cos(2 * Math.PI * rng.uniform());
+  const gauss = () => rng.gaussian();
   const lineage = [0, 1].map(() => Array.from({ length: dim }, () => 2 * gauss()));
   const centres = TYPES.map((_, t) => lineage[t >> 1]!.map((v) => v + gauss()));
   const lines = [['cell_id', 'cell_type', ...Array.from({ length: dim }, (_, k) => `pc${k + 1}`)].join(',')];
@@ -37,11 +38,11 @@ test('a 500-cell 50-d reference trains (5 heads), and never loses to raw silentl
   const csv = join(dir, 'ref.csv');
   writeReference(csv, 500, 50);
   const atlas = join(dir, 'ref.parquet');
-  const imp = cli(['import', '--in', csv, '--label-column', 'cell_type', '--id-column', 'cell_id', '--obo', SHARED_OBO_PATH, '--out', atlas]);
+  const imp = await cli(['import', '--in', csv, '--label-column', 'cell_type', '--id-column', 'cell_id', '--obo', SHARED_OBO_PATH, '--out', atlas]);
   assert.equal(imp.status, 0, imp.stderr);
   const out = join(dir, 'small.onnx');
   const metrics = join(dir, 'metrics.json');
-  const r = cli(['train', '--in', atlas, '--out', out, '--num-levels', '4', '--scale-dim', '8', '--epochs', '3', '--threads', '1', '--metrics-out', metrics, '--require-gain']);
+  const r = await cli(['train', '--in', atlas, '--out', out, '--num-levels', '4', '--scale-dim', '8', '--epochs', '3', '--threads', '1', '--metrics-out', metrics, '--require-gain']);
   assert.match(r.stdout, /recipe batch 32, lr 0\.001, up to 3 epochs, .*5 attention heads/);
   const perLevel = [...r.stdout.matchAll(/^ {2}(level\d_\w+) +raw (\d\.\d+) +fractal (\d\.\d+) \(prefix (\d)\)/gm)];
   assert.equal(perLevel.length, 4, r.stdout);
@@ -66,11 +67,11 @@ test('a 500-cell 50-d reference trains (5 heads), and never loses to raw silentl
   }
 });
 
-test('scaled recipe and the loss check of train.py', { skip: TORCH_SKIP }, () => {
+test('scaled recipe and the loss check (adapter/python/recipe.py)', { skip: TORCH_SKIP }, () => {
   const code = [
     'import json, sys',
     `sys.path.insert(0, ${JSON.stringify(projectPath('adapter', 'python'))})`,
-    'from train import choose_num_heads, scaled_recipe, losses_to_raw',
+    'from recipe import choose_num_heads, scaled_recipe, losses_to_raw',
     'print(json.dumps({"heads": [choose_num_heads(d) for d in (128, 50, 53, 12)],',
     '  "small": scaled_recipe(425), "large": scaled_recipe(85000), "given": scaled_recipe(425, 64, 0.01, 7, 2),',
     '  "worse": losses_to_raw([0.9, 0.8], [0.95, 0.7], ["a", "b"])}))',

@@ -3,14 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { SHARED_OBO_PATH, isAtlasError, projectPath } from '../../common/index.js';
 import { expandStrings } from '../../atlas/arrow-columns.js';
-import { importAtlas, openAtlas, parseNpyHeader, splitFields, type ImportOptions } from '../../atlas/index.js';
+import { importAtlas, openAtlas, parseNpyHeader, splitFields, stratifyAtlas, type ImportOptions } from '../../atlas/index.js';
 import { writeNpy } from '../../adapter/index.js';
+import { runCliInProcess } from '../support/run-cli.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const MAKE_FIXTURES = projectPath('test', 'atlas', 'fixtures', 'make_h5ad_fixtures.py');
 const COMMITTED = projectPath('test', 'fixtures');
@@ -93,6 +92,18 @@ test('committed fixtures: current (categorical groups) and legacy (__categories)
   assert.deepEqual(x.rows.map((r) => r.emb), a.rows.map((r) => r.emb));
 });
 
+test('stratify keeps the extra columns with their rows', { skip: noObo }, async () => {
+  const imported = (await run({ input: join(COMMITTED, 'anndata-current.h5ad'), matrix: { obsm: 'X_pca' }, labels: { labelColumn: 'cell_type' }, keepColumns: ['donor', 'barcode'] })).out;
+  const out = outPath();
+  await stratifyAtlas({ input: imported, out, rowGroupSize: 4, seed: 3 });
+  const before = await readAll(imported);
+  const after = await readAll(out);
+  assert.deepEqual(after.reader.extraColumns, ['donor', 'barcode']);
+  assert.notDeepEqual(after.rows.map((r) => r.id), before.rows.map((r) => r.id));
+  const byId = new Map(before.rows.map((r) => [r.id, r]));
+  for (const r of after.rows) assert.deepEqual(r, byId.get(r.id));
+});
+
 test('anndata-written file: float64 obsm, CSR X, CL id column, numeric and string extra columns', { skip: noObo || noAnndata }, async () => {
   const input = join(fresh, 'current.h5ad');
   const f32 = await readAll((await run({ input, matrix: { obsm: 'X_pca' }, labels: { labelColumn: 'cell_type' } })).out);
@@ -115,13 +126,15 @@ test('bad .h5ad input: one readable error each, no output left', { skip: noObo |
   await assertFails({ ...base, input: h5('dupes') }, 'invalid_input', /1 duplicated id\(s\); the first, "cell2", is on rows 2 and 9/);
   await assertFails({ ...base, input: h5('unlabelled') }, 'invalid_input', /1 row\(s\) have no label in column "cell_type"; the first is row 5/);
   await assertFails({ ...base, input: h5('unmapped') }, 'unmapped_labels', /"natural killer cel"/);
-  const mapped = await readAll((await run({ ...base, input: h5('unmapped'), labelMap: new Map([['natural killer cel', 'CL:0000623']]) })).out);
+  const mapped = await readAll((await run({ ...base, input: h5('unmapped'), labelOptions: { labelMap: new Map([['natural killer cel', 'CL:0000623']]) } })).out);
   assert.equal(mapped.rows[4]!.clId, 'CL:0000623');
   assert.equal(mapped.rows[4]!.subtype, 'natural killer cel');
+  await assertFails({ ...base, input: h5('csc'), matrix: { X: true } }, 'invalid_input', /X is CSC \(column-compressed\).*tocsr/);
+  await assertFails({ ...base, input: h5('compound') }, 'invalid_input', /obs is a compound dataset \(anndata < 0\.7\)/);
   await assertFails({ ...base, input: h5('current'), matrix: { obsm: 'X_umap' } }, 'invalid_input', /no obsm key "X_umap" \(obsm keys: .*X_pca/);
   await assertFails({ ...base, input: h5('current'), matrix: { obsm: 'X_int' } }, 'invalid_input', /dtype int32; an embedding must be float32 or float64/);
   await assertFails({ ...base, input: h5('current'), labels: { labelColumn: 'celltype' } }, 'invalid_input', /obs has no column "celltype" \(columns: .*cell_type/);
-  await assertFails({ ...base, input: h5('current'), labels: { clIdColumn: 'cell_type' } }, 'invalid_input', /4 value\(s\) of the CL id column are not CL ids \("B cell", "T cell", .*\); for names use --label-column/);
+  await assertFails({ ...base, input: h5('current'), labels: { clIdColumn: 'cell_type' } }, 'invalid_input', /4 value\(s\) of the CL id column are not CL ids \("T cell", "B cell", .*\); for names use --label-column/);
   await assertFails({ ...base, input: h5('unmapped') }, 'unmapped_labels', /"natural killer cel".*natural killer cell/);
 });
 
@@ -189,20 +202,20 @@ test('pure helpers: quoted fields, npy header', () => {
   assert.throws(() => parseNpyHeader(Buffer.from('hello world'), 'x.npy'), (e) => isAtlasError(e, 'invalid_input'));
 });
 
-test('CLI import: --help shows a worked example; bad input is one line, exit 1', { skip: noObo }, () => {
-  const help = spawnSync(process.execPath, [CLI_ENTRY, 'import', '--help'], { encoding: 'utf8' });
+test('CLI import: --help shows a worked example; bad input is one line, exit 1', { skip: noObo }, async () => {
+  const help = await runCliInProcess(['import', '--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /fractal-atlas import --in pbmc\.h5ad --obsm X_pca --label-column cell_type/);
   const out = join(root, 'cli.parquet');
-  const ok = spawnSync(process.execPath, [CLI_ENTRY, 'import', '--in', join(COMMITTED, 'anndata-current.h5ad'), '--obsm', 'X_pca', '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', out], { encoding: 'utf8' });
+  const ok = await runCliInProcess(['import', '--in', join(COMMITTED, 'anndata-current.h5ad'), '--obsm', 'X_pca', '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', out]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /rows: 12/);
   assert.match(ok.stdout, /rows\/s/);
-  const bad = spawnSync(process.execPath, [CLI_ENTRY, 'import', '--in', join(COMMITTED, 'anndata-current.h5ad'), '--obsm', 'nope', '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', join(root, 'bad.parquet')], { encoding: 'utf8' });
+  const bad = await runCliInProcess(['import', '--in', join(COMMITTED, 'anndata-current.h5ad'), '--obsm', 'nope', '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', join(root, 'bad.parquet')]);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^fractal-atlas: .*no obsm key "nope"[^\n]*\n$/);
   assert.ok(!existsSync(join(root, 'bad.parquet')));
-  const both = spawnSync(process.execPath, [CLI_ENTRY, 'import', '--in', 'x.h5ad', '--obsm', 'a', '--label-column', 'a', '--cl-id-column', 'b', '--out', 'y'], { encoding: 'utf8' });
+  const both = await runCliInProcess(['import', '--in', 'x.h5ad', '--obsm', 'a', '--label-column', 'a', '--cl-id-column', 'b', '--out', 'y']);
   assert.equal(both.status, 2);
   assert.match(both.stderr, /exactly one of --label-column/);
 });

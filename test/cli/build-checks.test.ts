@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Field, FixedSizeList, Float64, Table, Utf8, makeData, tableToIPC, vectorFromArray, Vector, makeVector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
-import { LEVEL_COLUMNS } from '../../common/index.js';
 import { createAtlasWriter, openAtlas } from '../../atlas/index.js';
+import { LEVEL_COLUMNS } from '../../common/index.js';
 import { describeReference } from '../../cli/commands/build-checks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-build-checks-'));

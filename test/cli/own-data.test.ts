@@ -1,6 +1,6 @@
 /** The "Your own data" path as a user runs it: import (.h5ad, .npy + TSV, CSV) → build → serve → annotate. */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import { writeNpy } from '../../adapter/index.js';
 import { openAtlas } from '../../atlas/index.js';
 import { SHARED_OBO_PATH, projectPath } from '../../common/index.js';
+import { runCliInProcess } from '../support/run-cli.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fa-own-data-'));
@@ -17,8 +18,8 @@ const LABELS = ['T cell', 'B cell', 'natural killer cell', 'classical monocyte']
 const N = 40;
 const D = 6;
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI_ENTRY, ...args], { encoding: 'utf8', timeout: 120_000 });
+async function cli(args: string[]) {
+  const r = await runCliInProcess(args);
   assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
   return r;
 }
@@ -28,7 +29,7 @@ function vector(i: number): number[] {
   return Array.from({ length: D }, (_, k) => (k === i % 4 ? 5 : 0) + ((i * 7 + k) % 5) * 0.01);
 }
 
-/** Serves an index on a free port, annotates `cells`, stops the server; returns the level-4 calls. */
+/** Serves an index on a free port in a child (`serve` runs until signalled), annotates `cells`, stops it. */
 async function annotateWith(indexDir: string, cells: number[][]): Promise<string[]> {
   const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--index', indexDir, '--adapter', 'identity', '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
@@ -63,9 +64,9 @@ test('an .h5ad (committed, anndata-written), an .npy + TSV and a CSV each import
   ];
   for (const [name, args] of inputs) {
     const atlas = join(dir, `${name}.parquet`);
-    cli(['import', ...args, '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', atlas]);
+    await cli(['import', ...args, '--label-column', 'cell_type', '--obo', SHARED_OBO_PATH, '--out', atlas]);
     const index = join(dir, `${name}-index`);
-    cli(['build', '--reference', atlas, '--adapter', 'identity', '--out', index, '--threads', '1', '--no-map']);
+    await cli(['build', '--reference', atlas, '--adapter', 'identity', '--out', index, '--threads', '1', '--no-map']);
     if (name === 'h5ad') continue; // its vectors are the fixture's; the others are checked for calls below
     const calls = await annotateWith(index, [vector(1), vector(2)]);
     assert.deepEqual(calls, ['B cell', 'natural killer cell'], name);

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
 import { NPM_START_PORT_HINT, checkPortFree } from '../../cli/port-check.js';
+import { runCliInProcess } from '../support/run-cli.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 
 async function occupyPort(): Promise<{ port: number; close: () => Promise<void> }> {
   const server = createServer();
@@ -28,14 +26,17 @@ test('checkPortFree: a taken port fails with the hint; a free one and port 0 pas
 test('start with a taken port stops before generating anything, naming the npm ways to pick a port', async () => {
   const taken = await occupyPort();
   try {
-    const child = spawn(process.execPath, [CLI_ENTRY, 'start', '--port', String(taken.port), '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    assert.equal(code, 2);
+    const { status, stderr } = await runCliInProcess(['start', '--port', String(taken.port), '--host', '127.0.0.1']);
+    assert.equal(status, 2);
     assert.equal(stderr, `fractal-atlas: port ${taken.port} on 127.0.0.1 is already in use (${NPM_START_PORT_HINT})\n`);
     assert.match(NPM_START_PORT_HINT, /npm start -- --port N.*PORT=N npm start/);
   } finally {
     await taken.close();
   }
+});
+
+test('start given a bare number (what `npm start --port 9000` passes) says how to pass the port through npm', async () => {
+  const r = await runCliInProcess(['start', '9000']);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'fractal-atlas: start: unexpected argument "9000" (through npm, options follow `--`: `npm start -- --port 9000` or `PORT=9000 npm start`)\n');
 });
