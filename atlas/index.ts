@@ -1,5 +1,6 @@
 /** The atlas file (Parquet/Arrow): schema, row-group reader, streamed writer, ingest and stratify. */
 export { openAtlas } from './reader.js';
+export { CELL_ID_COLUMN } from './schema.js';
 export type { AtlasReader, AtlasLevelBatch } from './reader.js';
 export { createAtlasWriter, DEFAULT_ROW_GROUP_SIZE } from './writer.js';
 export type { AtlasWriter, AtlasWriterOptions } from './writer.js';
@@ -36,7 +37,7 @@ export { stratifyAtlas } from './stratify.js';
 export type { StratifyOptions, StratifyResult } from './stratify.js';
 export { inversePermutation, roundRobinOrder } from './stratify-order.js';
 export { createRng } from './prng.js';
-export { exitCleanlyOnSignals } from './temp-files.js';
-export { importAtlas, importFormatOf, MAX_X_WIDTH, openCounts, openH5adCounts, openTenxCounts, parseNpyHeader, splitFields } from './import/index.js';
+export { exitCleanlyOnSignals, trackTemp, untrackTemp } from './temp-files.js';
+export { importAtlas, importFormatOf, loadH5wasm, MAX_X_WIDTH, openCounts, openDelimitedSource, openH5adCounts, openH5adSource, openNpyMatrix, openTenxCounts, parseNpyHeader, readTableObs, splitFields } from './import/index.js';
 export type { CountsBlock, CountsMatrix, H5adCounts, OpenH5adCountsOptions } from './import/index.js';
-export type { ImportFormat, ImportOptions, ImportResult, LabelSpec } from './import/index.js';
+export type { H5adMatrix, ImportFormat, ImportOptions, ImportResult, ImportSource, LabelSpec, MatrixSource, ObsSource, SourceColumn } from './import/index.js';

@@ -79,7 +79,7 @@ function figures(endpoint: string, r: AutocannonResult, cells: number, k: number
   };
 }
 
-function getOnce(url: string): Promise<number> {
+export function getOnce(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = request(url, { method: 'GET', agent: false }, (res) => {
@@ -92,7 +92,7 @@ function getOnce(url: string): Promise<number> {
 }
 
 /** Probes `url` every `intervalMs` until `until` resolves; sequential, so each latency is one request's. */
-async function probe(url: string, until: Promise<unknown>, intervalMs: number): Promise<HealthFigures> {
+export async function probe(url: string, until: Promise<unknown>, intervalMs: number): Promise<HealthFigures> {
   let done = false;
   void until.finally(() => (done = true));
   const ms: number[] = [];
@@ -103,7 +103,7 @@ async function probe(url: string, until: Promise<unknown>, intervalMs: number): 
   return { probes: ms.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: Math.max(...ms) };
 }
 
-async function startChild(o: HttpBenchOptions, workers: number): Promise<{ child: ChildProcess; url: string }> {
+export async function startChild(o: Pick<HttpBenchOptions, 'indexDir' | 'adapterPath'>, workers: number): Promise<{ child: ChildProcess; url: string }> {
   const script = fileURLToPath(new URL('./http-server-child.js', import.meta.url));
   const child = fork(script, [o.indexDir, o.adapterPath, String(workers)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {

@@ -25,9 +25,10 @@ import { writeSplitDemoAtlas } from './demo-files.js';
 import { runEngineBench, type EngineBenchResult } from './engine-bench.js';
 import { runFairnessBench } from './fairness.js';
 import { runHttpBench } from './http-bench.js';
+import { runBatchBench } from './batch-bench.js';
 import { fitVerdict, renderBenchmarkTables, type BenchResults } from './report-md.js';
 
-const SECTIONS = ['engines', 'adapter', 'serving', 'eval'] as const;
+const SECTIONS = ['engines', 'adapter', 'serving', 'eval', 'batches'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -121,6 +122,13 @@ if (only.has('adapter')) {
     log(`adapter: ${values.adapter} not found, skipped`);
     results.adapter = { model: values.adapter!, rows: [], skipped: 'adapter file not found' };
   }
+}
+
+if (only.has('batches')) {
+  // Issue 10: big JSON and Arrow annotate requests, /healthz during them, CLI cells/s; own results file.
+  const adapterPath = existsSync(values.adapter!) ? values.adapter! : 'identity';
+  const batches = await runBatchBench({ referenceCells: 20_000, bigCells: 100_000, adapterPath, seed, log });
+  writeFileSync(projectPath('bench', 'results', 'batches.json'), `${JSON.stringify({ command: 'npm run bench -- --only batches', date: new Date().toISOString(), ...batches }, null, 2)}\n`);
 }
 
 if (only.has('serving') || only.has('eval')) {

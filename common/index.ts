@@ -2,7 +2,7 @@
 export { AtlasError, ERROR_TABLE, isAtlasError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { createProgress } from './progress.js';
-export type { Progress } from './progress.js';
+export type { Progress, ProgressOptions } from './progress.js';
 export { PROJECT_ROOT, SHARED_OBO_PATH, projectPath } from './paths.js';
 export { readFully, readFullyAsync, sha256File, writeFully } from './file-io.js';
 export { checkRows, firstNonFinite } from './vectors.js';

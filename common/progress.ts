@@ -9,18 +9,30 @@ export interface Progress {
   stop(): void;
 }
 
+/** Options of {@link createProgress}. */
+export interface ProgressOptions {
+  /** When set, the bar also shows the rate in `<unit>/s` (e.g. "cells"). */
+  readonly unit?: string;
+}
+
 /** Creates a progress bar on stderr when it is a TTY, a no-op otherwise. */
-export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr, options: ProgressOptions = {}): Progress {
   if (!stream.isTTY) {
     return { increment() {}, setTotal() {}, stop() {} };
   }
+  const rate = options.unit === undefined ? '' : ` | {rate} ${options.unit}/s`;
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left`, stream, hideCursor: true },
+    { format: `${label} [{bar}] {percentage}% | {value}/{total}${rate} | {eta_formatted} left`, stream, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0);
+  const t0 = performance.now();
+  let value = 0;
+  bar.start(total, 0, { rate: '0' });
   return {
-    increment: (n) => bar.increment(n),
+    increment: (n) => {
+      value += n;
+      bar.increment(n, { rate: String(Math.round(value / Math.max(1e-3, (performance.now() - t0) / 1000))) });
+    },
     setTotal: (t) => bar.setTotal(t),
     stop: () => bar.stop(),
   };

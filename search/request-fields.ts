@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { checkRows, coded, describeValue, quoteInput, says, type ErrorCode, type LevelColumn } from '../common/index.js';
+import { isEmbeddingMatrix, type EmbeddingMatrix } from './arrow-request.js';
 import { levelChoices, levelList } from './level-names.js';
 
 /** Largest cosine distance: 1 − cos lies in [0, 2]. */
@@ -50,6 +51,22 @@ export function embeddingsField(dim: number, maxCells: number) {
       items: { type: 'array', minItems: dim, maxItems: dim, items: { type: 'number' } },
     })
     .transform((rows, ctx) => toFloat32(rows, dim, maxCells, ctx as Ctx));
+}
+
+/**
+ * `embeddings` of an Arrow body: an {@link EmbeddingMatrix} (decoded from the `embedding` column) of 1..maxCells
+ * rows of `dim` finite float32 → its Float32Array. The same codes and messages as {@link embeddingsField}.
+ */
+export function embeddingMatrixField(dim: number, maxCells: number) {
+  return z
+    .custom<EmbeddingMatrix>(isEmbeddingMatrix, says(() => `must be the embedding column of an Arrow body`))
+    .transform((m, ctx) => {
+      if (m.n === 0) return fail(ctx as Ctx, 'invalid_request', [], 'must contain at least one row');
+      if (m.n > maxCells) return fail(ctx as Ctx, 'batch_too_large', [], `has ${m.n} rows; at most ${maxCells} cells per Arrow request`);
+      if (m.dim !== dim) return fail(ctx as Ctx, 'wrong_dimension', [], `has ${m.dim} values per row; this index takes ${dim}-dimensional embeddings`);
+      checkRows(m.values, dim, 'embeddings');
+      return m.values;
+    });
 }
 
 /** `cell_ids`: 1..maxCells non-empty strings; too many is batch_too_large. */

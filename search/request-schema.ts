@@ -9,7 +9,7 @@ import type { IndexManifest } from '../index-files/index.js';
 import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';
 import { kProblem, prefixProblem, resolveTarget } from './query-guards.js';
-import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
+import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingMatrixField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
 import { WEIGHTINGS, type AnnotateQuery, type SearchFilter, type SearchQuery } from './types.js';
 import { expressionField, type ExpressionLimits } from './expression-field.js';
 
@@ -127,12 +127,25 @@ function annotateSchema(m: IndexManifest, limits: RequestLimits, { embeddings, e
 
 const NO_EXPRESSION: ExpressionLimits = { model: null, minGeneOverlap: 1, builtWith: null };
 
+/** Options of {@link createRequestSchemas}. */
+export interface RequestSchemaOptions {
+  /**
+   * `json` (default): `embeddings` is an array of rows, as in a JSON body. `matrix`: an EmbeddingMatrix
+   * decoded from an Arrow body (arrow-request.ts), the other fields from the query string.
+   */
+  readonly embeddings?: 'json' | 'matrix';
+  /** The encoder the index is served with, if any (default: none; expression queries are refused). */
+  readonly expression?: ExpressionLimits;
+}
+
 /** Builds the request schemas of the index described by `m` (and of the encoder it is served with, if any). */
-export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, expressionLimits: ExpressionLimits = NO_EXPRESSION): RequestSchemas {
+export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, options: RequestSchemaOptions = {}): RequestSchemas {
+  // The Arrow variant differs only in how embeddings arrive; typed as the JSON field for the shared shapes.
+  const embeddings = options.embeddings === 'matrix' ? (embeddingMatrixField(m.inputDim, limits.maxCells) as unknown as ReturnType<typeof embeddingsField>) : embeddingsField(m.inputDim, limits.maxCells);
   const fields: SharedFields = {
     filter: filterField(LEVEL_COLUMNS, limits.maxFilterLabels),
-    embeddings: embeddingsField(m.inputDim, limits.maxCells),
-    expression: expressionField(expressionLimits, limits.maxCells),
+    embeddings,
+    expression: expressionField(options.expression ?? NO_EXPRESSION, limits.maxCells),
   };
   const search = searchSchema(m, limits, fields);
   const annotate = annotateSchema(m, limits, fields);

@@ -6,7 +6,8 @@ import express, { type Express } from 'express';
 import { AtlasError } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { DEFAULT_MIN_GENE_OVERLAP } from '../adapter/index.js';
-import { createRequestSchemas, type AtlasIndexService, type ExpressionLimits } from '../search/index.js';
+import type { AtlasIndexService, ExpressionLimits } from '../search/index.js';
+import { BodyDecoder } from './body-decoder.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
 import { createErrorHandler } from './error-handler.js';
@@ -14,7 +15,7 @@ import { createBodyLengthGuard, resolveLimits, type ServerLimits } from './limit
 import { createStreamLogger, type Logger } from './log.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
-import { addQueryRoutes } from './query-routes.js';
+import { addQueryRoutes, bodyLimitOf } from './query-routes.js';
 import { createRequestLog } from './request-log.js';
 import { addProbeRoutes, methodNotAllowed } from './routes.js';
 import { addMapRoute, createWebRouter } from './web.js';
@@ -57,7 +58,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   const limits = resolveLimits(options.limits);
   const logger = options.logger ?? createStreamLogger();
   const metrics = options.metrics ?? createServerMetrics();
-  const requests = createRequestSchemas(service.manifest, limits, expressionLimits(service, options.minGeneOverlap ?? DEFAULT_MIN_GENE_OVERLAP));
+  const decoder = new BodyDecoder(service.manifest, limits, expressionLimits(service, options.minGeneOverlap ?? DEFAULT_MIN_GENE_OVERLAP));
   recordIndexSize(metrics, service.manifest);
 
   const app = express();
@@ -65,16 +66,16 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   app.set('etag', false);
   app.set('json spaces', 0);
   app.use(createRequestLog(logger, metrics));
-  app.use(createBodyLengthGuard(limits.maxBodyBytes));
+  app.use(createBodyLengthGuard(bodyLimitOf(limits, service.manifest.inputDim)));
   if (options.corsOrigin !== undefined) app.use(createCors(options.corsOrigin));
-  addProbeRoutes(app, service, metrics, createOpenApiDocument(requests, limits));
+  addProbeRoutes(app, service, metrics, createOpenApiDocument(decoder.jsonSchemas, limits, service.manifest.inputDim));
   if (options.web !== false) app.use(createWebRouter());
   if (options.apiKey !== undefined) app.use('/v1', createBearerAuth(options.apiKey));
   app.use('/v1', (_req, _res, next) => {
     next(service.ready() ? undefined : new AtlasError('not_ready', 'indexes or adapter not loaded yet; retry when GET /readyz answers 200'));
   });
   addMapRoute(app, options.referenceMap ?? null);
-  addQueryRoutes(app, service, requests, limits, metrics);
+  addQueryRoutes(app, { service, limits, metrics, decoder });
   app.use(methodNotAllowed);
   app.use(createErrorHandler(logger));
   return app;

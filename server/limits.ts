@@ -2,7 +2,7 @@
  * The documented limits of the HTTP API. One place: the request schemas, the OpenAPI document and the README
  * read these values, so they never drift apart.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { AtlasError } from '../common/index.js';
 import type { RequestLimits } from '../search/index.js';
 
@@ -15,6 +15,8 @@ export interface ServerLimits extends RequestLimits {
    * hit, 1,000,000 hits are ~210 MB. Larger requests are refused up front with 413 result_too_large.
    */
   readonly maxResultHits: number;
+  /** Most cells in one Arrow IPC request (and Arrow answer); its body limit follows from it ({@link arrowBodyBytes}). */
+  readonly maxArrowCells: number;
 }
 
 /**
@@ -28,7 +30,16 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxAnnotateK: 200,
   maxFilterLabels: 10_000,
   maxResultHits: 1_000_000,
+  maxArrowCells: 1_000_000,
 });
+
+/** Bytes an Arrow body may spend per cell besides its floats (its cell id and offsets). */
+export const ARROW_ID_BYTES_PER_CELL = 136;
+
+/** Largest Arrow body: maxArrowCells rows of `dim` float32 plus an id each, and 1 MiB for schema and padding. */
+export function arrowBodyBytes(limits: ServerLimits, dim: number): number {
+  return limits.maxArrowCells * (dim * 4 + ARROW_ID_BYTES_PER_CELL) + 1024 * 1024;
+}
 
 /** Merges user overrides over {@link DEFAULT_LIMITS}. */
 export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
@@ -43,8 +54,9 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
  * Refuses a declared Content-Length over the limit before a byte of the body is read, and closes the
  * connection after the 413 so the client's remaining upload is not read (or waited for) either.
  */
-export function createBodyLengthGuard(maxBodyBytes: number): RequestHandler {
+export function createBodyLengthGuard(limitOf: number | ((req: Request) => number)): RequestHandler {
   return (req, res, next) => {
+    const maxBodyBytes = typeof limitOf === 'number' ? limitOf : limitOf(req);
     const raw = req.headers['content-length'];
     if (raw !== undefined && /^\d+$/.test(raw) && Number(raw) > maxBodyBytes) {
       res.setHeader('Connection', 'close');

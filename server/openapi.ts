@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import type { RequestSchemas } from '../search/index.js';
-import type { ServerLimits } from './limits.js';
+import { ARROW_STREAM_TYPE } from '../search/index.js';
+import { arrowBodyBytes, type ServerLimits } from './limits.js';
 import { RESPONSE_SCHEMAS } from './response-schemas.js';
 
 type Json = Record<string, unknown>;
@@ -31,17 +32,31 @@ function components(schemas: RequestSchemas): Record<string, Json> {
   return out;
 }
 
-/** Builds the document for one index (its request schemas) and set of limits. */
-export function createOpenApiDocument(schemas: RequestSchemas, limits: ServerLimits): Json {
+/** The Arrow IPC alternative of a request body or answer (not a JSON Schema: described in words). */
+function arrowContent(description: string): Json {
+  return { [ARROW_STREAM_TYPE]: { schema: { type: 'string', format: 'binary', description } } };
+}
+
+/** Builds the document for one index (its request schemas) and set of limits; `inputDim` sizes the Arrow limit. */
+export function createOpenApiDocument(schemas: RequestSchemas, limits: ServerLimits, inputDim?: number): Json {
+  const arrowBytes = inputDim === undefined ? undefined : arrowBodyBytes(limits, inputDim);
+  const arrowRequest = arrowContent(
+    `Arrow IPC stream: column embedding fixed_size_list<float32>[input_dim], optional utf8 cell_id (echoed in Arrow answers); the other fields as query parameters (?k=50&weighting=distance&filter={...}). At most ${limits.maxArrowCells} cells${arrowBytes === undefined ? '' : ` and ${arrowBytes} bytes`}.`,
+  );
   const secured = { security: [{ bearer: [] }, {}] };
   const readyGuard = { '401': errorResponse('Missing or wrong bearer token (only when the server has an API key)'), '503': errorResponse('Not ready') };
   const bodyErrors = {
     '400': errorResponse('Bad JSON, wrong dimension, NaN/Infinity, unknown level or label, k out of range, or another invalid field'),
-    '413': errorResponse(`Body over ${limits.maxBodyBytes} bytes or more than ${limits.maxCells} cells`),
-    '415': errorResponse('Content-Type is not application/json'),
+    '413': errorResponse(`JSON body over ${limits.maxBodyBytes} bytes or more than ${limits.maxCells} cells (JSON answers too); Arrow body over ${limits.maxArrowCells} cells`),
+    '415': errorResponse(`Content-Type is neither application/json nor ${ARROW_STREAM_TYPE}`),
   };
-  const post = (summary: string, request: string, response: string, extra: Json = {}): Json => ({
-    post: { summary, ...secured, requestBody: { required: true, content: jsonContent(ref(request)) }, responses: { ...ok(summary, ref(response)), ...bodyErrors, ...extra, ...readyGuard } },
+  const post = (summary: string, request: string, response: string, arrowAnswer: string, extra: Json = {}): Json => ({
+    post: {
+      summary,
+      ...secured,
+      requestBody: { required: true, content: { ...jsonContent(ref(request)), ...arrowRequest } },
+      responses: { '200': { description: summary, content: { ...jsonContent(ref(response)), ...arrowContent(arrowAnswer) } }, ...bodyErrors, ...extra, ...readyGuard },
+    },
   });
   return {
     openapi: '3.1.0',
@@ -50,7 +65,7 @@ export function createOpenApiDocument(schemas: RequestSchemas, limits: ServerLim
       version: '1',
       description:
         'Search and kNN-vote annotation of single-cell embeddings at Cell Ontology levels. ' +
-        `Limits: body ≤ ${limits.maxBodyBytes} bytes, ≤ ${limits.maxCells} cells per request, search k ≤ ${limits.maxSearchK} and cells × k ≤ ${limits.maxResultHits} (else 413 result_too_large), annotate k ≤ ${limits.maxAnnotateK}.`,
+        `Limits: JSON body ≤ ${limits.maxBodyBytes} bytes, ≤ ${limits.maxCells} cells per JSON request, ≤ ${limits.maxArrowCells} cells per Arrow IPC request, search k ≤ ${limits.maxSearchK} and cells × k ≤ ${limits.maxResultHits} (else 413 result_too_large), annotate k ≤ ${limits.maxAnnotateK}.`,
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Only when the server runs with --api-key' } },
@@ -73,8 +88,8 @@ export function createOpenApiDocument(schemas: RequestSchemas, limits: ServerLim
           },
         },
       },
-      '/v1/search': post('k nearest reference cells per query, at a level (prefix) of the fractal embedding', 'SearchRequest', 'SearchResponse', { '404': errorResponse('Unknown cell id') }),
-      '/v1/annotate': post('kNN-vote labels per level, a hierarchy-consistent call and an out-of-reference flag per cell', 'AnnotateRequest', 'AnnotateResponse'),
+      '/v1/search': post('k nearest reference cells per query, at a level (prefix) of the fractal embedding', 'SearchRequest', 'SearchResponse', 'With Accept: ' + ARROW_STREAM_TYPE + ': one row per query, cell_id (when given) and the hits as lists hit_cell_id, hit_distance, hit_level1_system … hit_level4_subtype, hit_cl_id', { '404': errorResponse('Unknown cell id') }),
+      '/v1/annotate': post('kNN-vote labels per level, a hierarchy-consistent call and an out-of-reference flag per cell', 'AnnotateRequest', 'AnnotateResponse', 'With Accept: ' + ARROW_STREAM_TYPE + ': one row per cell, the columns of the annotation table (README: annotate columns)'),
     },
   };
 }

@@ -1,27 +1,46 @@
-/** The /v1 routes: info, search and annotate, each body through the request schema, then the service. */
+/**
+ * POST /v1/search and /v1/annotate: a JSON or Arrow IPC body in, a JSON or Arrow IPC answer out (by Accept).
+ * Bodies are read raw and decoded by the {@link BodyDecoder} (off the main thread when big); annotate answers
+ * in Arrow are built batch by batch (annotate-batches.ts), so neither a 10,000-cell JSON body nor a
+ * 100,000-cell Arrow body holds the event loop.
+ */
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { RecordBatchStreamWriter, tableToIPC, type Table } from 'apache-arrow';
 import { AtlasError, clipText, shortLevelName } from '../common/index.js';
-import type { AnnotateTimings, AtlasIndexService, RequestSchemas } from '../search/index.js';
-import { ARROW_MEDIA_TYPES, arrowRequestBody } from './arrow-body.js';
-import { checkResultSize, type ServerLimits } from './limits.js';
+import { ARROW_STREAM_TYPE, annotateBatches, createAnnotationTableBuilder, searchTable, sliceUtf8, sumTimings, type AnnotateQuery, type AnnotateTimings, type AtlasIndexService, type TableMetadata, type Utf8Column } from '../search/index.js';
+import type { BodyDecoder } from './body-decoder.js';
+import { arrowBodyBytes, checkResultSize, type ServerLimits } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
+import type { BodyRoute, DecodedRequest } from './request-decode.js';
 import { sendJsonParts } from './send-parts.js';
 
-/** Rejects POST bodies that are not JSON before any byte is parsed. */
-const requireJson: RequestHandler = (req, _res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-  if (!hasBody) return next(new AtlasError('invalid_request', 'request body is required (a JSON object)'));
-  if (!req.is('application/json') && !req.is([...ARROW_MEDIA_TYPES])) {
-    const got = clipText(req.headers['content-type'] ?? 'none');
-    return next(new AtlasError('unsupported_media_type', `request body must be application/json (or ${ARROW_MEDIA_TYPES[0]} with expression counts), got Content-Type ${got}`));
-  }
-  next();
-};
+const JSON_TYPE = 'application/json';
 
-/** An Arrow body (read raw by express.raw) becomes the JSON body it stands for; JSON bodies pass. */
-const arrowToJson: RequestHandler = (req, _res, next) => {
-  if (!Buffer.isBuffer(req.body)) return next();
-  req.body = arrowRequestBody(req.body, req.query as Record<string, unknown>);
+/** True when the request body is an Arrow IPC stream. */
+export function isArrowBody(req: Request): boolean {
+  return typeof req.headers['content-type'] === 'string' && req.is(ARROW_STREAM_TYPE) !== false && req.is(ARROW_STREAM_TYPE) !== null;
+}
+
+/** True when the client asks for an Arrow answer (Accept prefers it over JSON). */
+export function wantsArrow(req: Request): boolean {
+  return req.headers.accept !== undefined && req.accepts([JSON_TYPE, ARROW_STREAM_TYPE]) === ARROW_STREAM_TYPE;
+}
+
+/** The body limit of a request: the JSON limit, or the Arrow limit derived from maxArrowCells. */
+export function bodyLimitOf(limits: ServerLimits, inputDim: number): (req: Request) => number {
+  const arrow = arrowBodyBytes(limits, inputDim);
+  return (req) => (isArrowBody(req) ? arrow : limits.maxBodyBytes);
+}
+
+/** Rejects POST bodies that are neither JSON nor Arrow before any byte is read. */
+const requireBody: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (!hasBody) return next(new AtlasError('invalid_request', `request body is required (a JSON object, or an Arrow IPC stream as ${ARROW_STREAM_TYPE})`));
+  if (!req.is(JSON_TYPE) && !isArrowBody(req)) {
+    const got = clipText(req.headers['content-type'] ?? 'none');
+    return next(new AtlasError('unsupported_media_type', `request body must be ${JSON_TYPE} or ${ARROW_STREAM_TYPE}, got Content-Type ${got}`));
+  }
   next();
 };
 
@@ -32,6 +51,52 @@ function withGeneMatch(parts: readonly string[], report: unknown): readonly stri
   return [...parts.slice(0, -1), `${last.slice(0, -1)},"gene_match":${JSON.stringify(report)}}`];
 }
 
+function sendArrow(res: Response, table: Table): void {
+  const bytes = tableToIPC(table, 'stream');
+  res.type(ARROW_STREAM_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/**
+ * Streams an annotate answer as an Arrow IPC stream, one record batch per annotated batch, written as each
+ * finishes: memory and main-thread work per step stay at one batch whatever the number of cells. The status
+ * line goes out with the first batch, so a failure before it is still a JSON error; one after it cuts the
+ * connection (the error handler), which an Arrow reader reports as a truncated stream.
+ */
+async function streamAnnotation(res: Response, service: AtlasIndexService, query: AnnotateQuery, ids: Utf8Column | undefined, metadata: TableMetadata): Promise<AnnotateTimings> {
+  const t0 = performance.now();
+  const build = createAnnotationTableBuilder(service.manifest);
+  const timings: AnnotateTimings[] = [];
+  let writer: RecordBatchStreamWriter | null = null;
+  let sent: Promise<void> | null = null;
+  try {
+    for await (const b of annotateBatches(service, query)) {
+      const table = build(b.columns, ids && sliceUtf8(ids, b.start, b.start + b.columns.n), metadata);
+      if (writer === null) {
+        writer = new RecordBatchStreamWriter();
+        res.type(ARROW_STREAM_TYPE);
+        sent = pipeline(writer.toNodeStream(), res);
+      }
+      for (const batch of table.batches) writer.write(batch);
+      timings.push(b.timings);
+    }
+  } catch (err) {
+    writer?.abort(err);
+    await sent?.catch(() => undefined);
+    throw err;
+  }
+  writer!.close();
+  await sent;
+  return sumTimings(timings, t0);
+}
+
+/** Options of {@link createQueryRoutes}. */
+export interface QueryRouteOptions {
+  readonly service: AtlasIndexService;
+  readonly limits: ServerLimits;
+  readonly metrics: ServerMetrics;
+  readonly decoder: BodyDecoder;
+}
+
 /** Wraps an async handler; express 5 forwards rejections to the error handler itself. */
 function json(fn: (req: Request, res: Response) => Promise<unknown> | unknown): RequestHandler {
   return async (req: Request, res: Response, _next: NextFunction) => {
@@ -40,48 +105,78 @@ function json(fn: (req: Request, res: Response) => Promise<unknown> | unknown): 
 }
 
 /** Adds GET /v1/info, POST /v1/search and POST /v1/annotate. */
-export function addQueryRoutes(app: Express, service: AtlasIndexService, requests: RequestSchemas, limits: ServerLimits, metrics: ServerMetrics): void {
-  const parseJson = express.json({ limit: limits.maxBodyBytes, strict: true, type: 'application/json' });
-  const parseArrow = express.raw({ limit: limits.maxBodyBytes, type: [...ARROW_MEDIA_TYPES] });
-  const parseBody = [requireJson, parseJson, parseArrow, arrowToJson];
+export function addQueryRoutes(app: Express, o: QueryRouteOptions): void {
+  const routes = createQueryRoutes(o);
+  app.get('/v1/info', json(() => o.service.info()));
+  app.post('/v1/search', ...routes.search);
+  app.post('/v1/annotate', ...routes.annotate);
+}
 
-  app.get('/v1/info', json(() => service.info()));
+/** The middleware chains of the two POST routes. */
+export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandler[]; annotate: RequestHandler[] } {
+  const { service, limits, metrics, decoder } = o;
+  const manifest = service.manifest;
+  const readJson = express.raw({ limit: limits.maxBodyBytes, type: JSON_TYPE });
+  const readArrow = express.raw({ limit: arrowBodyBytes(limits, manifest.inputDim), type: ARROW_STREAM_TYPE });
+  const readBody: RequestHandler = (req, res, next) => (isArrowBody(req) ? readArrow : readJson)(req, res, next);
 
-  app.post(
-    '/v1/search',
-    ...parseBody,
-    async (req, res) => {
-      const query = requests.parseSearch(req.body);
-      res.locals.cells = query.n;
-      checkResultSize(query, limits);
-      // As annotate: serialised in the workers and written piece by piece when the service can.
-      const result = service.searchJson ? await service.searchJson(query) : await service.search(query);
-      const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
-      metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
-      metrics.cellsSearched.inc({ level }, query.n);
-      if (query.embeddings || query.expression) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
-      if ('parts' in result) await sendJsonParts(res, withGeneMatch(result.parts, query.expressionReport));
-      else res.json(query.expressionReport ? { ...result, gene_match: query.expressionReport } : result);
-    },
-  );
+  const decode = async (req: Request, route: BodyRoute): Promise<DecodedRequest> => {
+    const at = req.originalUrl.indexOf('?');
+    return decoder.decode({ route, format: isArrowBody(req) ? 'arrow' : 'json', bytes: req.body as Buffer, query: at < 0 ? '' : req.originalUrl.slice(at + 1) });
+  };
 
-  app.post('/v1/annotate', ...parseBody, async (req, res) => {
-    const query = requests.parseAnnotate(req.body);
+  const search: RequestHandler = async (req, res) => {
+    const decoded = await decode(req, 'search');
+    if (decoded.route !== 'search') throw new AtlasError('internal', 'decoded the wrong route');
+    const { query } = decoded;
     res.locals.cells = query.n;
-    // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
-    // otherwise build and stringify while /healthz waits.
+    const arrow = wantsArrow(req);
+    if (arrow && query.summary) throw new AtlasError('invalid_request', 'summary is only in JSON answers; drop it or ask for application/json');
+    if (!arrow && query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} queries; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
+    checkResultSize(query, limits);
+    // JSON: serialised in the workers and written piece by piece when the service can.
+    const result = !arrow && service.searchJson ? await service.searchJson(query) : await service.search(query);
+    const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
+    metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
+    metrics.cellsSearched.inc({ level }, query.n);
+    if (query.embeddings || query.expression) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
+    const geneMatch = query.expressionReport;
+    if ('parts' in result) return sendJsonParts(res, withGeneMatch(result.parts, geneMatch));
+    if (!arrow) return void res.json(geneMatch ? { ...result, gene_match: geneMatch } : result);
+    const { results, ...rest } = result;
+    const head = geneMatch ? { ...rest, gene_match: geneMatch } : rest;
+    const ids = query.centroid ? undefined : decoded.cellIds;
+    sendArrow(res, searchTable(results, ids, { 'fractal_atlas.result': JSON.stringify(head) }));
+  };
+
+  const annotate: RequestHandler = async (req, res) => {
+    const decoded = await decode(req, 'annotate');
+    if (decoded.route !== 'annotate') throw new AtlasError('internal', 'decoded the wrong route');
+    const { query } = decoded;
+    res.locals.cells = query.n;
     let timings: AnnotateTimings;
-    if (service.annotateJson) {
-      const result = await service.annotateJson(query);
-      timings = result.timings;
-      await sendJsonParts(res, withGeneMatch(result.parts, query.expressionReport));
+    if (wantsArrow(req)) {
+      // The schema (and its metadata) goes out first, so the answer's head carries no timings.
+      const head = { levels: manifest.levelColumns, k: query.k, weighting: query.weighting, minConfidence: query.minConfidence ?? 0, outOfReferenceDistance: query.outOfReferenceDistance ?? manifest.outOfReferenceDistance, gene_match: query.expressionReport };
+      timings = await streamAnnotation(res, service, query, decoded.cellIds, { 'fractal_atlas.result': JSON.stringify(head) });
     } else {
-      const result = await service.annotate(query);
-      timings = result.timings;
-      res.json(query.expressionReport ? { ...result, gene_match: query.expressionReport } : result);
+      if (query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} cells; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
+      // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
+      // otherwise build and stringify while /healthz waits.
+      if (service.annotateJson) {
+        const result = await service.annotateJson(query);
+        timings = result.timings;
+        await sendJsonParts(res, withGeneMatch(result.parts, query.expressionReport));
+      } else {
+        const result = await service.annotate(query);
+        timings = result.timings;
+        res.json(query.expressionReport ? { ...result, gene_match: query.expressionReport } : result);
+      }
     }
     metrics.cellsAnnotated.inc(query.n);
     metrics.adapterDuration.observe(timings.adapterMs / 1000);
     metrics.annotateDuration.observe(timings.totalMs / 1000);
-  });
+  };
+
+  return { search: [requireBody, readBody, search], annotate: [requireBody, readBody, annotate] };
 }

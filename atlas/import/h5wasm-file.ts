@@ -21,7 +21,7 @@ export interface DatasetInfo {
 let loaded: Promise<H5> | null = null;
 
 /** Loads h5wasm once per process and makes HDF5 throw instead of printing its error stack. */
-function loadH5(): Promise<H5> {
+export function loadH5(): Promise<H5> {
   loaded ??= (async () => {
     const h5 = await import('h5wasm/node');
     const module = await h5.ready;

@@ -14,10 +14,15 @@ import { openNpyMatrix } from './npy-source.js';
 import { importToAtlas, type ImportPipelineOptions, type ImportResult, type LabelSpec } from './run-import.js';
 import type { ImportSource } from './types.js';
 
-export { MAX_X_WIDTH } from './h5ad-source.js';
+export { MAX_X_WIDTH, openH5adSource } from './h5ad-source.js';
+export type { H5adMatrix } from './h5ad-source.js';
 export { openH5adCounts } from './h5ad-counts.js';
 export type { CountsBlock, CountsMatrix, H5adCounts, OpenH5adCountsOptions } from './h5ad-counts.js';
 export { openTenxCounts } from './tenx-counts.js';
+export { openNpyMatrix } from './npy-source.js';
+export { loadH5 as loadH5wasm } from './h5wasm-file.js';
+export { openDelimitedSource, readTableObs } from './delimited-source.js';
+export type { ImportSource, MatrixSource, ObsSource, SourceColumn } from './types.js';
 export { parseNpyHeader } from './npy-source.js';
 export { splitFields } from './delimited-source.js';
 export type { ImportResult, LabelSpec } from './run-import.js';

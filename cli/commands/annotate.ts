@@ -1,79 +1,81 @@
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { once } from 'node:events';
-import { AtlasError, LEVEL_COLUMNS, createProgress } from '../../common/index.js';
-import { alignCsrRows, DEFAULT_ENCODER_BATCH, matchGenes, requireGeneOverlap } from '../../adapter/index.js';
-import { openCounts } from '../../atlas/index.js';
-import { openAtlasIndex, type CellAnnotation } from '../../search/index.js';
+import { AtlasError } from '../../common/index.js';
+import { exitCleanlyOnSignals } from '../../atlas/index.js';
+import { COUNTS_BLOCK_ROWS, INPUT_BLOCK_ROWS, formatTruthReport, runAnnotate } from '../../batch/index.js';
+import { DEFAULT_ANNOTATE_K, annotationColumnNames } from '../../search/index.js';
+import { VERIFY_MODES } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { option } from '../options.js';
 import { COUNTS_OPTIONS } from '../shared-options.js';
 
-/** One TSV line of a cell's calls: id, per level the consistent label and its confidence, nearest distance, out of reference. */
-function callLine(id: string, cell: CellAnnotation): string {
-  const levels = LEVEL_COLUMNS.flatMap((c) => {
-    const v = cell.consistent[c];
-    return v ? [v.label, v.confidence.toFixed(4)] : ['', ''];
-  });
-  return [id, ...levels, cell.nearest_distance === null ? '' : cell.nearest_distance.toFixed(6), String(cell.out_of_reference)].join('\t');
-}
+/** The request fields the command passes on as text, flag → request field (checked by the request schema). */
+const REQUEST_FLAGS = [
+  ['k', 'k'],
+  ['weighting', 'weighting'],
+  ['min-confidence', 'min_confidence'],
+  ['out-of-reference-distance', 'out_of_reference_distance'],
+  ['filter', 'filter'],
+] as const;
 
-/** `fractal-atlas annotate --expression`: raw counts of an .h5ad → four-level calls (TSV), through a built index. */
+/** `fractal-atlas annotate`: a file of query cells → one row of labels per cell, no server. */
 export const annotateCommand = defineCommand({
   name: 'annotate',
-  summary: 'raw counts (.h5ad or 10x folder) → four-level calls (TSV) against a built index, with its encoder',
-  synopsis: ['--expression --in counts.h5ad --index DIR --adapter FILE --encoder FILE --out calls.tsv [options]'],
+  summary: 'annotate a file of cells (.h5ad, atlas .parquet, .npy, CSV/TSV, or raw counts) by kNN vote → CSV/TSV/Parquet (and .h5ad obs)',
+  synopsis: ['--index DIR --adapter ONNX|identity --in FILE --out FILE [options]', '--expression --encoder ONNX --index DIR --adapter ONNX|identity --in counts.h5ad|10x-DIR --out FILE [options]'],
   options: {
-    expression: option.flag("the input is raw counts (layers['counts'], or X with --matrix X); required for now"),
-    in: option.required('FILE|DIR', 'AnnData .h5ad (read in row blocks) or a 10x matrix folder'),
-    index: option.required('DIR', 'index folder built with --encoder'),
-    adapter: option.required('FILE', 'the adapter the index was built with (or identity)'),
-    encoder: option.required('FILE', 'the encoder the index was built with (sha256 checked)'),
-    out: option.required('FILE', 'TSV: cell_id, per level label and confidence (hierarchy-consistent call), nearest_distance, out_of_reference'),
+    index: option.required('DIR', 'index folder built by `fractal-atlas build`'),
+    adapter: option.required('PATH', 'the adapter the index was built with (its sha256 is checked), or "identity"'),
+    in: option.required('FILE', ['query cells: .h5ad (with --obsm KEY), atlas .parquet, .npy (n × D) or .csv/.tsv', '(a cell_id column, and one "embedding" column or one column per dimension)']),
+    obsm: option.text('KEY', '.h5ad: the embedding in obsm[KEY] (e.g. X_scimilarity)'),
+    expression: option.flag(["--in holds raw counts (.h5ad layers['counts'], or X with --matrix X; or a 10x folder):", 'counts → --encoder → adapter → vote (implied by --encoder)']),
+    encoder: option.text('FILE', 'with --expression: the encoder the index was built with (sha256 checked)'),
     ...COUNTS_OPTIONS,
-    k: option.int('N', 'neighbours per level (default 50)', { fallback: 50, min: 1, max: 1000 }),
-    workers: option.int('N', 'worker threads (default 2)', { fallback: 2, min: 0, max: 64 }),
+    'id-column': option.text('COL', 'column of cell ids (default: the obs index, the cell_id column, else row numbers)'),
+    out: option.required('FILE', '.csv, .tsv or .parquet: one row per cell (temp file renamed when complete)'),
+    'h5ad-out': option.text('FILE', 'also a copy of the --in .h5ad with the columns added to obs'),
+    k: option.text('N', `neighbours per cell and level (default ${DEFAULT_ANNOTATE_K})`),
+    weighting: option.text('W', 'uniform (default) or distance (votes weighted 1/distance)'),
+    'min-confidence': option.text('X', 'levels with confidence under X are "unassigned" (default 0)'),
+    'out-of-reference-distance': option.text('D', "override of the index's out-of-reference threshold"),
+    filter: option.text('JSON', '{"include": {"system": ["Immune"]}, "exclude": {...}}, as in /v1/annotate'),
+    'truth-column': option.text('COL', ["known labels (any level of the index's vocabularies): prints accuracy and", 'macro-F1 per level at the end (voted and hierarchy-consistent)']),
+    'block-rows': option.optionalInt('N', `cells read per block (default ${INPUT_BLOCK_ROWS}; counts: ${COUNTS_BLOCK_ROWS})`, { min: 1, max: 1_000_000 }),
+    workers: option.int('N', 'worker threads (default 2: both cores)', { fallback: 2, min: 1, max: 64 }),
+    verify: option.choice('MODE', `index checks before starting: ${VERIFY_MODES.join(', ')} (default quick)`, VERIFY_MODES, 'quick'),
   },
+  notes: [
+    'Columns (per served level L = system, lineage, type, subtype):',
+    `  ${annotationColumnNames(['level1_system']).join(', ').replaceAll('system_', 'L_')}`,
+    'Same values as POST /v1/annotate answers for the same cells and options (k, weighting, min-confidence,',
+    'out-of-reference-distance and filter are checked by its request schema). Errors stop the run with one',
+    'line and leave no output file.',
+  ],
   async run(o, io) {
-    if (!o.expression) throw new AtlasError('invalid_argument', 'annotate: --expression is required (this command annotates raw counts; embeddings go to POST /v1/annotate)');
-    const out = resolve(o.out);
-    const k = o.k;
-    const minOverlap = o['min-gene-overlap'];
-    const service = await openAtlasIndex(o.index, { adapterPath: o.adapter, encoderPath: o.encoder, workers: o.workers });
-    try {
-      const counts = await openCounts(o.in, { matrix: o.matrix, geneColumn: o['gene-column'] });
-      try {
-        const match = matchGenes(service.expression!.genes, counts.genes, 'invalid_input', 'var');
-        requireGeneOverlap(match, minOverlap);
-        io.stdout.write(`${counts.path}: ${counts.numCells} cells, ${counts.matrix}; ${match.matched} of the encoder's ${match.numModelGenes} genes present\n`);
-        const ids = (await counts.cellIds()) ?? Array.from({ length: counts.numCells }, (_, i) => String(i));
-        const file = createWriteStream(out);
-        const progress = createProgress('annotate', counts.numCells);
-        try {
-          file.write(['cell_id', ...LEVEL_COLUMNS.flatMap((c) => [c, `${c}_confidence`]), 'nearest_distance', 'out_of_reference'].join('\t') + '\n');
-          for await (const block of counts.blocks(DEFAULT_ENCODER_BATCH * 4)) {
-            const aligned = alignCsrRows(block, match, 'invalid_input', (r) => `${counts.matrix} row ${block.start + r}`);
-            const result = await service.annotate({ expression: aligned, n: block.n, k, weighting: 'uniform' });
-            const text = result.cells.map((cell, i) => callLine(ids[block.start + i]!, cell)).join('\n') + '\n';
-            if (!file.write(text)) await once(file, 'drain');
-            progress.increment(block.n);
-          }
-          file.end();
-          await once(file, 'finish');
-        } catch (err) {
-          file.destroy();
-          await rm(out, { force: true });
-          throw err;
-        } finally {
-          progress.stop();
-        }
-        io.stdout.write(`wrote ${out}: ${counts.numCells} cells\n`);
-      } finally {
-        counts.close();
-      }
-    } finally {
-      await service.close();
+    // The request fields go to the request schema as text, exactly as an Arrow request's query string.
+    const request: Record<string, string> = {};
+    for (const [flag, field] of REQUEST_FLAGS) {
+      const v = o[flag];
+      if (v !== undefined) request[field] = v;
     }
+    const expression = o.expression || o.encoder !== undefined;
+    if (expression && o.encoder === undefined) throw new AtlasError('invalid_argument', 'annotate --expression needs --encoder FILE (the encoder the index was built with)');
+    exitCleanlyOnSignals();
+    const result = await runAnnotate({
+      indexDir: o.index,
+      adapterPath: o.adapter,
+      input: o.in,
+      out: o.out,
+      h5adOut: o['h5ad-out'],
+      obsm: o.obsm,
+      idColumn: o['id-column'],
+      truthColumn: o['truth-column'],
+      request,
+      workers: o.workers,
+      blockRows: o['block-rows'],
+      verify: o.verify,
+      expression: expression ? { encoderPath: o.encoder!, matrix: o.matrix, geneColumn: o['gene-column'], minGeneOverlap: o['min-gene-overlap'] } : undefined,
+      onMessage: (line) => io.stdout.write(`${line}\n`),
+    });
+    io.stderr.write(`annotated ${result.cells} cells in ${result.seconds.toFixed(1)} s (${Math.round(result.cellsPerSecond)} cells/s)\n`);
+    if (result.truth) io.stdout.write(`${formatTruthReport(result.truth)}\n`);
   },
 });

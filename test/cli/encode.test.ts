@@ -103,7 +103,7 @@ describe('fractal-atlas encode', { skip: ANNDATA_SKIP }, () => {
     assert.match(b.stderr, /only 0 of the model's 300 genes are in the query, at least 250 are required; unmatched query genes include "ENSG00000000000"/);
   });
 
-  test('annotate --expression: an .h5ad of counts → one TSV line of four-level calls per cell', async () => {
+  test('annotate --expression: an .h5ad of counts → one TSV row of the annotate columns per cell', async () => {
     // Reference: PyTorch's embeddings of these very cells, labelled by type; each cell must find itself.
     const atlasPath = join(dir, 'reference.parquet');
     const writer = await createAtlasWriter(atlasPath, { dim: 128, rowGroupSize: 64 });
@@ -116,12 +116,17 @@ describe('fractal-atlas encode', { skip: ANNDATA_SKIP }, () => {
     const r = await runCli(['annotate', '--expression', '--in', join(dir, 'csr-layer.h5ad'), '--index', join(dir, 'index'), '--adapter', 'identity', '--encoder', f.encoderPath, '--out', out, '--gene-column', 'feature_name', '--min-gene-overlap', '250', '--k', '3', '--workers', '1']);
     assert.equal(r.status, 0, r.stderr);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split('\t'));
-    assert.deepEqual(lines[0]!.slice(0, 3), ['cell_id', 'level1_system', 'level1_system_confidence']);
+    // The columns of every `annotate` output (issue 10), whatever the input.
+    const header = lines[0]!;
+    assert.deepEqual(header.slice(0, 3), ['cell_id', 'system_label', 'system_confidence']);
+    const subtype = header.indexOf('subtype_consistent');
+    const nearest = header.indexOf('nearest_distance');
+    assert.ok(subtype > 0 && nearest > 0, header.join(' '));
     assert.equal(lines.length, N + 1);
     lines.slice(1).forEach((cols, i) => {
       assert.equal(cols[0], `cell-${i}`);
-      assert.equal(cols[7], `level4_subtype-${i % 4}`);
-      assert.ok(Number(cols[9]) < 1e-4, `cell ${i} nearest distance ${cols[9]}`);
+      assert.equal(cols[subtype], `level4_subtype-${i % 4}`);
+      assert.ok(Number(cols[nearest]) < 1e-4, `cell ${i} nearest distance ${cols[nearest]}`);
     });
   });
 });

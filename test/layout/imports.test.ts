@@ -1,6 +1,6 @@
 /**
  * The module layout, checked on the sources: imports flow one way (common → ontology, adapter → atlas →
- * reference-map → index-files → index-build, search → server, eval → cli), reach another module only through its index.ts,
+ * reference-map → index-files → index-build, search → server, eval → batch → cli), reach another module only through its index.ts,
  * and form no cycle.
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,8 @@ const RANK: Readonly<Record<string, number>> = {
   search: 5,
   server: 6,
   eval: 6,
-  cli: 7,
+  batch: 7,
+  cli: 8,
 };
 
 function sourcesOf(dir: string): string[] {
