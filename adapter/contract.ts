@@ -118,13 +118,19 @@ export function checkGraphSignature(sig: GraphSignature, meta: AdapterMetadata, 
   if (outNames.length !== 2 || !outNames.includes(OUTPUT_BLOCKS) || !outNames.includes(OUTPUT_FULL)) {
     throw bad(source, `outputs are [${outNames.join(', ')}], expected [${OUTPUT_BLOCKS}, ${OUTPUT_FULL}]`);
   }
-  const check = (v: GraphSignature['inputs'][number], dim: number) => {
-    if (v.type !== undefined && v.type !== 'float32') throw bad(source, `${v.name} is ${v.type}, expected float32`);
-    if (v.shape === undefined || v.shape.length === 0) return; // shape not recorded: checked on every run instead
-    if (v.shape.length !== 2) throw bad(source, `${v.name} has rank ${v.shape.length}, expected 2`);
-    if (typeof v.shape[0] === 'number') throw bad(source, `${v.name} has a fixed batch size ${v.shape[0]}, expected a dynamic one`);
-    if (typeof v.shape[1] === 'number' && v.shape[1] !== dim) throw bad(source, `${v.name} has ${v.shape[1]} columns, metadata says ${dim}`);
-  };
+  const check = (v: GraphSignature['inputs'][number], dim: number) => checkMatrixValue(v, dim, (why) => bad(source, why));
   check(sig.inputs[0], meta.inputDim);
   for (const o of sig.outputs) check(o, meta.numScales * meta.scaleDim);
+}
+
+/**
+ * Checks one declared input/output against a float32 [N, dim] matrix with a dynamic N; `fail` makes the
+ * error (each model kind words its own). A value without a recorded shape is checked on every run instead.
+ */
+export function checkMatrixValue(v: GraphSignature['inputs'][number], dim: number, fail: (why: string) => AtlasError): void {
+  if (v.type !== undefined && v.type !== 'float32') throw fail(`${v.name} is ${v.type}, expected float32`);
+  if (v.shape === undefined || v.shape.length === 0) return;
+  if (v.shape.length !== 2) throw fail(`${v.name} has rank ${v.shape.length}, expected 2`);
+  if (typeof v.shape[0] === 'number') throw fail(`${v.name} has a fixed batch size ${v.shape[0]}, expected a dynamic one`);
+  if (typeof v.shape[1] === 'number' && v.shape[1] !== dim) throw fail(`${v.name} has ${v.shape[1]} columns, metadata says ${dim}`);
 }

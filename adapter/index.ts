@@ -1,4 +1,7 @@
-/** The fractal adapter: one `openAdapter` for ONNX models and the identity, prefix math, training bundles and the Python trainer's entry. */
+/**
+ * The fractal adapter: one `openAdapter` for ONNX models and the identity, prefix math, training bundles and the Python trainer's entry;
+ * and the expression encoder in front of it (gene matching, aligned counts, SCimilarity's encoder in ONNX).
+ */
 export { IDENTITY_ADAPTER, adapterSha256, describeAdapter, openAdapter } from './adapter.js';
 export type { Adapter, AdapterLayout, OpenAdapterOptions } from './types.js';
 export { CONTRACT_VERSION, INPUT_NAME, META, OUTPUT_BLOCKS, OUTPUT_FULL, parseAdapterMetadata } from './contract.js';
@@ -11,3 +14,15 @@ export { writeTrainingSet } from './training-set.js';
 export type { TrainingBatch, TrainingSetOptions, TrainingSetResult } from './training-set.js';
 export { adapterScript, pythonPath, requireTorch, runPythonScript } from './python-env.js';
 export type { RunPythonOptions } from './python-env.js';
+export { ENCODER_CONTRACT_VERSION, ENCODER_INPUT, ENCODER_META, ENCODER_OUTPUT, checkEncoderSignature, hashGeneOrder, parseEncoderMetadata } from './encoder-contract.js';
+export type { EncoderMetadata } from './encoder-contract.js';
+export { DEFAULT_ENCODER_BATCH, loadEncoder, readEncoderMetadata } from './encoder.js';
+export type { ExpressionEncoder, LoadEncoderOptions } from './encoder.js';
+export { DEFAULT_MIN_GENE_OVERLAP, REPORT_GENES, createGeneIndex, geneReport, matchGenes, requireGeneOverlap } from './gene-match.js';
+export type { GeneIndex, GeneMatch, GeneReport } from './gene-match.js';
+export { AlignedCountsBuilder, alignCsrRows, alignedFromDense, checkAlignedCounts, densifyCounts, sliceCounts } from './aligned-counts.js';
+export type { AlignedCounts } from './aligned-counts.js';
+export { createOrtEncoderSession } from './ort-session.js';
+export type { EncoderSessionFactory, EncoderSessionLike } from './ort-session.js';
+export { ENCODER_PARITY_TOLERANCE, SCIMILARITY_MODEL_FILES, exportEncoder, measureEncoderParity } from './encoder-export.js';
+export type { EncoderParity, ExportEncoderOptions, ExportEncoderResult } from './encoder-export.js';

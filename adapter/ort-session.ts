@@ -5,6 +5,7 @@
 import ort from 'onnxruntime-node';
 import { AtlasError } from '../common/index.js';
 import { INPUT_NAME, OUTPUT_BLOCKS, OUTPUT_FULL, type GraphSignature } from './contract.js';
+import { ENCODER_INPUT, ENCODER_OUTPUT } from './encoder-contract.js';
 
 /** One native output: row-major data and its dims. */
 export interface OrtOutput {
@@ -37,8 +38,7 @@ function asFloat32(v: ort.OnnxValue | undefined, name: string): OrtOutput {
   return { data: v.data, dims: [...v.dims] };
 }
 
-/** The onnxruntime-node (CPU) session factory. */
-export const createOrtSession: OrtSessionFactory = async (model, options, source) => {
+async function openNativeSession(model: Uint8Array, options: OrtSessionOptions, source: string): Promise<{ session: ort.InferenceSession; signature: GraphSignature }> {
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model, {
@@ -54,11 +54,40 @@ export const createOrtSession: OrtSessionFactory = async (model, options, source
     inputs: signatureOf(session.inputMetadata, session.inputNames),
     outputs: signatureOf(session.outputMetadata, session.outputNames),
   };
+  return { session, signature };
+}
+
+/** The onnxruntime-node (CPU) session factory. */
+export const createOrtSession: OrtSessionFactory = async (model, options, source) => {
+  const { session, signature } = await openNativeSession(model, options, source);
   return {
     signature,
     async run(input, n, dim) {
       const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', input, [n, dim]) });
       return { blocks: asFloat32(out[OUTPUT_BLOCKS], OUTPUT_BLOCKS), full: asFloat32(out[OUTPUT_FULL], OUTPUT_FULL) };
+    },
+    release: () => session.release(),
+  };
+};
+
+/** What the expression encoder needs from an inference session: one input matrix, one output matrix. */
+export interface EncoderSessionLike {
+  readonly signature: GraphSignature;
+  /** Runs `n` rows of `dim` values (already validated) through the encoder's single input. */
+  run(input: Float32Array, n: number, dim: number): Promise<OrtOutput>;
+  release(): Promise<void>;
+}
+
+export type EncoderSessionFactory = (model: Uint8Array, options: OrtSessionOptions, source: string) => Promise<EncoderSessionLike>;
+
+/** The onnxruntime-node (CPU) session factory of expression encoders. */
+export const createOrtEncoderSession: EncoderSessionFactory = async (model, options, source) => {
+  const { session, signature } = await openNativeSession(model, options, source);
+  return {
+    signature,
+    async run(input, n, dim) {
+      const out = await session.run({ [ENCODER_INPUT]: new ort.Tensor('float32', input, [n, dim]) });
+      return asFloat32(out[ENCODER_OUTPUT], ENCODER_OUTPUT);
     },
     release: () => session.release(),
   };

@@ -5,6 +5,7 @@ import { API_KEY_ENV, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAU
 import { DEFAULT_OBO_URL, readLabelMap, type HierarchyOptions } from '../ontology/index.js';
 import { AtlasError } from '../common/index.js';
 import { MAP_DEFAULTS, type ReferenceMapOptions } from '../index-build/index.js';
+import { DEFAULT_MIN_GENE_OVERLAP } from '../adapter/index.js';
 import { option, parseIntOption } from './options.js';
 
 export const compressionOption = (help = `${COMPRESSIONS.join(' (default) or ')}`) => option.choice('C', help, COMPRESSIONS, COMPRESSIONS[0]);
@@ -76,3 +77,14 @@ export function readMapOptions(o: { readonly 'map-size'?: number; readonly 'map-
   }
   return { size: o['map-size'] ?? MAP_DEFAULTS.size, seed: o['map-seed'] ?? MAP_DEFAULTS.seed };
 }
+
+/** Where `encode` and `annotate --expression` read raw counts, and how many of the encoder's genes they need. */
+export const COUNTS_OPTIONS = {
+  matrix: option.custom('counts|X', "where the raw counts are (default counts = layers['counts'], as SCimilarity requires)", (v, fail): 'counts' | 'X' | undefined => {
+    if (v === undefined) return undefined;
+    if (v === 'counts' || v === 'X') return v;
+    return fail(`must be one of counts, X, got ${JSON.stringify(v)}`);
+  }),
+  'gene-column': option.text('NAME', 'var column with gene symbols (default: the var index; CELLxGENE: feature_name)'),
+  'min-gene-overlap': option.int('N', `fewest encoder genes the file must have (default ${DEFAULT_MIN_GENE_OVERLAP})`, { fallback: DEFAULT_MIN_GENE_OVERLAP, min: 1, max: Number.MAX_SAFE_INTEGER }),
+};

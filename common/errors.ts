@@ -38,6 +38,7 @@ export const ERROR_TABLE = {
   invalid_input: { status: 422, message: 'input file cannot be imported' },
   invalid_model: { status: 422, message: 'not a valid fractal adapter model' },
   index_mismatch: { status: 409, message: 'index does not match its manifest or adapter' },
+  insufficient_gene_overlap: { status: 422, message: 'too few of the expression model\'s genes in the query' },
   index_corrupt: { status: 503, message: 'index files are damaged or changed since they were verified' },
   result_too_large: { status: 413, message: 'the response would be too large' },
   invalid_encoding: { status: 400, message: 'request body encoding is invalid' },

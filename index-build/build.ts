@@ -18,6 +18,7 @@ import { INDEX_FILES, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZAT
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
+import { describeEncoder } from './encoder-entry.js';
 import { writeReferenceMap } from './map-pass.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
@@ -67,6 +68,8 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
   if (atlas.numRows === 0) throw new AtlasError('invalid_atlas', `${options.referencePath} has no rows`);
   const adapterPath = options.adapterPath;
   if (adapterPath !== IDENTITY_ADAPTER && !(await exists(adapterPath))) throw new AtlasError('file_not_found', `adapter not found: ${adapterPath}`);
+  // Before the adapter opens: a wrong encoder fails fast and leaves nothing to close.
+  const encoder = options.encoderPath !== undefined ? await describeEncoder(options.encoderPath, atlas.dim) : null;
   const adapter = hooks.adapter ?? (await openAdapter(adapterPath, { inputDim: atlas.dim, threads: p.threads }));
   await removeStaleTemps(outDir);
   const tmp = join(dirname(outDir), `.${basename(outDir)}.build-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -86,7 +89,7 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
     if (map) timer.lap('map');
     const seconds = (performance.now() - started) / 1000;
-    const manifest = await assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha });
+    const manifest = await assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha, encoder });
     throwIfAborted(options.signal);
     // Manifest last: its presence is what makes a folder an index.
     await writeFile(join(tmp, INDEX_FILES.manifest), JSON.stringify(manifest, null, 1));
@@ -114,10 +117,11 @@ interface ManifestInputs {
   readonly seconds: number;
   readonly atlasSha: string;
   readonly adapterSha: string;
+  readonly encoder: IndexManifest['encoder'];
 }
 
 /** The manifest of a built folder (sizes of its files, read from `tmp`). */
-async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha }: ManifestInputs): Promise<IndexManifest> {
+async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha, encoder }: ManifestInputs): Promise<IndexManifest> {
   const adapterPath = options.adapterPath;
   const fileEntry = (file: string) => dataFileEntry(tmp, file);
   return {
@@ -138,6 +142,7 @@ async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2,
     expansionAdd: p.expansionAdd,
     expansionSearch: p.expansionSearch,
     adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: describeAdapter(adapter) },
+    encoder,
     atlas: { sha256: atlasSha, file: basename(options.referencePath), bytes: (await stat(options.referencePath)).size },
     vocabularies: pass1.vocabularies,
     clIdVocabulary: pass1.clIdVocabulary,

@@ -7,6 +7,8 @@ export interface BuildAtlasIndexOptions {
   /** Adapter ONNX file, or "identity". */
   readonly adapterPath: string;
   readonly outDir: string;
+  /** Expression encoder ONNX whose latent space the atlas embeddings are in; recorded in the manifest. */
+  readonly encoderPath?: string;
   readonly quantization?: Quantization;
   readonly connectivity?: number;
   readonly expansionAdd?: number;

@@ -56,6 +56,20 @@ const manifestSchema = z.strictObject({
     originalVectors: dataFile.nullable(),
   }),
   map: mapFile.nullable().optional(),
+  // build --encoder: the expression model the embedding space came from (absent or null without one).
+  encoder: z
+    .strictObject({
+      sha256,
+      file: z.string().max(4096),
+      numGenes: positive,
+      latentDim: positive.max(65_536),
+      geneOrderSha256: sha256,
+      targetSum: z.number().positive(),
+      log1p: z.boolean(),
+      source: z.record(z.string(), z.unknown()),
+    })
+    .nullable()
+    .optional(),
 });
 
 /** Checks every field's type and range; returns the first problem as `field.path: message`, or null. */

@@ -68,6 +68,12 @@ function checkShape(dir: string, m: IndexManifest): void {
     if (p.prefix !== i + 1 || p.dims !== (i + 1) * m.scaleDim || p.vectors !== m.numCells) throw mismatch(dir, `manifest entry of prefix ${i + 1} is inconsistent`);
   });
   if (m.metric !== metricFor(m.quantization)) throw mismatch(dir, `manifest metric ${m.metric} is not the one ${m.quantization} indexes use (${metricFor(m.quantization)})`);
+  if (m.encoder !== undefined && m.encoder !== null) {
+    const e = m.encoder;
+    if (typeof e.sha256 !== 'string' || !posInt(e.numGenes) || e.latentDim !== m.inputDim || typeof e.geneOrderSha256 !== 'string') {
+      throw mismatch(dir, 'manifest entry of the expression encoder is inconsistent');
+    }
+  }
   if (m.original && (m.original.dims !== m.inputDim || m.original.vectors !== m.numCells)) throw mismatch(dir, 'manifest entry of the original index is inconsistent');
   if (!Array.isArray(m.levelColumns) || m.levelColumns.length === 0 || m.levelColumns.some((c) => !LEVEL_COLUMNS.includes(c))) {
     throw mismatch(dir, 'manifest level columns are invalid');
@@ -122,6 +128,19 @@ export async function verifyFiles(dir: string, m: IndexManifest): Promise<void> 
 export function checkAdapterHash(dir: string, m: IndexManifest, sha256: string, adapterPath: string): void {
   if (m.adapter.sha256 !== sha256) {
     throw mismatch(dir, `it was built with adapter ${m.adapter.file} (sha256 ${m.adapter.sha256.slice(0, 12)}…), but ${adapterPath} has sha256 ${sha256.slice(0, 12)}…; pass the same adapter or rebuild`);
+  }
+}
+
+/**
+ * Checks an encoder against the manifest: the index must have been built with one (`build --encoder`), and
+ * with this very file (sha256), so that counts land in the space the reference embeddings came from.
+ */
+export function checkEncoderHash(dir: string, m: IndexManifest, sha256: string, encoderPath: string): void {
+  if (!m.encoder) {
+    throw mismatch(dir, `it was built without an expression encoder, so ${encoderPath} cannot be checked against its reference space; rebuild with build --encoder ${encoderPath}`);
+  }
+  if (m.encoder.sha256 !== sha256) {
+    throw mismatch(dir, `it was built with encoder ${m.encoder.file} (sha256 ${m.encoder.sha256.slice(0, 12)}…), but ${encoderPath} has sha256 ${sha256.slice(0, 12)}…; pass the same encoder or rebuild`);
   }
 }
 

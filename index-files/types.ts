@@ -90,6 +90,11 @@ export interface IndexManifest extends AdapterLayout {
     /** The adapter's own metadata as it reported it (informative). */
     readonly metadata?: Readonly<Record<string, unknown>>;
   };
+  /**
+   * The expression encoder whose latent space the atlas embeddings live in (`build --encoder`); null or
+   * absent when the index was built without one. Serving counts needs this file (same sha256).
+   */
+  readonly encoder?: EncoderEntry | null;
   readonly atlas: {
     readonly sha256: string;
     /** Base name of the atlas file at build time (informative). */
@@ -136,3 +141,20 @@ export interface MapFileEntry extends DataFileEntry {
   readonly seconds: number;
 }
 
+
+/** The manifest's record of an expression encoder (see adapter/encoder-contract.ts). */
+export interface EncoderEntry {
+  /** sha256 of the encoder ONNX file. */
+  readonly sha256: string;
+  /** Base name of the file at build time (informative). */
+  readonly file: string;
+  readonly numGenes: number;
+  /** = the index's input dim. */
+  readonly latentDim: number;
+  /** sha256 of the gene order (symbols joined by "\n"). */
+  readonly geneOrderSha256: string;
+  readonly targetSum: number;
+  readonly log1p: boolean;
+  /** Where the weights came from, as the encoder file says (folder, checkpoint sha256). */
+  readonly source: Readonly<Record<string, unknown>>;
+}

@@ -5,6 +5,7 @@
  * Used by the CLI (`annotate`, batch by batch from a file) and by the server (Arrow answers).
  */
 import { collectAnnotationColumns, concatAnnotationColumns, createLabelCodes, type AnnotationColumns, type LabelCodes } from './annotation-columns.js';
+import { sliceCounts } from '../adapter/index.js';
 import type { AnnotateQuery, AnnotateTimings, AtlasIndexService } from './types.js';
 
 /** Cells per service call: large enough to keep every worker busy, small enough to interleave requests. */
@@ -57,7 +58,9 @@ export async function* annotateBatches(service: AtlasIndexService, query: Annota
     const s = next;
     const e = Math.min(query.n, s + size);
     next = e;
-    const p = annotator.annotate({ ...query, n: e - s, embeddings: query.embeddings.subarray(s * D, e * D) }).then((r) => ({ start: s, ...r }));
+    // Embeddings by a view, counts (sparse rows) copied batch by batch.
+    const cells = query.expression ? { expression: sliceCounts(query.expression, s, e) } : { embeddings: query.embeddings!.subarray(s * D, e * D) };
+    const p = annotator.annotate({ ...query, n: e - s, ...cells }).then((r) => ({ start: s, ...r }));
     // Awaited below in order; a consumer that stops early must not leave an unhandled rejection behind.
     p.catch(() => undefined);
     return p;

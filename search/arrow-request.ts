@@ -1,10 +1,13 @@
 /**
- * Arrow IPC request bodies: a stream of record batches with an `embedding` fixed_size_list<float32>[D]
- * column and an optional utf8 `cell_id` column. Decoding gives the embedding matrix (a view on the body when
- * it is one batch) and the ids' raw utf8 buffers; the request options come from the query string. Both go
- * through the same request schema as a JSON body (createRequestSchemas with `embeddings: 'matrix'`).
+ * Arrow IPC request bodies: a stream of record batches with an optional utf8 `cell_id` column and either an
+ * `embedding` fixed_size_list<float32>[D] column, or raw counts for the served encoder: the schema metadata
+ * `genes` (a JSON array of gene symbols) and a list column `counts` (one count per gene) or list columns
+ * `indices` + `values` (sparse). Decoding gives the embedding matrix (a view on the body when it is one batch)
+ * or the `expression` field in its JSON form, and the ids' raw utf8 buffers; the request options come from
+ * the query string. All go through the same request schema as a JSON body (createRequestSchemas with
+ * `embeddings: 'matrix'`), so validation and error codes are those of JSON bodies.
  */
-import { Type, tableFromIPC, type Data, type FixedSizeList, type Table } from 'apache-arrow';
+import { Type, tableFromIPC, type Data, type FixedSizeList, type Table, type Vector } from 'apache-arrow';
 import { AtlasError } from '../common/index.js';
 import type { Utf8Column } from './arrow-tables.js';
 
@@ -14,6 +17,9 @@ export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
 /** Column names an Arrow request may carry. */
 export const ARROW_EMBEDDING_COLUMN = 'embedding';
 export const ARROW_CELL_ID_COLUMN = 'cell_id';
+/** Columns of an expression (counts) body: dense `counts`, or sparse `indices` + `values`. */
+export const ARROW_COUNTS_COLUMNS = ['counts', 'indices', 'values'] as const;
+const ALLOWED_COLUMNS: readonly string[] = [ARROW_EMBEDDING_COLUMN, ARROW_CELL_ID_COLUMN, ...ARROW_COUNTS_COLUMNS];
 
 /** Row-major embeddings decoded from an Arrow body (the request schema checks n, dim and finiteness). */
 export interface EmbeddingMatrix {
@@ -28,11 +34,14 @@ export function isEmbeddingMatrix(v: unknown): v is EmbeddingMatrix {
   return typeof v === 'object' && v !== null && (v as EmbeddingMatrix).kind === 'embedding-matrix' && (v as EmbeddingMatrix).values instanceof Float32Array;
 }
 
-/** A decoded Arrow body. */
-export interface ArrowRequestBody {
-  readonly matrix: EmbeddingMatrix;
-  readonly cellIds?: Utf8Column;
+/** The `expression` field an Arrow counts body stands for (checked by the request schema as JSON's is). */
+export interface ArrowExpression {
+  readonly genes: unknown;
+  readonly counts: readonly unknown[];
 }
+
+/** A decoded Arrow body: embeddings or counts. */
+export type ArrowRequestBody = { readonly matrix: EmbeddingMatrix; readonly expression?: undefined; readonly cellIds?: Utf8Column } | { readonly matrix?: undefined; readonly expression: ArrowExpression; readonly cellIds?: Utf8Column };
 
 function readTable(bytes: Uint8Array): Table {
   let table: Table;
@@ -88,17 +97,51 @@ function decodeIds(chunks: readonly Data[], n: number): Utf8Column {
   return { offsets, bytes };
 }
 
+function listRows(table: Table, name: string): number[][] {
+  const col = table.getChild(name)!;
+  const out: number[][] = [];
+  for (let i = 0; i < table.numRows; i++) {
+    const cell = col.get(i) as Vector | null;
+    if (cell === null || typeof (cell as { toArray?: unknown }).toArray !== 'function') {
+      throw new AtlasError('invalid_request', `Arrow column "${name}" row ${i} must be a list of numbers, got ${cell === null ? 'null' : typeof cell}`);
+    }
+    out.push(Array.from(cell.toArray() as ArrayLike<number | bigint>, Number));
+  }
+  return out;
+}
+
+/** The counts columns and the `genes` metadata → the JSON form of the `expression` field. */
+function decodeExpression(table: Table, names: readonly string[]): ArrowExpression {
+  const meta = table.schema.metadata.get('genes');
+  if (meta === undefined) throw new AtlasError('invalid_request', 'Arrow counts body: the schema metadata must hold "genes", a JSON array of gene symbols');
+  let genes: unknown;
+  try {
+    genes = JSON.parse(meta);
+  } catch {
+    throw new AtlasError('invalid_request', 'Arrow counts body: schema metadata "genes" is not valid JSON');
+  }
+  if (names.includes('counts') && !names.includes('indices') && !names.includes('values')) return { genes, counts: listRows(table, 'counts') };
+  if (names.includes('indices') && names.includes('values') && !names.includes('counts')) {
+    const values = listRows(table, 'values');
+    return { genes, counts: listRows(table, 'indices').map((indices, i) => ({ indices, values: values[i] })) };
+  }
+  throw new AtlasError('invalid_request', 'Arrow counts body needs a list column "counts" (dense) or list columns "indices" and "values" (sparse)');
+}
+
 /** Decodes an Arrow IPC stream body; `invalid_request` names what is wrong (columns, types, nulls). */
 export function decodeArrowBody(bytes: Uint8Array): ArrowRequestBody {
   const table = readTable(bytes);
   const names = table.schema.fields.map((f) => f.name);
-  const unknown = names.find((name) => name !== ARROW_EMBEDDING_COLUMN && name !== ARROW_CELL_ID_COLUMN);
-  if (unknown !== undefined) throw new AtlasError('invalid_request', `Arrow body has unknown column ${JSON.stringify(unknown)} (allowed: embedding, cell_id)`);
-  const embedding = table.getChild(ARROW_EMBEDDING_COLUMN);
-  if (!embedding) throw new AtlasError('invalid_request', `Arrow body has no embedding column (columns: ${names.join(', ')})`);
-  const matrix = decodeMatrix(embedding.data, table.numRows);
+  const unknown = names.find((name) => !ALLOWED_COLUMNS.includes(name));
+  if (unknown !== undefined) throw new AtlasError('invalid_request', `Arrow body has unknown column ${JSON.stringify(unknown)} (allowed: ${ALLOWED_COLUMNS.join(', ')})`);
   const ids = table.getChild(ARROW_CELL_ID_COLUMN);
-  return ids ? { matrix, cellIds: decodeIds(ids.data, table.numRows) } : { matrix };
+  const cellIds = ids ? decodeIds(ids.data, table.numRows) : undefined;
+  const hasCounts = ARROW_COUNTS_COLUMNS.some((c) => names.includes(c));
+  const embedding = table.getChild(ARROW_EMBEDDING_COLUMN);
+  if (embedding && hasCounts) throw new AtlasError('invalid_request', 'Arrow body has both an embedding column and counts columns; send one of them');
+  if (hasCounts) return { expression: decodeExpression(table, names), cellIds };
+  if (!embedding) throw new AtlasError('invalid_request', `Arrow body has no embedding column nor counts columns (columns: ${names.join(', ')})`);
+  return { matrix: decodeMatrix(embedding.data, table.numRows), cellIds };
 }
 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -113,7 +156,7 @@ export function optionsFromQuery(params: URLSearchParams): Record<string, unknow
   for (const key of new Set(params.keys())) {
     const values = params.getAll(key);
     if (values.length > 1) throw new AtlasError('invalid_request', `query parameter ${JSON.stringify(key)} is given ${values.length} times`);
-    if (key === 'embeddings' || key === 'cell_ids') throw new AtlasError('invalid_request', `query parameter ${key}: an Arrow request carries its cells in the body (columns embedding and cell_id)`);
+    if (key === 'embeddings' || key === 'cell_ids' || key === 'expression') throw new AtlasError('invalid_request', `query parameter ${key}: an Arrow request carries its cells in the body (columns embedding or counts, and cell_id)`);
     const v = values[0]!;
     if (key === 'filter') {
       try {

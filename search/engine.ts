@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { AtlasError, LEVEL_COLUMNS, firstNonFinite, type LevelColumn } from '../common/index.js';
-import { openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
+import { loadEncoder, openAdapter, l2NormalizeRows, type Adapter, type AlignedCounts, type ExpressionEncoder } from '../adapter/index.js';
 import { normalizedCentroid } from './vector-math.js';
 import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
@@ -22,12 +22,16 @@ export interface EngineInit {
   /** labels.bin contents (a SharedArrayBuffer when shared with workers). */
   readonly labelsBuffer: ArrayBufferLike;
   readonly adapterPath: string;
+  /** Expression encoder ONNX (already checked against the manifest), or null: no counts queries. */
+  readonly encoderPath?: string | null;
   readonly threads: number;
 }
 
-/** A validated search: prefix 0 = original index. Queries are embeddings or reference rows. */
+/** A validated search: prefix 0 = original index. Queries are embeddings, counts or reference rows. */
 export interface EngineSearchRequest {
   readonly embeddings?: Float32Array;
+  /** Counts aligned to the encoder's genes: encoded here, then treated as embeddings. */
+  readonly expression?: AlignedCounts;
   readonly rows?: Int32Array;
   readonly n: number;
   readonly prefix: number;
@@ -45,13 +49,17 @@ export interface EngineSearchRequest {
 export interface EngineSearchResponse {
   /** Empty when the request asked for `serialize`. */
   readonly results: SearchQueryResult[];
+  /** Time in the expression encoder (0 without counts). */
+  readonly encoderMs: number;
   readonly resultsJson?: string;
   readonly adapterMs: number;
   readonly searchMs: number;
 }
 
 export interface EngineAnnotateRequest {
-  readonly embeddings: Float32Array;
+  /** Exactly one of embeddings and expression. */
+  readonly embeddings?: Float32Array;
+  readonly expression?: AlignedCounts;
   readonly n: number;
   readonly k: number;
   readonly weighting: Weighting;
@@ -67,6 +75,7 @@ export interface EngineAnnotateResponse {
   /** Empty when the request asked for `serialize`. */
   readonly cells: CellAnnotation[];
   readonly cellsJson?: string;
+  readonly encoderMs: number;
   readonly adapterMs: number;
   readonly searchMs: number;
   readonly voteMs: number;
@@ -89,6 +98,7 @@ export class SearchEngine {
     private readonly adapter: Adapter,
     private readonly threads: number,
     private readonly ownsAdapter: boolean,
+    private readonly encoder: ExpressionEncoder | null,
   ) {
     this.masks = new MaskCache(labels.levels, m.numCells);
   }
@@ -112,7 +122,14 @@ export class SearchEngine {
       m.numCells,
     );
     const a = adapter ?? (await openAdapter(init.adapterPath, { inputDim: m.inputDim, threads }));
-    return new SearchEngine(dir, m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter);
+    let encoder: ExpressionEncoder | null = null;
+    try {
+      if (init.encoderPath) encoder = await loadEncoder(init.encoderPath, { intraOpThreads: threads });
+    } catch (err) {
+      if (!adapter) await a.close();
+      throw err;
+    }
+    return new SearchEngine(dir, m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter, encoder);
   }
 
   /**
@@ -155,7 +172,16 @@ export class SearchEngine {
     return l2NormalizeRows(full!, req.n, this.m.numScales * this.m.scaleDim, space.dims);
   }
 
-  async search(req: EngineSearchRequest): Promise<EngineSearchResponse> {
+  /** Embeddings of a request: as given, or its counts through the encoder (counts → 128-d, same job). */
+  private async embeddingsOf<R extends { embeddings?: Float32Array; expression?: AlignedCounts }>(req: R): Promise<R> {
+    if (!req.expression) return req;
+    if (!this.encoder) throw new AtlasError('invalid_request', 'this server has no expression encoder (serve --encoder FILE)');
+    return { ...req, embeddings: await this.encoder.encode(req.expression), expression: undefined };
+  }
+
+  async search(request: EngineSearchRequest): Promise<EngineSearchResponse> {
+    const te = performance.now();
+    const req = await this.embeddingsOf(request);
     const t0 = performance.now();
     const full = req.embeddings && req.prefix !== 0 ? await this.adapter.embed(req.embeddings, req.n) : undefined;
     const t1 = performance.now();
@@ -180,8 +206,8 @@ export class SearchEngine {
       }
       results.push(req.summary ? { hits, summary: summarize(hits) } : { hits });
     }
-    if (req.serialize) return { results: [], resultsJson: results.map((r) => JSON.stringify(r)).join(','), adapterMs: t1 - t0, searchMs: performance.now() - t1 };
-    return { results, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
+    if (req.serialize) return { results: [], resultsJson: results.map((r) => JSON.stringify(r)).join(','), encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
+    return { results, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
   }
 
   private hit(row: number, distance: number): SearchHit {
@@ -198,9 +224,11 @@ export class SearchEngine {
     return hit as unknown as SearchHit;
   }
 
-  async annotate(req: EngineAnnotateRequest): Promise<EngineAnnotateResponse> {
+  async annotate(request: EngineAnnotateRequest): Promise<EngineAnnotateResponse> {
+    const te = performance.now();
+    const req = await this.embeddingsOf(request);
     const t0 = performance.now();
-    const full = await this.adapter.embed(req.embeddings, req.n);
+    const full = await this.adapter.embed(req.embeddings!, req.n);
     const t1 = performance.now();
     const mask = req.filter ? this.masks.get(req.filter) : null;
     const width = this.m.numScales * this.m.scaleDim;
@@ -244,9 +272,9 @@ export class SearchEngine {
     }
     if (req.serialize) {
       const cellsJson = cells.map((c) => JSON.stringify(c)).join(',');
-      return { cells: [], cellsJson, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
+      return { cells: [], cellsJson, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
     }
-    return { cells, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
+    return { cells, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };
   }
 
   async close(): Promise<void> {
@@ -255,6 +283,7 @@ export class SearchEngine {
     for (const s of this.spaces.values()) files.add(s.vectors);
     for (const f of files) f.close();
     if (this.ownsAdapter) await this.adapter.close();
+    await this.encoder?.close();
   }
 }
 

@@ -5,6 +5,8 @@ export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
 export { callConsistentLevels } from './hierarchy-call.js';
 export { createRequestSchemas, DEFAULT_ANNOTATE_K } from './request-schema.js';
 export type { RequestLimits, RequestSchemaOptions, RequestSchemas } from './request-schema.js';
+export { GeneMatchResponse, MAX_REQUEST_GENES } from './expression-field.js';
+export type { ExpressionLimits } from './expression-field.js';
 export { ARROW_CELL_ID_COLUMN, ARROW_EMBEDDING_COLUMN, ARROW_STREAM_TYPE, decodeArrowBody, isEmbeddingMatrix, optionsFromQuery } from './arrow-request.js';
 export type { ArrowRequestBody, EmbeddingMatrix } from './arrow-request.js';
 export { annotationTable, createAnnotationTableBuilder, searchTable, sliceUtf8, utf8Column } from './arrow-tables.js';
@@ -32,6 +34,7 @@ export type {
   AnnotateTimings,
   AtlasIndexService,
   CellAnnotation,
+  ExpressionModel,
   ConsistentLevel,
   InfoResult,
   LabelSummary,

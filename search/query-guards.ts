@@ -9,6 +9,7 @@ import type { EngineAnnotateRequest, EngineSearchRequest } from './engine.js';
 import { compileFilter } from './label-filter.js';
 import { levelList, resolveLevel } from './level-names.js';
 import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, INDEX_MAX_K, MAX_SEARCH_EF, type AnnotateQuery, type SearchQuery } from './types.js';
+import { checkAlignedCounts, type AlignedCounts } from '../adapter/index.js';
 
 /** Throws k_out_of_range unless k is an integer in 1..max. */
 export function checkK(k: unknown, max = INDEX_MAX_K): number {
@@ -29,6 +30,17 @@ export function prefixProblem(prefix: unknown, m: IndexManifest): string {
 function checkCount(n: unknown): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new AtlasError('invalid_request', `n must be a positive integer (number of queries), got ${describeValue(n)}`);
   return n;
+}
+
+/**
+ * Checks expression counts of n cells against the encoder the service loaded (`numGenes`, null when none).
+ * The index's reference space is the encoder's latent space: the service checked the manifest at open.
+ */
+export function checkExpression(expression: AlignedCounts, n: number, numGenes: number | null): AlignedCounts {
+  if (numGenes === null) throw new AtlasError('invalid_request', 'this index is served without an expression encoder; give embeddings, or serve with --encoder FILE');
+  checkAlignedCounts(expression, numGenes);
+  if (expression.n !== n) throw new AtlasError('invalid_request', `n is ${n} but the expression counts hold ${expression.n} cells`);
+  return expression;
 }
 
 /** Where a search goes: prefix 0 is the original index. */
@@ -71,27 +83,30 @@ export interface CheckedSearch {
 }
 
 /** Resolves and guards a search query (see the file comment). */
-export function checkSearch(q: SearchQuery, m: IndexManifest): CheckedSearch {
+export function checkSearch(q: SearchQuery, m: IndexManifest, encoderGenes: number | null = null): CheckedSearch {
   const k = checkK(q.k);
   const n = checkCount(q.n);
   const target = resolveTarget(q, m);
-  if ((q.embeddings === undefined) === (q.cellIds === undefined)) throw new AtlasError('invalid_request', 'give exactly one of embeddings and cell ids');
+  if ([q.embeddings, q.cellIds, q.expression].filter((v) => v !== undefined).length !== 1) throw new AtlasError('invalid_request', 'give exactly one of embeddings, expression and cell ids');
   if (q.embeddings !== undefined) checkRows(q.embeddings, m.inputDim, 'embeddings', n);
+  const expression = q.expression !== undefined ? checkExpression(q.expression, n, encoderGenes) : undefined;
   if (q.cellIds !== undefined && q.cellIds.length !== n) throw new AtlasError('invalid_request', `${q.cellIds.length} cell ids for n = ${n} queries`);
   const filter = compileFilter(q.filter, m.vocabularies);
   if (q.ef !== undefined && !(Number.isSafeInteger(q.ef) && q.ef >= 1 && q.ef <= MAX_SEARCH_EF)) throw new AtlasError('invalid_argument', `ef must be an integer in [1, ${MAX_SEARCH_EF}], got ${describeValue(q.ef)}`);
-  const request = { embeddings: q.embeddings, n, prefix: target.prefix, k, filter, maxDist: q.maxDist, centroid: q.centroid === true, summary: q.summary === true, ef: q.ef };
+  const request = { embeddings: q.embeddings, expression, n, prefix: target.prefix, k, filter, maxDist: q.maxDist, centroid: q.centroid === true, summary: q.summary === true, ef: q.ef };
   return { target, cellIds: q.cellIds, request };
 }
 
 /** Guards an annotate query and fills its defaults (min confidence 0, the manifest's out-of-reference distance). */
-export function checkAnnotate(q: AnnotateQuery, m: IndexManifest): EngineAnnotateRequest {
+export function checkAnnotate(q: AnnotateQuery, m: IndexManifest, encoderGenes: number | null = null): EngineAnnotateRequest {
   const k = checkK(q.k);
   const n = checkCount(q.n);
-  checkRows(q.embeddings, m.inputDim, 'embeddings', n);
+  if ((q.embeddings === undefined) === (q.expression === undefined)) throw new AtlasError('invalid_request', 'give exactly one of embeddings and expression');
+  if (q.embeddings !== undefined) checkRows(q.embeddings, m.inputDim, 'embeddings', n);
+  const expression = q.expression !== undefined ? checkExpression(q.expression, n, encoderGenes) : undefined;
   const filter = compileFilter(q.filter, m.vocabularies);
   const outOfReferenceDistance = q.outOfReferenceDistance ?? m.outOfReferenceDistance;
   const plan = q.plan ?? DEFAULT_ANNOTATE_PLAN;
   if (!(ANNOTATE_PLANS as readonly string[]).includes(plan)) throw new AtlasError('invalid_argument', `plan must be one of ${ANNOTATE_PLANS.join(', ')}, got ${quoteInput(String(plan))}`);
-  return { embeddings: q.embeddings, n, k, weighting: q.weighting, minConfidence: q.minConfidence ?? 0, filter, outOfReferenceDistance, plan };
+  return { embeddings: q.embeddings, expression, n, k, weighting: q.weighting, minConfidence: q.minConfidence ?? 0, filter, outOfReferenceDistance, plan };
 }

@@ -11,6 +11,7 @@ import { findLevel, levelChoices, levelList } from './level-names.js';
 import { kProblem, prefixProblem, resolveTarget } from './query-guards.js';
 import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingMatrixField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
 import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, MAX_SEARCH_EF, WEIGHTINGS, type AnnotateQuery, type SearchFilter, type SearchQuery } from './types.js';
+import { expressionField, type ExpressionLimits } from './expression-field.js';
 
 /** The request limits the schemas enforce (the server's documented limits). */
 export interface RequestLimits {
@@ -31,6 +32,7 @@ export interface RequestSchemas {
   readonly search: z.ZodType<SearchQuery>;
   readonly annotate: z.ZodType<AnnotateQuery>;
   readonly filter: z.ZodType;
+  readonly expression: z.ZodType;
   /** Body → query, or AtlasError (invalid_request, wrong_dimension, non_finite, unknown_level, …). */
   parseSearch(body: unknown): SearchQuery;
   parseAnnotate(body: unknown): AnnotateQuery;
@@ -53,8 +55,15 @@ function resolveFilter(given: { include?: Partial<Record<string, string[]>>; exc
   return { include: side(filter.include), exclude: side(filter.exclude) };
 }
 
+/** The fields both bodies share, built once per index. */
+interface SharedFields {
+  readonly embeddings: ReturnType<typeof embeddingsField>;
+  readonly expression: ReturnType<typeof expressionField>;
+  readonly filter: ReturnType<typeof filterField>;
+}
+
 /** The body of POST /v1/search → SearchQuery. */
-function searchSchema(m: IndexManifest, limits: RequestLimits, embeddings: ReturnType<typeof embeddingsField>, filter: ReturnType<typeof filterField>) {
+function searchSchema(m: IndexManifest, limits: RequestLimits, { embeddings, expression, filter }: SharedFields) {
   const trained: readonly LevelColumn[] = m.levelColumns;
   const level = coded(
     z.enum(levelChoices(trained) as [string, ...string[]], { error: (iss) => `must be one of ${levelList(trained)}, or give "prefix": 1..${m.numScales}; got ${describeValue(iss.input)}` }),
@@ -63,6 +72,7 @@ function searchSchema(m: IndexManifest, limits: RequestLimits, embeddings: Retur
   return bodyObject(
     {
       embeddings: embeddings.optional(),
+      expression: expression.optional(),
       cell_ids: cellIdsField(limits.maxCells).optional(),
       level: level.optional(),
       prefix: coded(integerField(1, m.numScales, (v) => prefixProblem(v, m)), 'unknown_level').optional(),
@@ -76,21 +86,23 @@ function searchSchema(m: IndexManifest, limits: RequestLimits, embeddings: Retur
         .meta({ description: 'HNSW search beam for this request (default: the index\'s expansion_search); the beam used is max(ef, k). Recall per ef: BENCHMARKS.md' })
         .optional(),
     },
-    'Exactly one of embeddings and cell_ids; at most one of level, prefix and original (default: the finest prefix).',
+    'Exactly one of embeddings, expression and cell_ids; at most one of level, prefix and original (default: the finest prefix).',
   ).transform((b): SearchQuery => {
-    if ((b.embeddings === undefined) === (b.cell_ids === undefined)) throw new AtlasError('invalid_request', 'request body must give exactly one of embeddings and cell_ids');
+    if ([b.embeddings, b.expression, b.cell_ids].filter((v) => v !== undefined).length !== 1) throw new AtlasError('invalid_request', 'request body must give exactly one of embeddings, expression and cell_ids');
     const target = resolveTarget({ level: b.level, prefix: b.prefix, original: b.original }, m);
     const common = { level: target.level ?? undefined, prefix: b.prefix, original: b.original, k: b.k, filter: resolveFilter(b.filter, m), maxDist: b.max_dist, centroid: b.centroid, summary: b.summary, ef: b.ef };
     if (b.embeddings !== undefined) return { ...common, embeddings: b.embeddings, n: b.embeddings.length / m.inputDim };
+    if (b.expression !== undefined) return { ...common, expression: b.expression.counts, n: b.expression.counts.n, expressionReport: b.expression.report };
     return { ...common, cellIds: b.cell_ids, n: b.cell_ids!.length };
   });
 }
 
 /** The body of POST /v1/annotate → AnnotateQuery. */
-function annotateSchema(m: IndexManifest, limits: RequestLimits, embeddings: ReturnType<typeof embeddingsField>, filter: ReturnType<typeof filterField>) {
+function annotateSchema(m: IndexManifest, limits: RequestLimits, { embeddings, expression, filter }: SharedFields) {
   return bodyObject(
     {
-      embeddings,
+      embeddings: embeddings.optional(),
+      expression: expression.optional(),
       k: coded(integerField(1, limits.maxAnnotateK, (v) => kProblem(v, limits.maxAnnotateK)), 'k_out_of_range').default(DEFAULT_ANNOTATE_K),
       weighting: choiceField(WEIGHTINGS).default('uniform'),
       min_confidence: numberField(0, 1).meta({ description: 'Levels whose confidence is below it are "unassigned"' }).optional(),
@@ -100,20 +112,27 @@ function annotateSchema(m: IndexManifest, limits: RequestLimits, embeddings: Ret
         .meta({ description: 'full: one search at the widest prefix, voted at every level; per-level: one search per level prefix; funnel: short-prefix shortlist reranked exactly per level' })
         .default(DEFAULT_ANNOTATE_PLAN),
     },
-    'kNN vote per level over the embeddings given.',
-  ).transform(
-    (b): AnnotateQuery => ({
-      embeddings: b.embeddings,
-      n: b.embeddings.length / m.inputDim,
+    'kNN vote per level over the cells given: exactly one of embeddings and expression.',
+  ).transform((b, ctx): AnnotateQuery => {
+    // An issue rather than a throw, so that an unknown field (the likelier mistake) is reported first.
+    if ((b.embeddings === undefined) === (b.expression === undefined)) {
+      ctx.issues.push({ code: 'custom', message: 'must give exactly one of embeddings and expression', input: b, params: { code: 'invalid_request' } });
+      return z.NEVER;
+    }
+    const cells = b.embeddings !== undefined ? { embeddings: b.embeddings, n: b.embeddings.length / m.inputDim } : { expression: b.expression!.counts, n: b.expression!.counts.n, expressionReport: b.expression!.report };
+    return {
+      ...cells,
       k: b.k,
       weighting: b.weighting,
       minConfidence: b.min_confidence,
       outOfReferenceDistance: b.out_of_reference_distance,
       filter: resolveFilter(b.filter, m),
       plan: b.plan,
-    }),
-  );
+    };
+  });
 }
+
+const NO_EXPRESSION: ExpressionLimits = { model: null, minGeneOverlap: 1, builtWith: null };
 
 /** Options of {@link createRequestSchemas}. */
 export interface RequestSchemaOptions {
@@ -122,19 +141,26 @@ export interface RequestSchemaOptions {
    * decoded from an Arrow body (arrow-request.ts), the other fields from the query string.
    */
   readonly embeddings?: 'json' | 'matrix';
+  /** The encoder the index is served with, if any (default: none; expression queries are refused). */
+  readonly expression?: ExpressionLimits;
 }
 
-/** Builds the request schemas of the index described by `m`. */
+/** Builds the request schemas of the index described by `m` (and of the encoder it is served with, if any). */
 export function createRequestSchemas(m: IndexManifest, limits: RequestLimits, options: RequestSchemaOptions = {}): RequestSchemas {
-  const filter = filterField(LEVEL_COLUMNS, limits.maxFilterLabels);
   // The Arrow variant differs only in how embeddings arrive; typed as the JSON field for the shared shapes.
   const embeddings = options.embeddings === 'matrix' ? (embeddingMatrixField(m.inputDim, limits.maxCells) as unknown as ReturnType<typeof embeddingsField>) : embeddingsField(m.inputDim, limits.maxCells);
-  const search = searchSchema(m, limits, embeddings, filter);
-  const annotate = annotateSchema(m, limits, embeddings, filter);
+  const fields: SharedFields = {
+    filter: filterField(LEVEL_COLUMNS, limits.maxFilterLabels),
+    embeddings,
+    expression: expressionField(options.expression ?? NO_EXPRESSION, limits.maxCells),
+  };
+  const search = searchSchema(m, limits, fields);
+  const annotate = annotateSchema(m, limits, fields);
   return {
     search,
     annotate,
-    filter,
+    filter: fields.filter,
+    expression: fields.expression,
     parseSearch: (body) => parseAtBoundary(search, body, 'invalid_request'),
     parseAnnotate: (body) => parseAtBoundary(annotate, body, 'invalid_request'),
   };

@@ -5,15 +5,15 @@
  * the atlas size (only labels.bin, 10 bytes per cell, is read, asynchronously, into one shared buffer).
  */
 import { join, resolve } from 'node:path';
-import { AtlasError, LEVEL_COLUMNS, clipText, quoteInput, shortLevelName, type LevelColumn } from '../common/index.js';
-import { IDENTITY_ADAPTER, adapterSha256, type Adapter } from '../adapter/index.js';
-import { loadLabelTable, INDEX_FILES, checkAdapterHash, checkLabelCodes, checkVerifyMode, readManifest, verifyIndexFiles, type IndexManifest } from '../index-files/index.js';
+import { AtlasError, LEVEL_COLUMNS, clipText, quoteInput, sha256File, shortLevelName, type LevelColumn } from '../common/index.js';
+import { IDENTITY_ADAPTER, adapterSha256, createGeneIndex, readEncoderMetadata, sliceCounts, type Adapter, type AlignedCounts } from '../adapter/index.js';
+import { loadLabelTable, INDEX_FILES, checkAdapterHash, checkEncoderHash, checkLabelCodes, checkVerifyMode, readManifest, verifyIndexFiles, type IndexManifest } from '../index-files/index.js';
 import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
 import { checkAnnotate, checkSearch } from './query-guards.js';
 import { WorkerPool } from './worker-pool.js';
 import { planPrefixes } from './annotate-plan.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
-import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult, SerializedSearchResult } from './types.js';
+import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, ExpressionModel, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult, SerializedSearchResult } from './types.js';
 
 /**
  * Chunk sizes: a big request is cut into jobs of a few milliseconds each (measured in BENCHMARKS.md
@@ -64,10 +64,11 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
   await verifyIndexFiles(abs, manifest, verify);
   const adapterPath = options.adapterPath === IDENTITY_ADAPTER ? IDENTITY_ADAPTER : resolve(options.adapterPath);
   checkAdapterHash(abs, manifest, await adapterSha256(adapterPath), options.adapterPath);
+  const expression = options.encoderPath !== undefined ? await openExpressionModel(abs, manifest, resolve(options.encoderPath)) : null;
   const labels = await loadLabelTable(join(abs, INDEX_FILES.labels), manifest.numCells);
   // Codes outside a vocabulary would give hits without labels; labels.bin is read once, so this holds for good.
   if (verify !== 'none') checkLabelCodes(abs, manifest, labels.levels, labels.clIds);
-  const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, threads };
+  const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, encoderPath: expression?.file ?? null, threads };
   let runner: Runner;
   if (workers === 0) {
     const engine = await SearchEngine.open(init, hooks.adapter);
@@ -81,7 +82,22 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
     const pool = await WorkerPool.start(init, workers);
     runner = { parallelism: workers, alive: () => pool.size > 0, run: (job, lane) => pool.run(job, lane), close: () => pool.close() };
   }
-  return new IndexService(manifest, runner, workers, threads);
+  return new IndexService(manifest, runner, workers, threads, expression);
+}
+
+/** Checks the encoder against the manifest and reads its gene order (the workers open the sessions). */
+async function openExpressionModel(dir: string, manifest: IndexManifest, path: string): Promise<ExpressionModel> {
+  checkEncoderHash(dir, manifest, await sha256File(path), path);
+  const meta = await readEncoderMetadata(path);
+  return { genes: createGeneIndex(meta.genes, meta.geneRank), numGenes: meta.numGenes, latentDim: meta.latentDim, file: path };
+}
+
+/** Rows [s, e) of a request's per-cell inputs, whichever it has. */
+function sliceInputs(q: { embeddings?: Float32Array; expression?: AlignedCounts }, s: number, e: number, dim: number) {
+  return {
+    embeddings: q.embeddings ? q.embeddings.slice(s * dim, e * dim) : undefined,
+    expression: q.expression ? sliceCounts(q.expression, s, e) : undefined,
+  };
 }
 
 function chunks(n: number, size: number): [number, number][] {
@@ -112,7 +128,13 @@ class IndexService implements AtlasIndexService {
   /** Each request's jobs share one lane of the worker pool's round-robin. */
   private nextLane = 1;
 
-  constructor(readonly manifest: IndexManifest, private readonly runner: Runner, private readonly workers: number, private readonly threads: number) {}
+  constructor(
+    readonly manifest: IndexManifest,
+    private readonly runner: Runner,
+    private readonly workers: number,
+    private readonly threads: number,
+    readonly expression: ExpressionModel | null,
+  ) {}
 
   ready(): boolean {
     return this.open && this.runner.alive();
@@ -141,6 +163,7 @@ class IndexService implements AtlasIndexService {
       label_counts: labelCounts,
       out_of_reference_distance: m.outOfReferenceDistance,
       adapter: m.adapter,
+      encoder: m.encoder ? { ...m.encoder, loaded: this.expression !== null } : null,
       build: {
         created_at: m.createdAt,
         build_seconds: m.buildSeconds,
@@ -159,7 +182,7 @@ class IndexService implements AtlasIndexService {
   private async searchChunks(query: SearchQuery, serialize: boolean) {
     this.check();
     const t0 = performance.now();
-    const v = checkSearch(query, this.manifest);
+    const v = checkSearch(query, this.manifest, this.expression?.numGenes ?? null);
     const lane = this.nextLane++;
     let rows: Int32Array | undefined;
     if (v.cellIds) {
@@ -182,20 +205,22 @@ class IndexService implements AtlasIndexService {
           ...base,
           serialize,
           n: e - s,
-          embeddings: base.embeddings ? base.embeddings.slice(s * this.manifest.inputDim, e * this.manifest.inputDim) : undefined,
+          ...sliceInputs(base, s, e, this.manifest.inputDim),
           rows: rows ? rows.slice(s, e) : undefined,
         };
         return this.runner.run({ op: 'search', request }, lane);
       }),
     );
+    let encoderMs = 0;
     let adapterMs = 0;
     let searchMs = 0;
     for (const a of answers) {
+      encoderMs += a.encoderMs;
       adapterMs += a.adapterMs;
       searchMs += a.searchMs;
     }
     const head = { level: v.target.level, prefix: v.target.prefix, dims: v.target.dims, k: base.k };
-    return { head, answers, n: base.n, timings: { adapterMs, searchMs, totalMs: performance.now() - t0 } };
+    return { head, answers, n: base.n, timings: { encoderMs, adapterMs, searchMs, totalMs: performance.now() - t0 } };
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {
@@ -213,18 +238,20 @@ class IndexService implements AtlasIndexService {
   private async annotateChunks(query: AnnotateQuery, serialize: boolean) {
     this.check();
     const t0 = performance.now();
-    const base = checkAnnotate(query, this.manifest);
+    const base = checkAnnotate(query, this.manifest, this.expression?.numGenes ?? null);
     const D = this.manifest.inputDim;
     const lane = this.nextLane++;
     const answers = await Promise.all(
       chunks(base.n, annotateChunkRows(base.k, new Set(Object.values(planPrefixes(base.plan, this.manifest))).size)).map(([s, e]) =>
-        this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, embeddings: base.embeddings.slice(s * D, e * D) } }, lane),
+        this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, ...sliceInputs(base, s, e, D) } }, lane),
       ),
     );
+    let encoderMs = 0;
     let adapterMs = 0;
     let searchMs = 0;
     let voteMs = 0;
     for (const a of answers) {
+      encoderMs += a.encoderMs;
       adapterMs += a.adapterMs;
       searchMs += a.searchMs;
       voteMs += a.voteMs;
@@ -237,7 +264,7 @@ class IndexService implements AtlasIndexService {
       outOfReferenceDistance: base.outOfReferenceDistance,
       plan: base.plan,
     };
-    return { head, answers, n: base.n, timings: { adapterMs, searchMs, voteMs, totalMs: performance.now() - t0 } };
+    return { head, answers, n: base.n, timings: { encoderMs, adapterMs, searchMs, voteMs, totalMs: performance.now() - t0 } };
   }
 
   async annotate(query: AnnotateQuery): Promise<AnnotateResult> {

@@ -5,6 +5,7 @@
  */
 import type { LevelColumn } from '../common/index.js';
 import type { IndexManifest, IndexMetric, Quantization, VerifyMode } from '../index-files/index.js';
+import type { AlignedCounts, GeneIndex, GeneReport } from '../adapter/index.js';
 
 /** Largest k the index accepts (the server applies its own, tighter limits on top). */
 export const INDEX_MAX_K = 10_000;
@@ -42,10 +43,14 @@ export interface SearchFilter {
   readonly exclude?: Readonly<Record<string, readonly string[]>>;
 }
 
-/** One `/v1/search` request. Give either `embeddings` (n × inputDim) or `cellIds` (n ids). */
+/** One `/v1/search` request. Give one of `embeddings` (n × inputDim), `expression` (n cells) or `cellIds`. */
 export interface SearchQuery {
   /** Row-major n × inputDim query embeddings (raw model space, before the adapter). */
   readonly embeddings?: Float32Array;
+  /** n cells of counts aligned to the served encoder's genes (needs OpenAtlasIndexOptions.encoderPath). */
+  readonly expression?: AlignedCounts;
+  /** How the request's genes matched the encoder's (informative: set by the request schema, not read by the service). */
+  readonly expressionReport?: GeneReport;
   /** Number of queries (rows of `embeddings` or length of `cellIds`). */
   readonly n: number;
   /** Reference cell ids whose stored vectors are the queries. */
@@ -94,6 +99,8 @@ export interface SearchQueryResult {
  * request's chunks, so with several workers in parallel they can exceed `totalMs`, the wall time.
  */
 export interface SearchTimings {
+  /** Expression encoder time (0 for embedding and cell-id queries; fakes may leave it out). */
+  readonly encoderMs?: number;
   readonly adapterMs: number;
   readonly searchMs: number;
   readonly totalMs: number;
@@ -113,8 +120,11 @@ export interface SearchResult {
 
 /** One `/v1/annotate` request. */
 export interface AnnotateQuery {
-  /** Row-major n × inputDim embeddings. */
-  readonly embeddings: Float32Array;
+  /** Row-major n × inputDim embeddings; or give `expression`. */
+  readonly embeddings?: Float32Array;
+  /** n cells of counts aligned to the served encoder's genes. */
+  readonly expression?: AlignedCounts;
+  readonly expressionReport?: GeneReport;
   readonly n: number;
   /** Neighbours per cell and level. */
   readonly k: number;
@@ -171,6 +181,7 @@ export interface CellAnnotation {
 
 /** As {@link SearchTimings}: per-phase worker time summed over chunks, and the wall time `totalMs`. */
 export interface AnnotateTimings {
+  readonly encoderMs?: number;
   readonly adapterMs: number;
   readonly searchMs: number;
   readonly voteMs: number;
@@ -234,6 +245,8 @@ export interface InfoResult {
   readonly label_counts: Readonly<Record<LevelColumn, Readonly<Record<string, number>>>>;
   readonly out_of_reference_distance: number;
   readonly adapter: IndexManifest['adapter'];
+  /** The expression encoder of the build, and whether this server loaded it (counts queries need it). */
+  readonly encoder?: (NonNullable<IndexManifest['encoder']> & { readonly loaded: boolean }) | null;
   readonly build: {
     readonly created_at: string;
     readonly build_seconds: number;
@@ -255,6 +268,8 @@ export interface InfoResult {
  */
 export interface AtlasIndexService {
   readonly manifest: IndexManifest;
+  /** The loaded expression encoder's genes (to align request counts), or null when counts are not served. */
+  readonly expression?: ExpressionModel | null;
   info(): InfoResult;
   /** True once every worker has opened the indexes and the adapter, until close(). */
   ready(): boolean;
@@ -274,6 +289,8 @@ export interface AtlasIndexService {
 export interface OpenAtlasIndexOptions {
   /** Adapter ONNX file, or "identity" for an index built with the identity adapter. Hash must match. */
   readonly adapterPath: string;
+  /** Expression encoder ONNX the index was built with (`build --encoder`; hash must match): serves counts. */
+  readonly encoderPath?: string;
   /** Worker threads running adapter + searches; 0 runs everything in-process (tests). Default 2. */
   readonly workers?: number;
   /** usearch / onnxruntime threads inside each worker. Default 1. */
@@ -282,3 +299,10 @@ export interface OpenAtlasIndexOptions {
   readonly verify?: VerifyMode;
 }
 
+/** The expression model a service serves: its gene order, for aligning counts at the boundary. */
+export interface ExpressionModel {
+  readonly genes: GeneIndex;
+  readonly numGenes: number;
+  readonly latentDim: number;
+  readonly file: string;
+}

@@ -64,11 +64,11 @@ export function jobTransfer(job: EngineJob): ArrayBuffer[] {
   const add = (a: { buffer: ArrayBufferLike } | undefined) => {
     if (a && a.buffer instanceof ArrayBuffer) out.push(a.buffer);
   };
-  if (job.op === 'search') {
+  if (job.op === 'search' || job.op === 'annotate') {
     add(job.request.embeddings);
-    add(job.request.rows);
-  } else if (job.op === 'annotate') {
-    add(job.request.embeddings);
+    const e = job.request.expression;
+    if (e) for (const a of [e.indptr, e.indices, e.values]) add(a);
   }
+  if (job.op === 'search') add(job.request.rows);
   return out;
 }

@@ -5,7 +5,8 @@
 import express, { type Express } from 'express';
 import { AtlasError } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
-import type { AtlasIndexService } from '../search/index.js';
+import { DEFAULT_MIN_GENE_OVERLAP } from '../adapter/index.js';
+import type { AtlasIndexService, ExpressionLimits } from '../search/index.js';
 import { BodyDecoder } from './body-decoder.js';
 import { createBearerAuth } from './auth.js';
 import { createCors } from './cors.js';
@@ -35,6 +36,18 @@ export interface AppOptions {
   readonly referenceMap?: Uint8Array | null;
   /** Serve the web page at `/` (default true). */
   readonly web?: boolean;
+  /** Fewest encoder genes an expression query must have (default 10,000 like SCimilarity). */
+  readonly minGeneOverlap?: number;
+}
+
+/** What expression queries need from the service, checked once: an overlap the encoder can meet at all. */
+function expressionLimits(service: AtlasIndexService, minGeneOverlap: number): ExpressionLimits {
+  const model = service.expression ?? null;
+  if (!Number.isSafeInteger(minGeneOverlap) || minGeneOverlap < 1) throw new AtlasError('invalid_argument', `min gene overlap must be a positive integer, got ${minGeneOverlap}`);
+  if (model && minGeneOverlap > model.numGenes) {
+    throw new AtlasError('invalid_argument', `min gene overlap ${minGeneOverlap} exceeds the encoder's ${model.numGenes} genes: no query could pass; lower --min-gene-overlap`);
+  }
+  return { model, minGeneOverlap, builtWith: service.manifest.encoder?.file ?? null };
 }
 
 /**
@@ -45,7 +58,7 @@ export function createApp(service: AtlasIndexService, options: AppOptions = {}):
   const limits = resolveLimits(options.limits);
   const logger = options.logger ?? createStreamLogger();
   const metrics = options.metrics ?? createServerMetrics();
-  const decoder = new BodyDecoder(service.manifest, limits);
+  const decoder = new BodyDecoder(service.manifest, limits, expressionLimits(service, options.minGeneOverlap ?? DEFAULT_MIN_GENE_OVERLAP));
   recordIndexSize(metrics, service.manifest);
 
   const app = express();

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { AtlasError, type ErrorCode } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
+import type { ExpressionLimits } from '../search/index.js';
 import type { ServerLimits } from './limits.js';
 import { createBodySchemas, decodeBody, type BodySchemas, type DecodedRequest, type DecodeRequest } from './request-decode.js';
 
@@ -24,8 +25,12 @@ export class BodyDecoder {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(private readonly manifest: IndexManifest, private readonly limits: ServerLimits) {
-    this.schemas = createBodySchemas(manifest, limits);
+  constructor(
+    private readonly manifest: IndexManifest,
+    private readonly limits: ServerLimits,
+    private readonly expression?: ExpressionLimits,
+  ) {
+    this.schemas = createBodySchemas(manifest, limits, expression);
   }
 
   /** The request schemas the decoder validates with (the OpenAPI document is generated from them). */
@@ -56,7 +61,7 @@ export class BodyDecoder {
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(new URL('./body-worker.js', import.meta.url), {
-      workerData: { manifest: this.manifest, limits: this.limits },
+      workerData: { manifest: this.manifest, limits: this.limits, expression: this.expression },
       execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     });
     worker.on('message', (m: { id: number; decoded?: DecodedRequest; error?: { code: string; message: string } }) => {

@@ -2,11 +2,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AtlasError } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
+import type { ExpressionLimits } from '../search/index.js';
 import type { ServerLimits } from './limits.js';
 import { createBodySchemas, decodeBody, decodedTransfer, type DecodeRequest } from './request-decode.js';
 
-const { manifest, limits } = workerData as { manifest: IndexManifest; limits: ServerLimits };
-const schemas = createBodySchemas(manifest, limits);
+const { manifest, limits, expression } = workerData as { manifest: IndexManifest; limits: ServerLimits; expression?: ExpressionLimits };
+const schemas = createBodySchemas(manifest, limits, expression);
 const port = parentPort!;
 
 port.on('message', (msg: { id: number; request: DecodeRequest }) => {

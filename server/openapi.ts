@@ -20,6 +20,7 @@ const ok = (description: string, schema: Json = { type: 'object' }): Json => ({ 
 function components(schemas: RequestSchemas): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
   registry.add(schemas.filter, { id: 'Filter' });
+  registry.add(schemas.expression, { id: 'Expression' });
   registry.add(schemas.search, { id: 'SearchRequest' });
   registry.add(schemas.annotate, { id: 'AnnotateRequest' });
   for (const [id, schema] of Object.entries(RESPONSE_SCHEMAS)) registry.add(schema, { id });

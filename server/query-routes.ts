@@ -44,6 +44,13 @@ const requireBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** A serialised answer with the expression query's gene-match report as its last field. */
+function withGeneMatch(parts: readonly string[], report: unknown): readonly string[] {
+  if (report === undefined) return parts;
+  const last = parts[parts.length - 1]!;
+  return [...parts.slice(0, -1), `${last.slice(0, -1)},"gene_match":${JSON.stringify(report)}}`];
+}
+
 function sendArrow(res: Response, table: Table): void {
   const bytes = tableToIPC(table, 'stream');
   res.type(ARROW_STREAM_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -132,10 +139,12 @@ export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandle
     const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
     metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
     metrics.cellsSearched.inc({ level }, query.n);
-    if (query.embeddings) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
-    if ('parts' in result) return sendJsonParts(res, result.parts);
-    if (!arrow) return void res.json(result);
-    const { results, ...head } = result;
+    if (query.embeddings || query.expression) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
+    const geneMatch = query.expressionReport;
+    if ('parts' in result) return sendJsonParts(res, withGeneMatch(result.parts, geneMatch));
+    if (!arrow) return void res.json(geneMatch ? { ...result, gene_match: geneMatch } : result);
+    const { results, ...rest } = result;
+    const head = geneMatch ? { ...rest, gene_match: geneMatch } : rest;
     const ids = query.centroid ? undefined : decoded.cellIds;
     sendArrow(res, searchTable(results, ids, { 'fractal_atlas.result': JSON.stringify(head) }));
   };
@@ -148,7 +157,7 @@ export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandle
     let timings: AnnotateTimings;
     if (wantsArrow(req)) {
       // The schema (and its metadata) goes out first, so the answer's head carries no timings.
-      const head = { levels: manifest.levelColumns, k: query.k, weighting: query.weighting, minConfidence: query.minConfidence ?? 0, outOfReferenceDistance: query.outOfReferenceDistance ?? manifest.outOfReferenceDistance };
+      const head = { levels: manifest.levelColumns, k: query.k, weighting: query.weighting, minConfidence: query.minConfidence ?? 0, outOfReferenceDistance: query.outOfReferenceDistance ?? manifest.outOfReferenceDistance, gene_match: query.expressionReport };
       timings = await streamAnnotation(res, service, query, decoded.cellIds, { 'fractal_atlas.result': JSON.stringify(head) });
     } else {
       if (query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} cells; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
@@ -157,11 +166,11 @@ export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandle
       if (service.annotateJson) {
         const result = await service.annotateJson(query);
         timings = result.timings;
-        await sendJsonParts(res, result.parts);
+        await sendJsonParts(res, withGeneMatch(result.parts, query.expressionReport));
       } else {
         const result = await service.annotate(query);
         timings = result.timings;
-        res.json(result);
+        res.json(query.expressionReport ? { ...result, gene_match: query.expressionReport } : result);
       }
     }
     metrics.cellsAnnotated.inc(query.n);

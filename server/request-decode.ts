@@ -1,11 +1,11 @@
 /**
  * Request bodies → validated queries, the same steps wherever they run (in the body worker for big bodies,
  * inline for small ones): JSON text is parsed and checked by the JSON request schemas; an Arrow IPC stream is
- * decoded to its embedding matrix and ids, its options read from the query string, and checked by the same
+ * decoded to its embedding matrix (or counts) and ids, its options read from the query string, and checked by the same
  * schemas built over the matrix field (with the Arrow cell limit).
  */
 import { AtlasError } from '../common/index.js';
-import { createRequestSchemas, decodeArrowBody, optionsFromQuery, type AnnotateQuery, type RequestSchemas, type SearchQuery, type Utf8Column } from '../search/index.js';
+import { createRequestSchemas, decodeArrowBody, optionsFromQuery, type AnnotateQuery, type ExpressionLimits, type RequestSchemas, type SearchQuery, type Utf8Column } from '../search/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import type { ServerLimits } from './limits.js';
 
@@ -34,10 +34,10 @@ export interface BodySchemas {
 }
 
 /** Builds the schemas of both body formats. */
-export function createBodySchemas(manifest: IndexManifest, limits: ServerLimits): BodySchemas {
+export function createBodySchemas(manifest: IndexManifest, limits: ServerLimits, expression?: ExpressionLimits): BodySchemas {
   return {
-    json: createRequestSchemas(manifest, limits),
-    arrow: createRequestSchemas(manifest, { ...limits, maxCells: limits.maxArrowCells }, { embeddings: 'matrix' }),
+    json: createRequestSchemas(manifest, limits, { expression }),
+    arrow: createRequestSchemas(manifest, { ...limits, maxCells: limits.maxArrowCells }, { embeddings: 'matrix', expression }),
   };
 }
 
@@ -56,8 +56,8 @@ export function decodeBody(schemas: BodySchemas, req: DecodeRequest): DecodedReq
     const body = parseJsonText(req.bytes);
     return req.route === 'search' ? { route: 'search', query: schemas.json.parseSearch(body) } : { route: 'annotate', query: schemas.json.parseAnnotate(body) };
   }
-  const { matrix, cellIds } = decodeArrowBody(req.bytes);
-  const body = { ...optionsFromQuery(new URLSearchParams(req.query)), embeddings: matrix };
+  const { matrix, expression, cellIds } = decodeArrowBody(req.bytes);
+  const body = { ...optionsFromQuery(new URLSearchParams(req.query)), ...(matrix ? { embeddings: matrix } : { expression }) };
   if (req.route === 'search') return { route: 'search', query: schemas.arrow.parseSearch(body), cellIds };
   return { route: 'annotate', query: schemas.arrow.parseAnnotate(body), cellIds };
 }
@@ -69,6 +69,8 @@ export function decodedTransfer(d: DecodedRequest): ArrayBuffer[] {
     if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
   };
   add(d.query.embeddings);
+  const counts = d.query.expression;
+  if (counts) [counts.indptr, counts.indices, counts.values].forEach(add);
   add(d.cellIds?.offsets);
   add(d.cellIds?.bytes);
   return [...out];

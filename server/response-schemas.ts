@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { LEVEL_COLUMNS, shortLevelName, type LevelColumn } from '../common/index.js';
-import { ANNOTATE_PLANS } from '../search/index.js';
+import { ANNOTATE_PLANS, GeneMatchResponse } from '../search/index.js';
 
 const counts = z.record(z.string(), z.number());
 const perLevel = <T extends z.ZodType>(schema: T) => z.partialRecord(z.enum(LEVEL_COLUMNS as unknown as [LevelColumn, ...LevelColumn[]]), schema);
@@ -27,6 +27,7 @@ export const SearchResponse = z.strictObject({
   k: z.number().int(),
   results: z.array(z.strictObject({ hits: z.array(SearchHit), summary: perLevel(counts).optional() })).meta({ description: 'One per query (one with centroid)' }),
   timings,
+  gene_match: GeneMatchResponse.optional(),
 });
 
 export const LevelVote = z.strictObject({
@@ -59,6 +60,7 @@ export const AnnotateResponse = z.strictObject({
     }),
   ),
   timings,
+  gene_match: GeneMatchResponse.optional(),
 });
 
 export const InfoResponse = z
@@ -75,6 +77,7 @@ export const InfoResponse = z
     label_counts: perLevel(counts),
     out_of_reference_distance: z.number(),
     adapter: z.record(z.string(), z.unknown()),
+    encoder: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: 'Expression encoder of the build (sha256, genes, latent dim) and whether it is loaded' }),
     build: z.record(z.string(), z.unknown()),
     workers: z.number().int(),
     threads_per_worker: z.number().int(),

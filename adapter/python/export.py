@@ -7,7 +7,6 @@ train.py calls :func:`export_onnx` the same way after training.
 """
 
 import argparse
-import hashlib
 import io
 import json
 import os
@@ -21,7 +20,7 @@ import torch.nn as nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import onnx_contract as C  # noqa: E402
 from fractal_head import FractalHeadV5, build_from_config  # noqa: E402
-from onnx_metadata import append_metadata_props  # noqa: E402
+from onnx_metadata import append_metadata_props, file_sha256 as _sha256  # noqa: E402
 
 
 class _ContractModule(nn.Module):
@@ -97,14 +96,6 @@ def load_reference_checkpoint(path: str):
     head.load_state_dict(ckpt["model_state_dict"], strict=True)
     head.eval()
     return head, ckpt
-
-
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def main(argv=None) -> int:

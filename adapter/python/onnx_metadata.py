@@ -5,6 +5,7 @@ Protobuf messages may be concatenated, so appending length-delimited field-14 re
 serialised model adds entries exactly as ``onnx.helper.set_model_props`` would.
 """
 
+import hashlib
 from typing import Dict
 
 
@@ -34,3 +35,12 @@ def encode_metadata_props(props: Dict[str, str]) -> bytes:
 
 def append_metadata_props(model_bytes: bytes, props: Dict[str, str]) -> bytes:
     return model_bytes + encode_metadata_props(props)
+
+
+def file_sha256(path: str) -> str:
+    """sha256 (hex) of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -16,7 +16,7 @@ export type H5adMatrix = { readonly obsm: string } | { readonly X: true };
 export const MAX_X_WIDTH = 4096;
 
 /** Values of an HDF5 read as plain JS numbers or strings. */
-function toArray(v: unknown): ArrayLike<unknown> {
+export function toArray(v: unknown): ArrayLike<unknown> {
   if (Array.isArray(v) || ArrayBuffer.isView(v)) return v as unknown as ArrayLike<unknown>;
   return [v];
 }
@@ -27,11 +27,11 @@ function toFloat32(v: unknown, what: string): Float32Array {
   throw new AtlasError('invalid_input', `${what}: expected float32 or float64 values`);
 }
 
-function toNumbers(v: unknown): number[] {
+export function toNumbers(v: unknown): number[] {
   return Array.from(toArray(v), (x) => Number(x));
 }
 
-function encodingType(file: H5File, path: string): string | undefined {
+export function encodingType(file: H5File, path: string): string | undefined {
   const v = file.attribute(path, 'encoding-type');
   return typeof v === 'string' ? v : undefined;
 }
@@ -138,22 +138,23 @@ function codesColumn(codes: ArrayLike<unknown>, categories: readonly string[]): 
   return { codes: out, dictionary: categories };
 }
 
-function createObs(file: H5File): ObsSource {
-  const obs = file.group('obs');
+/** An annotation table of the file: `obs` (per cell) or `var` (per gene), read the same way. */
+export function createObs(file: H5File, table: 'obs' | 'var' = 'obs'): ObsSource {
+  const obs = file.group(table);
   if (!obs) {
-    if (file.dataset('obs')) throw new AtlasError('invalid_input', `${file.path}: obs is a compound dataset (anndata < 0.7); re-save the file with a current anndata`);
-    throw new AtlasError('invalid_input', `${file.path} has no obs group: not an AnnData file`);
+    if (file.dataset(table)) throw new AtlasError('invalid_input', `${file.path}: ${table} is a compound dataset (anndata < 0.7); re-save the file with a current anndata`);
+    throw new AtlasError('invalid_input', `${file.path} has no ${table} group: not an AnnData file`);
   }
-  const indexAttr = file.attribute('obs', '_index');
-  const indexName = typeof indexAttr === 'string' ? indexAttr : ['_index', 'index'].find((k) => file.dataset(`obs/${k}`));
+  const indexAttr = file.attribute(table, '_index');
+  const indexName = typeof indexAttr === 'string' ? indexAttr : ['_index', 'index'].find((k) => file.dataset(`${table}/${k}`));
   const columns = obs.keys().filter((k) => k !== indexName && k !== '__categories');
-  const indexDs = indexName === undefined ? null : file.dataset(`obs/${indexName}`);
-  if (!indexDs) throw new AtlasError('invalid_input', `${file.path}: obs has no index dataset (${indexName ?? '_index'})`);
+  const indexDs = indexName === undefined ? null : file.dataset(`${table}/${indexName}`);
+  if (!indexDs) throw new AtlasError('invalid_input', `${file.path}: ${table} has no index dataset (${indexName ?? '_index'})`);
   const numRows = file.info(indexDs).shape[0] ?? 0;
 
   const column = async (name: string): Promise<SourceColumn> => {
-    const path = `obs/${name}`;
-    if (!columns.includes(name)) throw new AtlasError('invalid_input', `${file.path}: obs has no column "${name}" (columns: ${columns.join(', ') || 'none'})`);
+    const path = `${table}/${name}`;
+    if (!columns.includes(name)) throw new AtlasError('invalid_input', `${file.path}: ${table} has no column "${name}" (columns: ${columns.join(', ') || 'none'})`);
     const group = file.group(path);
     if (group) {
       const codes = file.dataset(`${path}/codes`);
@@ -166,7 +167,7 @@ function createObs(file: H5File): ObsSource {
     const ds = file.dataset(path)!;
     const info = file.info(ds);
     if (info.shape.length !== 1 || info.shape[0] !== numRows) throw new AtlasError('invalid_input', `${file.path}: ${path} has shape (${info.shape.join(', ')}), expected (${numRows},)`);
-    const legacy = file.dataset(`obs/__categories/${name}`) ?? file.dataset(`uns/${name}_categories`);
+    const legacy = file.dataset(`${table}/__categories/${name}`) ?? file.dataset(`uns/${name}_categories`);
     if (info.kind === 'integer' && legacy) return codesColumn(toArray(file.readAll(ds)), readCategories(file, legacy));
     if (info.kind === 'string') return columnFromValues(file.readAll(ds) as string[]);
     if (info.kind === 'integer' || info.kind === 'float') {
@@ -176,7 +177,7 @@ function createObs(file: H5File): ObsSource {
   };
 
   return {
-    name: 'obs',
+    name: table,
     numRows,
     columns,
     column,

@@ -2,7 +2,10 @@
  * Import a labelled embedding file into an atlas: AnnData `.h5ad` (obsm or X), NumPy `.npy` plus a labels
  * table, or a CSV/TSV. Opens the source by its extension, resolves labels through the Cell Ontology, streams.
  */
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { openH5adCounts, type H5adCounts, type OpenH5adCountsOptions } from './h5ad-counts.js';
+import { openTenxCounts } from './tenx-counts.js';
 import { AtlasError } from '../../common/index.js';
 import { loadOntology, parseClId, resolveHierarchy, type HierarchyOptions, type HierarchyRow, type OntologyGraph } from '../../ontology/index.js';
 import { openDelimitedSource, readTableObs } from './delimited-source.js';
@@ -13,6 +16,9 @@ import type { ImportSource } from './types.js';
 
 export { MAX_X_WIDTH, openH5adSource } from './h5ad-source.js';
 export type { H5adMatrix } from './h5ad-source.js';
+export { openH5adCounts } from './h5ad-counts.js';
+export type { CountsBlock, CountsMatrix, H5adCounts, OpenH5adCountsOptions } from './h5ad-counts.js';
+export { openTenxCounts } from './tenx-counts.js';
 export { openNpyMatrix } from './npy-source.js';
 export { loadH5 as loadH5wasm } from './h5wasm-file.js';
 export { openDelimitedSource, readTableObs } from './delimited-source.js';
@@ -93,4 +99,15 @@ export async function importAtlas(options: ImportOptions): Promise<ImportResult>
   } finally {
     await source.close();
   }
+}
+
+/**
+ * Raw counts for the expression encoder: a 10x matrix folder (a directory) or an AnnData `.h5ad` file
+ * (`options` apply to the .h5ad: which matrix, which var column holds symbols).
+ */
+export async function openCounts(path: string, options: OpenH5adCountsOptions = {}): Promise<H5adCounts> {
+  const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+  if (!isDir) return openH5adCounts(path, options);
+  if (options.matrix === 'X' || options.geneColumn !== undefined) throw new AtlasError('invalid_argument', `${path} is a 10x folder: --matrix and --gene-column apply to .h5ad files only`);
+  return openTenxCounts(path);
 }

@@ -20,6 +20,7 @@ export const buildCommand = defineCommand({
     'expansion-add': option.int('E', `HNSW construction beam (default ${BUILD_DEFAULTS.expansionAdd})`, { fallback: BUILD_DEFAULTS.expansionAdd, ...BUILD_LIMITS.expansionAdd }),
     'expansion-search': option.int('E', `HNSW search beam recorded for serving (default ${BUILD_DEFAULTS.expansionSearch})`, { fallback: BUILD_DEFAULTS.expansionSearch, ...BUILD_LIMITS.expansionSearch }),
     'with-original': option.flag('also index the original embeddings (search them with "original": true)'),
+    encoder: option.text('FILE', 'expression encoder ONNX (export-encoder) the atlas embeddings came from: recorded in the manifest (sha256, gene order) so that serve --encoder can take counts'),
     threads: option.int('N', 'threads for usearch adds and the adapter (default: all cores)', { fallback: availableParallelism(), ...BUILD_LIMITS.threads }),
     overwrite: option.flag('replace an existing index folder'),
     'labels-as-is': option.flag('index the labels of an atlas without cl_id (never resolved against the Cell Ontology) without the warning'),
@@ -48,6 +49,7 @@ export const buildCommand = defineCommand({
         expansionAdd: o['expansion-add'],
         expansionSearch: o['expansion-search'],
         withOriginal: o['with-original'],
+        encoderPath: o.encoder,
         threads: o.threads,
         overwrite: o.overwrite,
         signal: controller.signal,
@@ -57,6 +59,7 @@ export const buildCommand = defineCommand({
       io.stdout.write(
         `built ${r.outDir}: ${m.numCells} cells, ${m.numScales} prefix indexes (dims ${m.prefixes.map((p) => p.dims).join(', ')})` +
           `${m.original ? ` + original (${m.original.dims})` : ''}, ${m.quantization}, M=${m.connectivity}, ` +
+          `${m.encoder ? `encoder ${m.encoder.file} (${m.encoder.numGenes} genes → ${m.encoder.latentDim}), ` : ''}` +
           `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}` +
           `${m.map ? `; map of ${m.map.points} cells` : '; no map'}\n` +
           `phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,

@@ -1,6 +1,7 @@
 import { AtlasError } from '../../common/index.js';
 import { readReferenceMap, type VerifyMode } from '../../index-files/index.js';
 import { openAtlasIndex } from '../../search/index.js';
+import { DEFAULT_MIN_GENE_OVERLAP } from '../../adapter/index.js';
 import { API_KEY_ENV, startServer, type RunningServer } from '../../server/index.js';
 import { defineCommand } from '../command.js';
 import { option } from '../options.js';
@@ -10,6 +11,9 @@ import { networkOptions } from '../shared-options.js';
 export interface ServeIndexOptions {
   readonly indexDir: string;
   readonly adapterPath: string;
+  /** Expression encoder the index was built with: POST counts to search / annotate. */
+  readonly encoderPath?: string;
+  readonly minGeneOverlap?: number;
   readonly port: number;
   readonly host: string;
   readonly apiKey?: string;
@@ -34,6 +38,7 @@ export interface ServeIndexOptions {
 export async function serveIndex(options: ServeIndexOptions): Promise<void> {
   const service = await openAtlasIndex(options.indexDir, {
     adapterPath: options.adapterPath,
+    encoderPath: options.encoderPath,
     workers: options.workers,
     threadsPerWorker: options.threadsPerWorker,
     verify: options.verify,
@@ -50,6 +55,7 @@ export async function serveIndex(options: ServeIndexOptions): Promise<void> {
       requestTimeoutMs: options.requestTimeoutMs,
       maxConnections: options.maxConnections,
       referenceMap,
+      minGeneOverlap: options.minGeneOverlap,
     });
   } catch (err) {
     await service.close();
@@ -107,6 +113,8 @@ export const serveCommand = defineCommand({
   options: {
     index: option.required('DIR', 'index folder written by `fractal-atlas build`'),
     adapter: option.required('FILE', 'the adapter the index was built with (its sha256 must match), or "identity"'),
+    encoder: option.text('FILE', 'the expression encoder of build --encoder (sha256 must match): take raw counts'),
+    'min-gene-overlap': option.int('N', `fewest encoder genes a counts query must have (default ${DEFAULT_MIN_GENE_OVERLAP})`, { fallback: DEFAULT_MIN_GENE_OVERLAP, min: 1, max: 10_000_000 }),
     ...networkOptions('TCP port (default 8080; 0 picks a free one)'),
   },
   notes: [
@@ -118,6 +126,8 @@ export const serveCommand = defineCommand({
     await serveIndex({
       indexDir: o.index,
       adapterPath: o.adapter,
+      encoderPath: o.encoder,
+      minGeneOverlap: o['min-gene-overlap'],
       ...networkSettings(o),
       onListening: (server) => printServing(io.stdout, server, o['api-key'], '{"cell_ids": ["<a cell id>"], "level": "type", "k": 5}'),
     });

@@ -1,7 +1,12 @@
 /** Shared helpers of the adapter tests: the torch probe, temp dirs and a tiny protobuf encoder for fakes. */
+import { fileURLToPath } from 'node:url';
+import { ENCODER_META, hashGeneOrder } from '../../adapter/index.js';
 export { TORCH_SKIP } from '../support/torch.js';
 /** `tempDir(prefix)`: a fresh temp folder, removed after the test file. */
 export { makeTempDir as tempDir } from '../support/temp-dir.js';
+
+/** The compiled CLI entry, for tests that run it as its own process. */
+export const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 
 function varint(n: number): number[] {
   const out: number[] = [];
@@ -36,4 +41,19 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** A fake expression-encoder file: valid encoder metadata over `genes`, an empty graph (for fake sessions). */
+export function fakeEncoderBytes(genes: readonly string[], latentDim: number, overrides: Record<string, string> = {}): Uint8Array {
+  return fakeModelBytes({
+    [ENCODER_META.contract]: '1',
+    [ENCODER_META.numGenes]: String(genes.length),
+    [ENCODER_META.latentDim]: String(latentDim),
+    [ENCODER_META.geneOrder]: JSON.stringify(genes),
+    [ENCODER_META.geneOrderSha256]: hashGeneOrder(genes),
+    [ENCODER_META.preprocessing]: JSON.stringify({ in_graph: true, normalize_total: { target_sum: 1e4, over: 'aligned genes' }, log1p: true }),
+    [ENCODER_META.architecture]: JSON.stringify({ kind: 'test' }),
+    [ENCODER_META.source]: JSON.stringify({}),
+    ...overrides,
+  });
 }

@@ -18,6 +18,7 @@ function batch(values: number[], ids: string[]): RecordBatch {
 test('an Arrow stream of several record batches decodes to one matrix and one id column, in order', () => {
   const body = tableToIPC(new Table([batch([1, 2, 3, 4, 5, 6], ['a', 'bé']), batch([7, 8, 9], ['ccc'])]), 'stream');
   const { matrix, cellIds } = decodeArrowBody(body);
+  assert.ok(matrix);
   assert.equal(matrix.n, 3);
   assert.equal(matrix.dim, DIM);
   assert.deepEqual(Array.from(matrix.values), [1, 2, 3, 4, 5, 6, 7, 8, 9]);

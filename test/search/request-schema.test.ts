@@ -104,9 +104,9 @@ test('filters: unknown levels and labels are named, with a hint for a case misma
 
 test('request shape: one of embeddings / cell_ids, no unknown fields, typed options', () => {
   rejects(() => v.parseSearch([]), 'invalid_request', /^request body must be a JSON object, got an array/);
-  rejects(() => v.parseSearch({ k: 3 }), 'invalid_request', /exactly one of embeddings and cell_ids/);
+  rejects(() => v.parseSearch({ k: 3 }), 'invalid_request', /exactly one of embeddings, expression and cell_ids/);
   rejects(() => v.parseSearch({ cell_ids: ['a'], embeddings: [[1, 2, 3, 4]] }), 'invalid_request', /exactly one/);
-  rejects(() => v.parseSearch({ cell_ids: ['a'], kk: 3 }), 'invalid_request', /^request body has unknown field "kk" \(allowed: embeddings, cell_ids/);
+  rejects(() => v.parseSearch({ cell_ids: ['a'], kk: 3 }), 'invalid_request', /^request body has unknown field "kk" \(allowed: embeddings, expression, cell_ids/);
   rejects(() => v.parseSearch({ cell_ids: [''] }), 'invalid_request', /^cell_ids\[0\] must be a non-empty string/);
   rejects(() => v.parseSearch({ cell_ids: ['a'], max_dist: 3 }), 'invalid_request', /^max_dist must be a cosine distance in \[0, 2\]/);
   rejects(() => v.parseSearch({ cell_ids: ['a'], centroid: 'yes' }), 'invalid_request', /^centroid must be true or false/);
@@ -124,7 +124,8 @@ test('annotate: defaults, weighting and min_confidence', () => {
   rejects(() => v.parseAnnotate({ embeddings: [[0, 0, 1, 0]], weighting: 'inverse' }), 'invalid_request', /^weighting must be one of uniform, distance/);
   rejects(() => v.parseAnnotate({ embeddings: [[0, 0, 1, 0]], min_confidence: 1.5 }), 'invalid_request', /^min_confidence must be a number in \[0, 1\]/);
   rejects(() => v.parseAnnotate({ cell_ids: ['a'] }), 'invalid_request', /unknown field "cell_ids"/);
-  rejects(() => v.parseAnnotate({}), 'invalid_request', /^embeddings must be an array of rows of 4 numbers, got nothing/);
+  rejects(() => v.parseAnnotate({}), 'invalid_request', /exactly one of embeddings and expression/);
+  rejects(() => v.parseAnnotate({ embeddings: 'x' }), 'invalid_request', /^embeddings must be an array of rows of 4 numbers, got the string/);
 });
 
 test('batch limit: more cells than allowed is batch_too_large (413)', () => {

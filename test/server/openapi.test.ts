@@ -43,7 +43,9 @@ test('request bodies come from the request schemas: manifest levels and dims, li
   assert.deepEqual([search.properties.prefix.minimum, search.properties.prefix.maximum], [1, 4]);
   assert.deepEqual([search.properties.embeddings.maxItems, search.properties.embeddings.items.minItems], [20, DIM]);
   assert.equal(search.properties.k.default, 10);
-  assert.deepEqual(doc.components.schemas.AnnotateRequest.required, ['embeddings']);
+  assert.equal(doc.components.schemas.AnnotateRequest.required, undefined); // embeddings or expression
+  assert.deepEqual(doc.components.schemas.AnnotateRequest.properties.expression, { $ref: '#/components/schemas/Expression' });
+  assert.deepEqual(doc.components.schemas.Expression.required, ['genes', 'counts']);
   assert.deepEqual(doc.components.schemas.AnnotateRequest.properties.weighting.enum, ['uniform', 'distance']);
   assert.deepEqual(search.properties.filter, { $ref: '#/components/schemas/Filter' });
   const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
