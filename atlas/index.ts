@@ -3,6 +3,7 @@ export { openAtlas } from './reader.js';
 export { CELL_ID_COLUMN } from './schema.js';
 export type { AtlasReader, AtlasLevelBatch } from './reader.js';
 export { createAtlasWriter, DEFAULT_ROW_GROUP_SIZE } from './writer.js';
+export { ParquetStream } from './parquet-stream.js';
 export type { AtlasWriter, AtlasWriterOptions } from './writer.js';
 export { COMPRESSIONS } from './parquet-stream.js';
 export type { Compression } from './parquet-stream.js';

@@ -1,6 +1,6 @@
 /**
- * A streamed Parquet writer for Arrow record batches of one schema: batches go through parquet-wasm's
- * `transformParquetStream` to a temp file beside `path`, renamed into place on close and removed on abort
+ * A streamed Parquet writer for Arrow record batches of one schema: batches go through atlas/'s
+ * ParquetStream encoder to a temp file beside `path`, renamed into place on close and removed on abort
  * (or at process exit), so a failed run never leaves a partial file at `path`.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { tableToIPC, type Table } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { AtlasError } from '../common/index.js';
-import { trackTemp, untrackTemp } from '../atlas/index.js';
+import { DEFAULT_ROW_GROUP_SIZE, ParquetStream, trackTemp, untrackTemp } from '../atlas/index.js';
 
 /** A streamed Parquet writer (see the file comment). */
 export interface ParquetStreamWriter {
@@ -26,11 +26,10 @@ export function tempPathFor(path: string): string {
   return tmp;
 }
 
-async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
-  for (let done = 0; done < chunk.byteLength; ) done += (await fh.write(chunk, done, chunk.byteLength - done)).bytesWritten;
-}
-
-/** Opens a streamed writer to `path` (zstd, dictionary pages for the columns named in `dictionaryColumns`). */
+/**
+ * Opens a streamed writer to `path` (zstd, dictionary pages for the columns named in `dictionaryColumns`):
+ * atlas/'s {@link ParquetStream} encoder, into a temp file renamed on close.
+ */
 export async function createParquetStreamWriter(path: string, dictionaryColumns: readonly string[] = []): Promise<ParquetStreamWriter> {
   const tmp = tempPathFor(path);
   let fh: FileHandle;
@@ -40,20 +39,9 @@ export async function createParquetStreamWriter(path: string, dictionaryColumns:
     untrackTemp(tmp);
     throw new AtlasError('file_not_found', `cannot create ${path}: ${(err as Error).message}`);
   }
-  const queue = new TransformStream<parquet.RecordBatch, parquet.RecordBatch>(undefined, { highWaterMark: 1 });
-  const input = queue.writable.getWriter();
-  let pipeline: Promise<void> | null = null;
-  let failure: unknown = null;
+  const stream = new ParquetStream(fh, 'zstd', DEFAULT_ROW_GROUP_SIZE, dictionaryColumns);
   const fail = (err: unknown): never => {
     throw err instanceof AtlasError ? err : new AtlasError('internal', `writing ${path} failed: ${err instanceof Error ? err.message : String(err)}`);
-  };
-  const start = async () => {
-    let builder = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).setDictionaryEnabled(false).setCreatedBy('fractal-atlas');
-    for (const c of dictionaryColumns) builder = builder.setColumnDictionaryEnabled(c, true);
-    const bytes = await parquet.transformParquetStream(queue.readable, builder.build());
-    pipeline = bytes.pipeTo(new WritableStream<Uint8Array>({ write: (chunk) => writeAll(fh, chunk) })).catch((err: unknown) => {
-      failure ??= err;
-    });
   };
   const cleanup = async () => {
     await fh.close().catch(() => undefined);
@@ -62,26 +50,22 @@ export async function createParquetStreamWriter(path: string, dictionaryColumns:
   };
   return {
     async write(table) {
-      if (failure !== null) fail(failure);
+      if (stream.failure !== null) fail(stream.failure);
       let batches: parquet.RecordBatch[];
       try {
         batches = parquet.Table.fromIPCStream(tableToIPC(table, 'stream')).recordBatches();
       } catch (err) {
         return fail(err);
       }
-      for (const b of batches) {
-        await input.ready;
-        // transformParquetStream reads the first batch (for its schema) before it returns.
-        const written = input.write(b);
-        if (pipeline === null) await start();
-        await written;
+      try {
+        for (const b of batches) await stream.push(b);
+      } catch (err) {
+        fail(err);
       }
     },
     async close() {
       try {
-        await input.close();
-        await pipeline;
-        if (failure !== null) fail(failure);
+        await stream.finish();
         await fh.close();
         await rename(tmp, path);
         untrackTemp(tmp);
@@ -91,9 +75,7 @@ export async function createParquetStreamWriter(path: string, dictionaryColumns:
       }
     },
     async abort() {
-      failure ??= new AtlasError('internal', 'write aborted');
-      await input.abort(failure).catch(() => undefined);
-      await (pipeline as Promise<void> | null)?.catch(() => undefined);
+      await stream.abort(new AtlasError('internal', 'write aborted'));
       await cleanup();
     },
   };
