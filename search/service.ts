@@ -100,6 +100,13 @@ function sliceInputs(q: { embeddings?: Float32Array; expression?: AlignedCounts 
   };
 }
 
+/** Per-phase worker time summed over a request's chunks. */
+function sumTimings<K extends string>(answers: readonly Readonly<Record<K, number>>[], keys: readonly K[]): Record<K, number> {
+  const sums = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+  for (const a of answers) for (const k of keys) sums[k] += a[k];
+  return sums;
+}
+
 function chunks(n: number, size: number): [number, number][] {
   const out: [number, number][] = [];
   for (let s = 0; s < n; s += size) out.push([s, Math.min(n, s + size)]);
@@ -211,14 +218,7 @@ class IndexService implements AtlasIndexService {
         return this.runner.run({ op: 'search', request }, lane);
       }),
     );
-    let encoderMs = 0;
-    let adapterMs = 0;
-    let searchMs = 0;
-    for (const a of answers) {
-      encoderMs += a.encoderMs;
-      adapterMs += a.adapterMs;
-      searchMs += a.searchMs;
-    }
+    const { encoderMs, adapterMs, searchMs } = sumTimings(answers, ['encoderMs', 'adapterMs', 'searchMs']);
     const head = { level: v.target.level, prefix: v.target.prefix, dims: v.target.dims, k: base.k };
     return { head, answers, n: base.n, timings: { encoderMs, adapterMs, searchMs, totalMs: performance.now() - t0 } };
   }
@@ -246,16 +246,7 @@ class IndexService implements AtlasIndexService {
         this.runner.run({ op: 'annotate', request: { ...base, serialize, n: e - s, ...sliceInputs(base, s, e, D) } }, lane),
       ),
     );
-    let encoderMs = 0;
-    let adapterMs = 0;
-    let searchMs = 0;
-    let voteMs = 0;
-    for (const a of answers) {
-      encoderMs += a.encoderMs;
-      adapterMs += a.adapterMs;
-      searchMs += a.searchMs;
-      voteMs += a.voteMs;
-    }
+    const { encoderMs, adapterMs, searchMs, voteMs } = sumTimings(answers, ['encoderMs', 'adapterMs', 'searchMs', 'voteMs']);
     const head = {
       levels: this.manifest.levelColumns,
       k: base.k,
