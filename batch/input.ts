@@ -6,7 +6,7 @@
 import { extname } from 'node:path';
 import { AtlasError } from '../common/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
-import { CELL_ID_COLUMN, openAtlas, openDelimitedSource, openH5adSource, openNpyMatrix, readTableObs, type MatrixSource, type ObsSource } from '../atlas/index.js';
+import { CELL_ID_COLUMN, matrixFormatOf, openAtlas, openDelimitedSource, openH5adSource, openNpyMatrix, readTableObs, type MatrixSource, type ObsSource } from '../atlas/index.js';
 
 /** Input formats of `annotate --in`, by extension. */
 export type AnnotateInputFormat = 'h5ad' | 'parquet' | 'npy' | 'table';
@@ -42,11 +42,9 @@ export interface AnnotateInputOptions {
 
 /** The format of `path`, from its extension. */
 export function annotateInputFormat(path: string): AnnotateInputFormat {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.h5ad' || ext === '.h5') return 'h5ad';
-  if (ext === '.parquet') return 'parquet';
-  if (ext === '.npy') return 'npy';
-  if (ext === '.csv' || ext === '.tsv' || ext === '.txt' || ext === '.tab') return 'table';
+  if (extname(path).toLowerCase() === '.parquet') return 'parquet';
+  const format = matrixFormatOf(path);
+  if (format) return format;
   throw new AtlasError('invalid_argument', `cannot tell the format of ${path}: use .h5ad (with --obsm KEY), an atlas .parquet, .npy or .csv/.tsv`);
 }
 

@@ -44,12 +44,18 @@ export interface ImportOptions extends Omit<ImportPipelineOptions, 'resolve'> {
   readonly labelOptions?: HierarchyOptions;
 }
 
+/** Input file extensions → the reader for them (import and annotate share these). */
+const FORMAT_BY_EXTENSION: Readonly<Record<string, ImportFormat>> = { '.h5ad': 'h5ad', '.h5': 'h5ad', '.npy': 'npy', '.csv': 'table', '.tsv': 'table', '.txt': 'table', '.tab': 'table' };
+
+/** The reader for `path` by its extension, or null when none takes it. */
+export function matrixFormatOf(path: string): ImportFormat | null {
+  return FORMAT_BY_EXTENSION[extname(path).toLowerCase()] ?? null;
+}
+
 /** The format of an input path, from its extension. */
 export function importFormatOf(path: string): ImportFormat {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.h5ad' || ext === '.h5') return 'h5ad';
-  if (ext === '.npy') return 'npy';
-  if (ext === '.csv' || ext === '.tsv' || ext === '.txt' || ext === '.tab') return 'table';
+  const format = matrixFormatOf(path);
+  if (format) return format;
   throw new AtlasError('invalid_argument', `cannot tell the format of ${path}: use .h5ad, .npy (with --labels) or .csv/.tsv`);
 }
 
