@@ -19,15 +19,34 @@ export function adapterScript(name: string): string {
   return projectPath('adapter', 'python', name);
 }
 
-/** Whether `python` imports torch and numpy; `reason` says why not. */
-export function probeTorch(python: string = pythonPath()): { ok: true; torch: string } | { ok: false; reason: string } {
-  const r = spawnSync(python, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000 });
+// Looks the packages up without importing them: `import torch` costs ~1 s of CPU, and a process that trains or
+// exports several times would pay it each time. A torch that is installed but broken fails in the script,
+// whose stderr runPythonScript reports.
+const PROBE = [
+  'import importlib.util as u, importlib.metadata as m, sys',
+  'missing = [p for p in ("numpy", "torch") if u.find_spec(p) is None]',
+  'if missing: sys.exit("No module named " + ", ".join(missing))',
+  'try: print(m.version("torch"))',
+  'except m.PackageNotFoundError: print("unknown version")',
+].join('\n');
+
+const probes = new Map<string, ReturnType<typeof runProbe>>();
+
+function runProbe(python: string): { ok: true; torch: string } | { ok: false; reason: string } {
+  const r = spawnSync(python, ['-c', PROBE], { encoding: 'utf8', timeout: 120_000 });
   if (r.error) return { ok: false, reason: `cannot run ${python} (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
   if (r.status !== 0) {
     const last = r.stderr.trim().split('\n').pop() ?? '';
     return { ok: false, reason: `${python} cannot import torch and numpy (${last})` };
   }
   return { ok: true, torch: r.stdout.trim() };
+}
+
+/** Whether `python` has torch and numpy installed (asked once per interpreter and process); `reason` says why not. */
+export function probeTorch(python: string = pythonPath()): { ok: true; torch: string } | { ok: false; reason: string } {
+  let p = probes.get(python);
+  if (p === undefined) probes.set(python, (p = runProbe(python)));
+  return p;
 }
 
 /** Throws a readable AtlasError when PyTorch is not usable. */

@@ -48,13 +48,14 @@ async function readRows(path: string, delimiter: string): Promise<string[][]> {
   return lines.map((l) => splitFields(l, delimiter));
 }
 
+/** In-process (workers: 0) unless a test asks for workers: a worker costs ~0.6 s CPU to start (ONNX session, modules). */
 function annotate(extra: Partial<Parameters<typeof runAnnotate>[0]> & { input: string; out: string }) {
-  return runAnnotate({ indexDir: fx.indexDir, adapterPath: fx.adapterPath, request: OPTIONS, progress: false, blockRows: 100, ...extra });
+  return runAnnotate({ indexDir: fx.indexDir, adapterPath: fx.adapterPath, request: OPTIONS, progress: false, blockRows: 100, workers: 0, ...extra });
 }
 
 before(async () => {
   fx = await createDemoFixture(3000, 250);
-  service = await openAtlasIndex(fx.indexDir, { adapterPath: fx.adapterPath, workers: 2 });
+  service = await openAtlasIndex(fx.indexDir, { adapterPath: fx.adapterPath, workers: 0 });
   server = await startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER });
   levels = fx.manifest.levelColumns;
   const body = { embeddings: Array.from({ length: fx.heldOut.n }, (_, i) => fx.row(fx.heldOut, i)), k: 20, weighting: 'distance', min_confidence: 0.3 };
@@ -72,9 +73,9 @@ after(async () => {
 });
 
 describe('annotate matches /v1/annotate', () => {
-  test('CSV in → CSV out: header, one row per cell, the JSON answer\'s values', async () => {
+  test('CSV in → CSV out (the default 2 workers): header, one row per cell, the JSON answer\'s values', async () => {
     const out = join(fx.dir, 'from-csv.csv');
-    const r = await annotate({ input: join(fx.dir, 'cells.csv'), out });
+    const r = await annotate({ input: join(fx.dir, 'cells.csv'), out, workers: undefined });
     assert.equal(r.cells, fx.heldOut.n);
     const [header, ...rows] = await readRows(out, ',');
     assert.deepEqual(header, annotationColumnNames(levels));

@@ -16,7 +16,7 @@ before(async () => {
   out = join(atlas.dir, 'idx');
   // One build thread: usearch then builds the same graph every run, so the approximate answers below are
   // the same every run too (a threaded build's graph varies, and with it which near-duplicate comes first).
-  const r = await runCliInProcess(['build', '--reference', atlas.path, '--adapter', IDENTITY_ADAPTER, '--out', out, '--connectivity', '8', '--with-original', '--threads', '1']);
+  const r = await runCliInProcess(['build', '--reference', atlas.path, '--adapter', IDENTITY_ADAPTER, '--out', out, '--connectivity', '8', '--with-original', '--threads', '1', '--no-map']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /built .*: 960 cells, 1 prefix indexes \(dims 16\) \+ original \(16\)/);
   pooled = await openAtlasIndex(out, { adapterPath: IDENTITY_ADAPTER, workers: 2 });
