@@ -31,7 +31,7 @@ function vector(i: number): number[] {
 
 /** Serves an index on a free port in a child (`serve` runs until signalled), annotates `cells`, stops it. */
 async function annotateWith(indexDir: string, cells: number[][]): Promise<string[]> {
-  const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--index', indexDir, '--adapter', 'identity', '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--index', indexDir, '--adapter', 'identity', '--port', '0', '--host', '127.0.0.1', '--workers', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';

@@ -155,8 +155,8 @@ describe('Arrow IPC on /v1/search', () => {
 
 describe('responsiveness', () => {
   test('/healthz answers while a big Arrow annotate is decoded and run', async () => {
-    // 12,000 cells: a 6 MB body, decoded in the body worker, annotated in batches.
-    const n = 12_000;
+    // 4,500 cells: a 2.3 MB body, decoded in the body worker, annotated in chunks, answered in two record batches.
+    const n = 4_500;
     const dim = fx.heldOut.dim;
     const values = new Float32Array(n * dim);
     for (let i = 0; i < n; i++) values.set(fx.heldOut.embeddings.subarray((i % fx.heldOut.n) * dim, ((i % fx.heldOut.n) + 1) * dim), i * dim);
@@ -176,7 +176,7 @@ describe('responsiveness', () => {
     // Streamed in several record batches: ids stay in order, and a tiled cell gets its first copy's answer.
     assert.ok(t.batches.length > 1);
     const label = t.getChild(`${fx.manifest.levelColumns.at(-1)!.split('_')[1]}_label`)!;
-    for (const i of [0, 4095, 4096, 9000, n - 1]) {
+    for (const i of [0, 4095, 4096, n - 1]) {
       assert.equal(t.getChild('cell_id')!.get(i), ids[i]);
       assert.equal(label.get(i), label.get(i % fx.heldOut.n), `row ${i}`);
     }

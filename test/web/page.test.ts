@@ -23,8 +23,8 @@ declare const sessionStorage: any;
 
 const SCREENSHOTS = process.env.FRACTAL_ATLAS_SCREENSHOTS === '1';
 // Screenshots get a fuller map; the suite keeps to a few seconds of CPU.
-const REFERENCE = SCREENSHOTS ? 8000 : 1500;
-const MAP_EPOCHS = SCREENSHOTS ? 200 : 100;
+const REFERENCE = SCREENSHOTS ? 8000 : 1000;
+const MAP_EPOCHS = SCREENSHOTS ? 200 : 30;
 const QUERIES = 40;
 const missing = chromiumMissing();
 if (missing) console.log(`# skipping the web page tests: ${missing}`);
