@@ -1,6 +1,9 @@
 /**
- * A SCimilarity-layout model folder with random weights (written by fixtures/make_scimilarity_folder.py) and
- * its exported encoder, made once per test process; plus seeded counts of a few synthetic cell types.
+ * The committed SCimilarity-layout model folder with random weights (test/fixtures/scimilarity-tiny, written by
+ * fixtures/make_scimilarity_folder.py with its defaults) and its committed export
+ * (test/fixtures/scimilarity-tiny-encoder.onnx): tests that only need an encoder use them without Python;
+ * `exportedEncoder()` exports the folder again with today's exporter, and encoder.test checks that the committed
+ * file still embeds exactly as a fresh export does. Plus seeded counts of a few synthetic cell types.
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -8,7 +11,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { projectPath } from '../../common/index.js';
 import { createRng as createAtlasRng } from '../../atlas/index.js';
-import { exportEncoder, pythonPath, type ExportEncoderResult } from '../../adapter/index.js';
+import { exportEncoder, pythonPath, readEncoderMetadata, type EncoderMetadata, type ExportEncoderResult } from '../../adapter/index.js';
 import { tempDir } from './helpers.js';
 
 export const FIXTURE_GENES = 300;
@@ -21,28 +24,46 @@ export function runFixtureScript(script: string, args: readonly string[]): void 
 }
 
 export interface EncoderFixture {
+  /** A fresh temp folder for the test process's own files (removed at exit). */
   readonly dir: string;
   readonly modelDir: string;
   readonly encoderPath: string;
+  readonly metadata: EncoderMetadata;
+}
+
+export interface ExportedEncoder extends EncoderFixture {
   readonly export: ExportEncoderResult;
   readonly lines: readonly string[];
 }
 
-let cached: Promise<EncoderFixture> | null = null;
+const COMMITTED_MODEL_DIR = projectPath('test', 'fixtures', 'scimilarity-tiny');
+const COMMITTED_ENCODER = projectPath('test', 'fixtures', 'scimilarity-tiny-encoder.onnx');
 
-/** The random-weight folder (300 genes → 64 → 64 → 128) and its exported, parity-checked encoder. */
+function processTempDir(name: string): string {
+  const dir = tempDir(name);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+let committed: Promise<EncoderFixture> | null = null;
+let exported: Promise<ExportedEncoder> | null = null;
+
+/** The committed folder (300 genes → 64 → 64 → 128) and its committed encoder; no Python needed. */
 export function encoderFixture(): Promise<EncoderFixture> {
-  cached ??= (async () => {
-    const dir = tempDir('encoder');
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const modelDir = join(dir, 'model_v1.1');
-    runFixtureScript('make_scimilarity_folder.py', [modelDir, '--genes', String(FIXTURE_GENES), '--hidden', '64,64', '--latent', '128']);
+  committed ??= (async () => ({ dir: processTempDir('encoder'), modelDir: COMMITTED_MODEL_DIR, encoderPath: COMMITTED_ENCODER, metadata: await readEncoderMetadata(COMMITTED_ENCODER) }))();
+  return committed;
+}
+
+/** The committed folder exported now, parity-checked against PyTorch (needs Debian's torch). */
+export function exportedEncoder(): Promise<ExportedEncoder> {
+  exported ??= (async () => {
+    const dir = processTempDir('encoder-export');
     const encoderPath = join(dir, 'encoder.onnx');
     const lines: string[] = [];
-    const result = await exportEncoder({ scimilarityDir: modelDir, out: encoderPath, onLine: (l) => lines.push(l) });
-    return { dir, modelDir, encoderPath, export: result, lines };
+    const result = await exportEncoder({ scimilarityDir: COMMITTED_MODEL_DIR, out: encoderPath, onLine: (l) => lines.push(l) });
+    return { dir, modelDir: COMMITTED_MODEL_DIR, encoderPath, metadata: result.metadata, export: result, lines };
   })();
-  return cached;
+  return exported;
 }
 
 /** Counts of one cell of type t (0..3) over the model's genes, in model order: its programme high, others low. */

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
 import { AlignedCountsBuilder, ENCODER_PARITY_TOLERANCE, exportEncoder, loadEncoder, matchGenes, readNpy, writeNpy } from '../../adapter/index.js';
-import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, runFixtureScript } from './encoder-fixture.js';
+import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, exportedEncoder, runFixtureScript } from './encoder-fixture.js';
 import { TORCH_SKIP, maxAbsDiff, tempDir } from './helpers.js';
 
 /** SCimilarity's Encoder state-dict keys for hidden sizes [64, 64] (nn_models.Encoder's module tree). */
 const SCIMILARITY_KEYS = [0, 1].flatMap((i) => [`network.${i}.1.weight`, `network.${i}.1.bias`, `network.${i}.2.weight`, `network.${i}.2.bias`, `network.${i}.2.running_mean`, `network.${i}.2.running_var`, `network.${i}.2.num_batches_tracked`, `network.${i}.3.weight`]).concat(['network.2.weight', 'network.2.bias']);
 
 test('export-encoder converts a random-weight SCimilarity folder; onnxruntime matches PyTorch ≤ 1e-5 including lognorm', { skip: TORCH_SKIP }, async () => {
-  const f = await encoderFixture();
+  const f = await exportedEncoder();
   const sizes = JSON.parse(readFileSync(join(f.modelDir, 'layer_sizes.json'), 'utf8')) as Record<string, number[]>;
   assert.deepEqual(Object.keys(sizes).sort(), [...SCIMILARITY_KEYS].sort());
   const { metadata, parity } = f.export;
@@ -61,7 +61,7 @@ test('counts in another gene order, with missing, extra and re-cased genes, embe
   assert.equal(match.matched, order.length);
   assert.equal(match.unmatchedCount, 15);
   // Missing genes are listed by the encoder's first-layer weight norm: the top-ranked left-out gene first.
-  assert.equal(match.missing[0], `Gene${f.export.metadata.geneRank.find((g) => g % 10 === 3)}`);
+  assert.equal(match.missing[0], `Gene${f.metadata.geneRank.find((g) => g % 10 === 3)}`);
   assert.ok(match.missing.every((g) => Number(g.slice(4)) % 10 === 3));
   const dense = new AlignedCountsBuilder(match, 'invalid_request');
   const sparse = new AlignedCountsBuilder(match, 'invalid_request');
@@ -104,4 +104,21 @@ test('export-encoder refuses a folder whose gene order disagrees with layer_size
   writeFileSync(join(dir, 'gene_order.tsv'), 'Gene0\nGene1\n');
   await assert.rejects(exportEncoder({ scimilarityDir: dir, out: join(dir, 'x.onnx'), onLine: () => {} }), (e) => isAtlasError(e, 'training_failed') && /takes 300 genes but gene_order\.tsv lists 2/.test(e.message));
   await assert.rejects(exportEncoder({ scimilarityDir: join(dir, 'nope'), out: join(dir, 'y.onnx'), onLine: () => {} }), (e) => isAtlasError(e, 'file_not_found') && /encoder\.ckpt is missing/.test(e.message));
+});
+
+test('the committed encoder fixture is what today\'s exporter makes of the committed folder', { skip: TORCH_SKIP }, async () => {
+  const fresh = await exportedEncoder();
+  const committed = await encoderFixture();
+  // Everything but the torch version that exported it.
+  const withoutTorch = (m: typeof fresh.metadata) => ({ ...m, source: { ...m.source, torch: undefined } });
+  assert.deepEqual(withoutTorch(committed.metadata), withoutTorch(fresh.metadata), 'regenerate test/fixtures/scimilarity-tiny-encoder.onnx (test/fixtures/README.md)');
+  const a = await loadEncoder(fresh.encoderPath);
+  const b = await loadEncoder(committed.encoderPath);
+  const builder = new AlignedCountsBuilder(matchGenes(a.genes, a.metadata.genes, 'invalid_request'), 'invalid_request');
+  const r = createRng(8);
+  for (let i = 0; i < 8; i++) builder.addDense(cellCounts(i % 4, r), `cell ${i}`);
+  const counts = builder.finish();
+  assert.ok(maxAbsDiff(await a.encode(counts), await b.encode(counts)) <= 1e-6, 'regenerate test/fixtures/scimilarity-tiny-encoder.onnx');
+  await a.close();
+  await b.close();
 });

@@ -19,7 +19,6 @@ import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import { openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
 import { SILENT_LOGGER, startServer, type RunningServer } from '../../server/index.js';
 import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, type EncoderFixture } from '../adapter/encoder-fixture.js';
-import { TORCH_SKIP } from '../adapter/helpers.js';
 import { DEMO_ADAPTER_PATH } from './demo-fixture.js';
 import { call, errorOf } from './http-client.js';
 
@@ -30,7 +29,8 @@ const TYPES: Record<LevelColumn, string>[] = [
   { level1_system: 'Epithelial', level2_lineage: 'Epithelial', level3_type: 'keratinocyte', level4_subtype: 'basal keratinocyte' },
 ];
 const PER_TYPE = 40;
-const SKIP = TORCH_SKIP || (existsSync(DEMO_ADAPTER_PATH) ? false : 'models/demo-adapter.onnx is missing');
+// The committed encoder fixture: no PyTorch needed.
+const SKIP = existsSync(DEMO_ADAPTER_PATH) ? false : 'models/demo-adapter.onnx is missing';
 
 let f: EncoderFixture;
 let service: AtlasIndexService;
@@ -72,7 +72,7 @@ before(async () => {
   indexDir = join(f.dir, 'index');
   const built = await buildAtlasIndex({ referencePath: atlasPath, adapterPath: DEMO_ADAPTER_PATH, encoderPath: f.encoderPath, outDir: indexDir, threads: 1 });
   assert.equal(built.manifest.encoder?.numGenes, FIXTURE_GENES);
-  assert.equal(built.manifest.encoder?.geneOrderSha256, f.export.metadata.geneOrderSha256);
+  assert.equal(built.manifest.encoder?.geneOrderSha256, f.metadata.geneOrderSha256);
   service = await openAtlasIndex(indexDir, { adapterPath: DEMO_ADAPTER_PATH, encoderPath: f.encoderPath, workers: 1 });
   server = await startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER, minGeneOverlap: 200 });
 });
@@ -110,7 +110,7 @@ describe('expression queries', { skip: SKIP }, () => {
       model_genes: FIXTURE_GENES,
       query_genes: QUERY_GENES.length,
       // The 20 missing genes, those the encoder weighs most first.
-      missing_examples: f.export.metadata.geneRank.filter((g) => g < 20).map((g) => `Gene${g}`),
+      missing_examples: f.metadata.geneRank.filter((g) => g < 20).map((g) => `Gene${g}`),
       unmatched: 2,
       unmatched_examples: ['NOT_IN_MODEL', 'ALSO_UNKNOWN'],
     });
@@ -202,13 +202,13 @@ describe('expression queries', { skip: SKIP }, () => {
     try {
       const res = await call(s.url, 'POST', '/v1/annotate', { body: { expression: { genes: QUERY_GENES, counts: [QUERY_GENES.map(() => 1)] } } });
       assert.equal(res.status, 400);
-      assert.match(errorOf(res).message, /start serve with --encoder encoder\.onnx/);
+      assert.match(errorOf(res).message, /start serve with --encoder scimilarity-tiny-encoder\.onnx/);
     } finally {
       await s.close();
     }
     await assert.rejects(
       openAtlasIndex(indexDir, { adapterPath: DEMO_ADAPTER_PATH, encoderPath: DEMO_ADAPTER_PATH, workers: 0 }),
-      (e) => isAtlasError(e, 'index_mismatch') && /built with encoder encoder\.onnx/.test(e.message),
+      (e) => isAtlasError(e, 'index_mismatch') && /built with encoder scimilarity-tiny-encoder\.onnx/.test(e.message),
     );
   });
 });
