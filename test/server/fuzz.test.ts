@@ -26,7 +26,7 @@ before(async () => {
   atlas = await writeSyntheticAtlas(10, 64);
   const dir = join(atlas.dir, 'idx');
   await buildAtlasIndex({ referencePath: atlas.path, adapterPath: IDENTITY_ADAPTER, outDir: dir, threads: 1 });
-  const service = await openAtlasIndex(dir, { adapterPath: IDENTITY_ADAPTER, workers: 2 });
+  const service = await openAtlasIndex(dir, { adapterPath: IDENTITY_ADAPTER, workers: 1 });
   server = await startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER, limits: { maxBodyBytes: 256 * 1024 }, headersTimeoutMs: 2000, requestTimeoutMs: 3000 });
 });
 

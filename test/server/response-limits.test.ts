@@ -16,7 +16,7 @@ before(async () => {
   atlas = await writeSyntheticAtlas(10, 64);
   const dir = join(atlas.dir, 'idx');
   await buildAtlasIndex({ referencePath: atlas.path, adapterPath: IDENTITY_ADAPTER, outDir: dir, threads: 1 });
-  service = await openAtlasIndex(dir, { adapterPath: IDENTITY_ADAPTER, workers: 2 });
+  service = await openAtlasIndex(dir, { adapterPath: IDENTITY_ADAPTER, workers: 1 });
   server = await startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER, limits: { maxResultHits: 20_000 } });
 });
 
