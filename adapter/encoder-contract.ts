@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { AtlasError } from '../common/index.js';
 import { checkMatrixValue, type GraphSignature } from './contract.js';
 
-export const ENCODER_CONTRACT_VERSION = '1';
+const ENCODER_CONTRACT_VERSION = '1';
 export const ENCODER_INPUT = 'counts';
 export const ENCODER_OUTPUT = 'embedding';
 

@@ -36,7 +36,7 @@ export interface ExportEncoderResult {
 }
 
 /** Runs the parity fixture of `dir` (counts.npy, expected.npy) through the encoder file `onnx`. */
-export async function measureEncoderParity(onnx: string, dir: string): Promise<EncoderParity & { metadata: EncoderMetadata }> {
+async function measureEncoderParity(onnx: string, dir: string): Promise<EncoderParity & { metadata: EncoderMetadata }> {
   const counts = await readNpy(join(dir, 'counts.npy'));
   const expected = await readNpy(join(dir, 'expected.npy'));
   if (!(counts.data instanceof Float32Array) || !(expected.data instanceof Float32Array)) throw new AtlasError('internal', 'parity fixture is not float32');
@@ -54,7 +54,7 @@ export async function measureEncoderParity(onnx: string, dir: string): Promise<E
 }
 
 /** The files export_encoder.py reads from a SCimilarity model folder. */
-export const SCIMILARITY_MODEL_FILES = ['encoder.ckpt', 'gene_order.tsv', 'layer_sizes.json'] as const;
+const SCIMILARITY_MODEL_FILES = ['encoder.ckpt', 'gene_order.tsv', 'layer_sizes.json'] as const;
 
 /** Exports and checks; a file failing parity is deleted and the export fails. */
 export async function exportEncoder(options: ExportEncoderOptions): Promise<ExportEncoderResult> {

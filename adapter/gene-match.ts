@@ -7,7 +7,7 @@ import { AtlasError, type ErrorCode } from '../common/index.js';
 /** SCimilarity's default: a dataset sharing fewer genes with the model is refused. */
 export const DEFAULT_MIN_GENE_OVERLAP = 10_000;
 /** Gene names listed in reports and errors (missing model genes, unmatched query genes). */
-export const REPORT_GENES = 20;
+const REPORT_GENES = 20;
 
 /** Lookup tables of one gene order, built once per encoder. */
 export interface GeneIndex {

@@ -41,7 +41,7 @@ export interface AnnotateInputOptions {
 }
 
 /** The format of `path`, from its extension. */
-export function annotateInputFormat(path: string): AnnotateInputFormat {
+function annotateInputFormat(path: string): AnnotateInputFormat {
   if (extname(path).toLowerCase() === '.parquet') return 'parquet';
   const format = matrixFormatOf(path);
   if (format) return format;

@@ -41,7 +41,7 @@ function field(s: string, delimiter: string): string {
 const num = (v: number): string => (Number.isNaN(v) ? '' : String(v));
 
 /** The text lines of `cols` (each ending in a newline). */
-export function formatAnnotationRows(cols: AnnotationColumns, cellIds: readonly string[], m: IndexManifest, delimiter: string): string {
+function formatAnnotationRows(cols: AnnotationColumns, cellIds: readonly string[], m: IndexManifest, delimiter: string): string {
   const dicts = cols.levels.map((l) => labelDictionary(m, l).map((w) => field(w, delimiter)));
   const lines: string[] = new Array(cols.n);
   for (let i = 0; i < cols.n; i++) {

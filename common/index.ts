@@ -10,4 +10,4 @@ export { coded, describeValue, parseAtBoundary, says } from './boundary.js';
 export type { CodeSpec } from './boundary.js';
 export { LEVEL_COLUMNS, isLevelColumn, shortLevelName } from './levels.js';
 export type { LevelColumn } from './levels.js';
-export { MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, clipText, quoteInput } from './text.js';
+export { MAX_MESSAGE_CHARS, clipText, quoteInput } from './text.js';

@@ -1,7 +1,7 @@
 /** Bounded echo of client input in messages: a 10 MB value must never come back in an error. */
 
 /** Longest piece of client input quoted in a message. */
-export const MAX_ECHO_CHARS = 60;
+const MAX_ECHO_CHARS = 60;
 /** Longest error message sent (a safety net over every message, whoever built it). */
 export const MAX_MESSAGE_CHARS = 1000;
 

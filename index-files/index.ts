@@ -2,7 +2,7 @@
  * The files of an index folder: the manifest and its checks, the usearch wrapper, and the readers/writers of
  * the label, cell-id and vector files. index-build/ writes them, search/ reads them.
  */
-export { INDEX_FILES, checkAdapterHash, checkEncoderHash, readManifest, readReferenceMap, verifyFiles } from './manifest.js';
+export { INDEX_FILES, checkAdapterHash, checkEncoderHash, readManifest, readReferenceMap } from './manifest.js';
 export { checksumFile, checkLabelCodes, checkVerifyMode, verifyIndex, verifyIndexFiles } from './integrity.js';
 export type { VerifyIndexOptions, VerifyResult } from './integrity.js';
 export { CellIdReader, CellIdWriter } from './cell-id-store.js';

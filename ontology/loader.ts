@@ -77,7 +77,7 @@ async function download(url: string, timeoutMs: number): Promise<string> {
  * Reads an OBO source (a local path, or an http(s) URL downloaded once into the cache) and parses it;
  * returns the document and the local file's path. A download is parsed before it is cached, so an error page is never cached.
  */
-export async function readOboSource(source: string, options: LoadOntologyOptions = {}): Promise<{ path: string; document: OboDocument }> {
+async function readOboSource(source: string, options: LoadOntologyOptions = {}): Promise<{ path: string; document: OboDocument }> {
   if (!isUrl(source)) {
     const text = await readLocal(source);
     return { path: source, document: parseObo(text) };

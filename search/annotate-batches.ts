@@ -9,7 +9,7 @@ import { sliceCounts } from '../adapter/index.js';
 import type { AnnotateQuery, AnnotateTimings, AtlasIndexService } from './types.js';
 
 /** Cells per service call: large enough to keep every worker busy, small enough to interleave requests. */
-export const ANNOTATE_BATCH = 4096;
+const ANNOTATE_BATCH = 4096;
 
 /** Service calls in flight at once (the next batch is queued while one is flattened). */
 const IN_FLIGHT = 2;
@@ -21,7 +21,7 @@ export interface ColumnAnnotator {
 }
 
 /** A {@link ColumnAnnotator} over `service` (its label dictionaries built once). */
-export function createColumnAnnotator(service: AtlasIndexService): ColumnAnnotator {
+function createColumnAnnotator(service: AtlasIndexService): ColumnAnnotator {
   const codes: LabelCodes = createLabelCodes(service.manifest);
   return {
     async annotate(query) {

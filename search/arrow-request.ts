@@ -15,8 +15,8 @@ import type { Utf8Column } from './arrow-tables.js';
 export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
 
 /** Column names an Arrow request may carry. */
-export const ARROW_EMBEDDING_COLUMN = 'embedding';
-export const ARROW_CELL_ID_COLUMN = 'cell_id';
+const ARROW_EMBEDDING_COLUMN = 'embedding';
+const ARROW_CELL_ID_COLUMN = 'cell_id';
 /** Columns of an expression (counts) body: dense `counts`, or sparse `indices` + `values`. */
 export const ARROW_COUNTS_COLUMNS = ['counts', 'indices', 'values'] as const;
 const ALLOWED_COLUMNS: readonly string[] = [ARROW_EMBEDDING_COLUMN, ARROW_CELL_ID_COLUMN, ...ARROW_COUNTS_COLUMNS];

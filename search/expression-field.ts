@@ -11,7 +11,7 @@ import type { AlignedCounts } from '../adapter/index.js';
 import type { ExpressionModel } from './types.js';
 
 /** Most gene symbols one request may list (the model has ~28k; an unfiltered 10x matrix ~36k). */
-export const MAX_REQUEST_GENES = 100_000;
+const MAX_REQUEST_GENES = 100_000;
 const FIELDS = ['genes', 'counts'];
 
 /** What the request schemas know about expression: the served model (null: none) and the overlap required. */

@@ -5,26 +5,23 @@ export { tallyVotes, voteLevel, MIN_WEIGHT_DISTANCE } from './vote.js';
 export { callConsistentLevels } from './hierarchy-call.js';
 export { createRequestSchemas, DEFAULT_ANNOTATE_K } from './request-schema.js';
 export type { RequestLimits, RequestSchemaOptions, RequestSchemas } from './request-schema.js';
-export { GeneMatchResponse, MAX_REQUEST_GENES } from './expression-field.js';
+export { GeneMatchResponse } from './expression-field.js';
 export type { ExpressionLimits } from './expression-field.js';
-export { ARROW_CELL_ID_COLUMN, ARROW_EMBEDDING_COLUMN, ARROW_STREAM_TYPE, decodeArrowBody, isEmbeddingMatrix, optionsFromQuery } from './arrow-request.js';
+export { ARROW_STREAM_TYPE, decodeArrowBody, optionsFromQuery } from './arrow-request.js';
 export type { ArrowRequestBody, EmbeddingMatrix } from './arrow-request.js';
 export { annotationTable, createAnnotationTableBuilder, searchTable, sliceUtf8, utf8Column } from './arrow-tables.js';
 export type { AnnotationTableBuilder, TableMetadata, Utf8Column } from './arrow-tables.js';
 export {
   CELL_FIELDS,
-  CELL_ID_FIELD,
   LABEL_FIELDS,
   LEVEL_FIELDS,
   annotationColumnNames,
-  collectAnnotationColumns,
   concatAnnotationColumns,
-  createLabelCodes,
   labelDictionary,
   levelFieldName,
 } from './annotation-columns.js';
-export type { AnnotationColumns, LabelCodes, LevelColumns, LevelField } from './annotation-columns.js';
-export { ANNOTATE_BATCH, annotateBatches, annotateToColumns, createColumnAnnotator, sumTimings } from './annotate-batches.js';
+export type { AnnotationColumns, LevelColumns, LevelField } from './annotation-columns.js';
+export { annotateBatches, annotateToColumns, sumTimings } from './annotate-batches.js';
 export type { AnnotatedBatch, AnnotateToColumnsOptions, AnnotateToColumnsResult, ColumnAnnotator } from './annotate-batches.js';
 export { INDEX_MAX_K, UNASSIGNED, ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN } from './types.js';
 export type {

@@ -53,7 +53,7 @@ export function matrixFormatOf(path: string): ImportFormat | null {
 }
 
 /** The format of an input path, from its extension. */
-export function importFormatOf(path: string): ImportFormat {
+function importFormatOf(path: string): ImportFormat {
   const format = matrixFormatOf(path);
   if (format) return format;
   throw new AtlasError('invalid_argument', `cannot tell the format of ${path}: use .h5ad, .npy (with --labels) or .csv/.tsv`);
