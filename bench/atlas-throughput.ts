@@ -13,7 +13,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ingestScimilarity, stratifyAtlas, formatSummary } from '../atlas/index.js';
+import { createRng, ingestScimilarity, stratifyAtlas, formatSummary } from '../atlas/index.js';
 import { SHARED_OBO_PATH, projectPath } from '../common/index.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string' }, dim: { type: 'string' }, dir: { type: 'string' }, order: { type: 'string' } } });
@@ -22,10 +22,7 @@ const D = Number(values.dim ?? 128);
 const dir = values.dir ?? '/tmp/atlas-bench';
 const order = values.order === 'random' ? 'random' : 'local';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
+const rng = (seed: number): (() => number) => createRng(seed).uniform;
 
 function writeSyntheticFolder(): void {
   rmSync(dir, { recursive: true, force: true });

@@ -3,18 +3,7 @@
  * row group by row group (groups without a sampled row are skipped), labels re-coded to sample-wide codes.
  */
 import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
-import type { AtlasReader } from '../atlas/index.js';
-
-/** Deterministic uniform [0,1) stream (mulberry32), so that a seed names one sample everywhere. */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng, type AtlasReader } from '../atlas/index.js';
 
 /**
  * `count` distinct row numbers in [0, total), ascending, uniformly at random for `seed` (Floyd's algorithm:
@@ -25,7 +14,8 @@ export function chooseSampleRows(total: number, count: number, seed: number): In
   if (!Number.isSafeInteger(count) || count < 0) throw new AtlasError('invalid_argument', `sample size must be a non-negative integer, got ${count}`);
   if (total > 2 ** 31 - 1) throw new AtlasError('invalid_argument', `too many rows to sample from (${total})`);
   if (count >= total) return Int32Array.from({ length: total }, (_, i) => i);
-  const u = uniform(seed);
+  // The project's one seeded generator, so that a seed names one sample everywhere.
+  const u = createRng(seed).uniform;
   const chosen = new Set<number>();
   for (let j = total - count; j < total; j++) {
     const t = Math.floor(u() * (j + 1));

@@ -8,14 +8,11 @@ import hnswlib from 'hnswlib-node';
 import { SHARED_OBO_PATH, isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
 import type { HierarchyRow } from '../../ontology/index.js';
 import { ingestScimilarity, openAtlas, openHnswlibFile, parseLabelInts, readReferenceLabels } from '../../atlas/index.js';
+import { uniformStream } from '../support/random.js';
 
 const root = mkdtempSync(join(tmpdir(), 'atlas-ingest-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 const LABELS = ['classical monocyte', 'fibroblast', 'B cell', 'neuron', 'endothelial cell'];
 const FAKE_HIERARCHY = new Map<string, HierarchyRow>(
@@ -36,7 +33,7 @@ function makeFixture(name: string, opts: { n: number; dim: number; space: 'l2' |
   const dir = join(root, name);
   const ann = opts.layout === 'flat' ? dir : join(dir, 'annotation');
   mkdirSync(ann, { recursive: true });
-  const rnd = lcg(opts.seed);
+  const rnd = uniformStream(opts.seed);
   const labels = Array.from({ length: opts.n }, (_, i) => LABELS[Math.floor(rnd() * LABELS.length)]!);
   labels[0] = LABELS[4]!;
   const raw = Array.from({ length: opts.n }, () => Array.from({ length: opts.dim }, () => rnd() * 4 - 2));
@@ -201,7 +198,10 @@ test('CLI ingest with --label-map and --subtype-names cl: lab labels and CL ids 
   const args = ['ingest', '--scimilarity-dir', fx.dir, '--obo', SHARED_OBO_PATH, '--out', out];
   const unmapped = await runCliInProcess(args);
   assert.equal(unmapped.status, 1);
-  assert.match(unmapped.stderr, /^fractal-atlas: 2 label\(s\) could not be mapped.*"CD14\+ Mono" \(did you mean .*"Fibroblasts" \(did you mean "fibroblast" CL:0000057/);
+  // Listed in the order the rows first name them (the generated rows' order), each with its suggestions.
+  assert.match(unmapped.stderr, /^fractal-atlas: 2 label\(s\) could not be mapped/);
+  assert.match(unmapped.stderr, /"CD14\+ Mono" \(did you mean "CD14-positive monocyte" CL:0001054/);
+  assert.match(unmapped.stderr, /"Fibroblasts" \(did you mean "fibroblast" CL:0000057/);
   assert.equal(existsSync(out), false);
   const ok = await runCliInProcess([...args, '--label-map', map, '--subtype-names', 'cl']);
   assert.equal(ok.status, 0, ok.stderr);

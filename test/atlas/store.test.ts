@@ -8,15 +8,11 @@ import { Dictionary, Field, Int32, Schema, Table, Utf8, makeData, RecordBatch, S
 import * as parquet from 'parquet-wasm';
 import { isAtlasError, LEVEL_COLUMNS } from '../../common/index.js';
 import { createAtlasWriter, openAtlas, type AtlasBatch, type AtlasBatchInput, type EncodedColumn } from '../../atlas/index.js';
+import { signedStream } from '../support/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlas-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Deterministic values so a failure is reproducible. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-}
 
 function column(values: string[]): EncodedColumn {
   const dictionary = [...new Set(values)].reverse(); // an order unlike first appearance, on purpose
@@ -36,7 +32,7 @@ interface Rows {
 }
 
 function makeRows(n: number, dim: number, seed: number, start: number): Rows {
-  const rnd = lcg(seed);
+  const rnd = signedStream(seed);
   const emb = Float32Array.from({ length: n * dim }, () => rnd());
   const levels = LEVEL_COLUMNS.map((_, l) => Array.from({ length: n }, (_, i) => `L${l + 1}-${(start + i) % (2 + 3 * l)}`));
   const cellIds = Array.from({ length: n }, (_, i) => `cell-${start + i}`);

@@ -9,21 +9,18 @@ import { createAtlasWriter, type EncodedColumn } from '../../atlas/index.js';
 import { runEvaluation, type EvaluationReport, type IndexEvaluationReport } from '../../eval/index.js';
 import { IDENTITY_ADAPTER, openAdapter } from '../../adapter/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
+import { uniformStream } from '../support/random.js';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-cli-'));
 const atlasPath = join(root, 'tiny.parquet');
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 /** 300 cells, 16 dims: 2 systems × 2 lineages × 2 types × 2 subtypes, each a tight cluster. */
 before(async () => {
   const n = 300;
   const dim = 16;
-  const u = lcg(11);
+  const u = uniformStream(11);
   const centre = (leaf: number) => Array.from({ length: dim }, (_, d) => ((leaf >> (d % 4)) & 1 ? 1 : -1) * (d < 4 ? 2 : 1));
   const embeddings = new Float32Array(n * dim);
   const leaves = new Int32Array(n);

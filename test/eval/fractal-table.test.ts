@@ -3,18 +3,15 @@ import { test } from 'node:test';
 import { isAtlasError } from '../../common/index.js';
 import { chooseSampleRows, evaluateFractalTable, formatFractalTable, majorityLabel, selectHits } from '../../eval/index.js';
 import type { SearchHit } from '../../search/index.js';
+import { uniformStream } from '../support/random.js';
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 /**
  * A sample whose fractal output is built to be steerable: block 1 carries only the coarse class (clean),
  * block 2 only the fine class. The "original" embedding carries both, noisily.
  */
 function steerableSample(n: number) {
-  const u = lcg(3);
+  const u = uniformStream(3);
   const coarse = new Int32Array(n);
   const fine = new Int32Array(n);
   const d = 4;

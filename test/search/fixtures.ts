@@ -14,7 +14,7 @@ export const DIM = 16;
 export const SCALES = 4;
 export const SCALE_DIM = 4;
 
-/** Deterministic PRNG (the atlas's mulberry32). */
+/** Deterministic uniform [0, 1) numbers (the atlas's seeded generator). */
 export const rng = (seed: number): (() => number) => createRng(seed).uniform;
 
 /** Labels of subtype s (0..15) at every level. */
