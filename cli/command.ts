@@ -23,12 +23,28 @@ export interface Command {
   run(values: Record<string, string | boolean | string[] | boolean[] | undefined>, positionals: string[], io: CliIo): Promise<void>;
 }
 
+/** The command's option nearest to a mistyped one: sharing its start, or containing it (`--scimilarity`). */
+function nearestOption(command: Command, typed: string): string | undefined {
+  const bare = typed.replace(/^-+/, '').split('=')[0]!.toLowerCase();
+  if (bare.length < 2) return undefined;
+  const names = Object.keys(command.options);
+  return names.find((n) => n.startsWith(bare) || bare.startsWith(n)) ?? names.find((n) => n.includes(bare));
+}
+
+/** parseArgs' message in the CLI's words (its own text suggests a `--` positional, which no command takes). */
+function describeParseError(command: Command, err: Error & { code?: string }): string {
+  const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '([^']+)'/.exec(err.message) : null;
+  if (!unknown) return err.message;
+  const near = nearestOption(command, unknown[1]!);
+  return `unknown option ${unknown[1]}${near ? ` (did you mean --${near}?)` : ''}; see fractal-atlas ${command.name} --help`;
+}
+
 /** Parses argv for a command, turning parseArgs' TypeErrors into one readable AtlasError. */
 export function parseCommandArgs(command: Command, argv: string[]) {
   try {
     return parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new AtlasError('invalid_argument', `${command.name}: ${(err as Error).message}`);
+    throw new AtlasError('invalid_argument', `${command.name}: ${describeParseError(command, err as Error)}`);
   }
 }
 

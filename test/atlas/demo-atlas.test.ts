@@ -120,7 +120,7 @@ test('CLI: bad arguments get one readable line and a non-zero exit', async () =>
     [['--cells', '10', '--seed', '1.5', '--out', out, '--types', TABLE], /--seed must be an integer/],
     [['--cells', '10', '--seed', '1', '--out', out, '--types', join(dir, 'missing.tsv')], /cell-type table not found/],
     [['--cells', '10', '--seed', '1', '--out', join(dir, 'no-such-dir', 'x.parquet'), '--types', TABLE], /cannot create/],
-    [['--cells', '10', '--seed', '1', '--out', out, '--bogus'], /Unknown option/],
+    [['--cells', '10', '--seed', '1', '--out', out, '--bogus'], /unknown option --bogus/],
     [['--cells', '10', '--seed', '1', '--out', out, '--types', TABLE, '--workers', 'x'], /--workers must be an integer/],
     [['--cells', '10', '--seed', '1', '--out', out, '--types', TABLE, '--compression', 'gzip'], /^fractal-atlas: demo-atlas: --compression must be one of zstd, snappy, got "gzip"/],
   ];

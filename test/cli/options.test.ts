@@ -50,7 +50,9 @@ test('bad values are one invalid_argument line naming the command and the option
     [['--in', 'x', '--mode', 'c'], /^demo: --mode must be one of a, b, got "c"$/],
     [['--in', 'x', '--note', ''], /^demo: --note must not be empty$/],
     [['--in', 'x', 'extra'], /^demo: unexpected argument "extra"$/],
-    [['--in', 'x', '--nope'], /^demo: Unknown option '--nope'/],
+    [['--in', 'x', '--nope'], /^demo: unknown option --nope; see fractal-atlas demo --help$/],
+    [['--in', 'x', '--rat', '0.5'], /^demo: unknown option --rat \(did you mean --ratio\?\); see fractal-atlas demo --help$/],
+    [['--in', 'x', '--k'], /^demo: Option '--k <value>' argument missing$/],
   ];
   for (const [argv, re] of cases) {
     await assert.rejects(run(argv), (e) => isAtlasError(e, 'invalid_argument') && re.test(e.message), argv.join(' '));
