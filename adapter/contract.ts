@@ -7,7 +7,8 @@
  * - output `full` float32 [N, numScales·scaleDim]: final LayerNorm, then L2-normalised;
  * - ONNX `metadata_props` with the keys of {@link META}.
  */
-import { AtlasError, LEVEL_COLUMNS, isLevelColumn, type LevelColumn } from '../common/index.js';
+import { LEVEL_COLUMNS, isLevelColumn, type AtlasError, type LevelColumn } from '../common/index.js';
+import { isJsonObject, modelError, readMetadataProps } from './metadata-props.js';
 
 export const CONTRACT_VERSION = '1';
 export const INPUT_NAME = 'embedding';
@@ -48,59 +49,34 @@ export interface AdapterMetadata {
   readonly validation: Readonly<Record<string, unknown>> | null;
 }
 
-function bad(source: string, why: string): AtlasError {
-  return new AtlasError('invalid_model', `${source}: not a fractal adapter model (${why})`);
-}
-
-function positiveInt(props: ReadonlyMap<string, string>, key: string, source: string): number {
-  const v = props.get(key);
-  if (v === undefined) throw bad(source, `metadata ${key} is missing`);
-  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw bad(source, `metadata ${key} is ${JSON.stringify(v)}, not a positive integer`);
-  return Number(v);
-}
-
-function json(props: ReadonlyMap<string, string>, key: string, source: string): unknown {
-  const v = props.get(key);
-  if (v === undefined) throw bad(source, `metadata ${key} is missing`);
-  try {
-    return JSON.parse(v);
-  } catch {
-    throw bad(source, `metadata ${key} is not valid JSON`);
-  }
-}
-
+const KIND = 'a fractal adapter model';
+const bad = (source: string, why: string): AtlasError => modelError(source, KIND, why);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses and checks the metadata_props of an adapter file; `source` names the file in errors. */
 export function parseAdapterMetadata(props: ReadonlyMap<string, string>, source: string): AdapterMetadata {
-  const version = props.get(META.contract);
-  if (version === undefined) throw bad(source, `metadata ${META.contract} is missing`);
-  if (version !== CONTRACT_VERSION) throw bad(source, `contract version ${version}, this build reads ${CONTRACT_VERSION}`);
-  const inputDim = positiveInt(props, META.inputDim, source);
-  const numScales = positiveInt(props, META.numScales, source);
-  const scaleDim = positiveInt(props, META.scaleDim, source);
-  const levelColumns = json(props, META.levelColumns, source);
-  if (!isStringArray(levelColumns) || levelColumns.length !== numScales) throw bad(source, `${META.levelColumns} must list ${numScales} level names`);
+  const m = readMetadataProps(props, source, KIND);
+  m.requireVersion(META.contract, CONTRACT_VERSION, 'contract version');
+  const inputDim = m.positiveInt(META.inputDim);
+  const numScales = m.positiveInt(META.numScales);
+  const scaleDim = m.positiveInt(META.scaleDim);
+  const levelColumns = m.json(META.levelColumns);
+  if (!isStringArray(levelColumns) || levelColumns.length !== numScales) throw m.fail(`${META.levelColumns} must list ${numScales} level names`);
   const unknown = levelColumns.find((c) => !isLevelColumn(c));
-  if (unknown !== undefined) throw bad(source, `level column ${JSON.stringify(unknown)} is not one of ${LEVEL_COLUMNS.join(', ')}`);
+  if (unknown !== undefined) throw m.fail(`level column ${JSON.stringify(unknown)} is not one of ${LEVEL_COLUMNS.join(', ')}`);
   const levelPrefix: Partial<Record<LevelColumn, number>> = {};
   (levelColumns as LevelColumn[]).forEach((c, i) => (levelPrefix[c] = i + 1));
   const servedLevels = LEVEL_COLUMNS.filter((c) => levelPrefix[c] !== undefined);
-  const vocabularies = json(props, META.vocabularies, source);
+  const vocabularies = m.json(META.vocabularies);
   if (!Array.isArray(vocabularies) || vocabularies.length !== numScales || !vocabularies.every((v) => isStringArray(v) && v.length > 0)) {
-    throw bad(source, `${META.vocabularies} must hold ${numScales} non-empty label lists`);
+    throw m.fail(`${META.vocabularies} must hold ${numScales} non-empty label lists`);
   }
   const fingerprint = props.get(META.fingerprint);
-  if (fingerprint === undefined || fingerprint === '') throw bad(source, `metadata ${META.fingerprint} is missing`);
-  const recipe = json(props, META.recipe, source);
-  if (!isObject(recipe)) throw bad(source, `${META.recipe} must be a JSON object`);
-  let validation: Record<string, unknown> | null = null;
-  if (props.has(META.validation)) {
-    const v = json(props, META.validation, source);
-    if (!isObject(v)) throw bad(source, `${META.validation} must be a JSON object`);
-    validation = v;
-  }
+  if (fingerprint === undefined || fingerprint === '') throw m.fail(`metadata ${META.fingerprint} is missing`);
+  const recipe = m.json(META.recipe);
+  if (!isJsonObject(recipe)) throw m.fail(`${META.recipe} must be a JSON object`);
+  const validation = m.optionalJson(META.validation) ?? null;
+  if (validation !== null && !isJsonObject(validation)) throw m.fail(`${META.validation} must be a JSON object`);
   return { inputDim, numScales, scaleDim, levelColumns: levelColumns as LevelColumn[], servedLevels, levelPrefix, vocabularies: vocabularies as string[][], fingerprint, recipe, validation };
 }
 

@@ -8,7 +8,8 @@
  * - ONNX `metadata_props` with the keys of {@link ENCODER_META}.
  */
 import { createHash } from 'node:crypto';
-import { AtlasError } from '../common/index.js';
+import type { AtlasError } from '../common/index.js';
+import { isJsonObject, modelError, readMetadataProps } from './metadata-props.js';
 import { checkMatrixValue, type GraphSignature } from './contract.js';
 
 const ENCODER_CONTRACT_VERSION = '1';
@@ -48,57 +49,37 @@ export interface EncoderMetadata {
   readonly source: Readonly<Record<string, unknown>>;
 }
 
-function bad(source: string, why: string): AtlasError {
-  return new AtlasError('invalid_model', `${source}: not an expression encoder model (${why})`);
-}
+const KIND = 'an expression encoder model';
+const bad = (source: string, why: string): AtlasError => modelError(source, KIND, why);
 
 /** sha256 (hex) of a gene order: the symbols joined by "\n", UTF-8. */
 export function hashGeneOrder(genes: readonly string[]): string {
   return createHash('sha256').update(genes.join('\n'), 'utf8').digest('hex');
 }
 
-function jsonProp(props: ReadonlyMap<string, string>, key: string, source: string): unknown {
-  const v = props.get(key);
-  if (v === undefined) throw bad(source, `metadata ${key} is missing`);
-  try {
-    return JSON.parse(v);
-  } catch {
-    throw bad(source, `metadata ${key} is not valid JSON`);
-  }
-}
-
-function intProp(props: ReadonlyMap<string, string>, key: string, source: string): number {
-  const v = props.get(key) ?? '';
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < 1) throw bad(source, `metadata ${key} is ${JSON.stringify(v)}, not a positive integer`);
-  return Number(v);
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Parses and checks an encoder's metadata_props; `source` names the file in errors. */
 export function parseEncoderMetadata(props: ReadonlyMap<string, string>, source: string): EncoderMetadata {
-  const version = props.get(ENCODER_META.contract);
-  if (version === undefined) throw bad(source, `metadata ${ENCODER_META.contract} is missing`);
-  if (version !== ENCODER_CONTRACT_VERSION) throw bad(source, `encoder contract ${version}, this build reads ${ENCODER_CONTRACT_VERSION}`);
-  const numGenes = intProp(props, ENCODER_META.numGenes, source);
-  const latentDim = intProp(props, ENCODER_META.latentDim, source);
-  const genes = jsonProp(props, ENCODER_META.geneOrder, source);
+  const m = readMetadataProps(props, source, KIND);
+  m.requireVersion(ENCODER_META.contract, ENCODER_CONTRACT_VERSION, 'encoder contract');
+  const numGenes = m.positiveInt(ENCODER_META.numGenes);
+  const latentDim = m.positiveInt(ENCODER_META.latentDim);
+  const genes = m.json(ENCODER_META.geneOrder);
   if (!Array.isArray(genes) || genes.length !== numGenes || !genes.every((g) => typeof g === 'string' && g.length > 0)) {
-    throw bad(source, `${ENCODER_META.geneOrder} must list ${numGenes} gene symbols`);
+    throw m.fail(`${ENCODER_META.geneOrder} must list ${numGenes} gene symbols`);
   }
   const geneOrderSha256 = props.get(ENCODER_META.geneOrderSha256) ?? '';
-  if (hashGeneOrder(genes as string[]) !== geneOrderSha256) throw bad(source, 'the gene order does not match its recorded sha256');
-  const pre = jsonProp(props, ENCODER_META.preprocessing, source);
-  const norm = isObject(pre) && isObject(pre.normalize_total) ? pre.normalize_total : null;
+  if (hashGeneOrder(genes as string[]) !== geneOrderSha256) throw m.fail('the gene order does not match its recorded sha256');
+  const pre = m.json(ENCODER_META.preprocessing);
+  const norm = isJsonObject(pre) && isJsonObject(pre.normalize_total) ? pre.normalize_total : null;
   const targetSum = norm?.target_sum;
-  if (!isObject(pre) || pre.in_graph !== true || typeof targetSum !== 'number' || !(targetSum > 0) || typeof pre.log1p !== 'boolean') {
-    throw bad(source, `${ENCODER_META.preprocessing} must say {in_graph: true, normalize_total: {target_sum}, log1p}`);
+  if (!isJsonObject(pre) || pre.in_graph !== true || typeof targetSum !== 'number' || !(targetSum > 0) || typeof pre.log1p !== 'boolean') {
+    throw m.fail(`${ENCODER_META.preprocessing} must say {in_graph: true, normalize_total: {target_sum}, log1p}`);
   }
-  const architecture = jsonProp(props, ENCODER_META.architecture, source);
-  const src = jsonProp(props, ENCODER_META.source, source);
-  if (!isObject(architecture) || !isObject(src)) throw bad(source, 'architecture and source metadata must be JSON objects');
-  const rank = props.has(ENCODER_META.geneRank) ? jsonProp(props, ENCODER_META.geneRank, source) : [];
-  if (!Array.isArray(rank) || !rank.every((g) => Number.isInteger(g) && g >= 0 && g < numGenes)) throw bad(source, `${ENCODER_META.geneRank} must list gene positions in 0..${numGenes - 1}`);
+  const architecture = m.json(ENCODER_META.architecture);
+  const src = m.json(ENCODER_META.source);
+  if (!isJsonObject(architecture) || !isJsonObject(src)) throw m.fail('architecture and source metadata must be JSON objects');
+  const rank = m.optionalJson(ENCODER_META.geneRank) ?? [];
+  if (!Array.isArray(rank) || !rank.every((g) => Number.isInteger(g) && g >= 0 && g < numGenes)) throw m.fail(`${ENCODER_META.geneRank} must list gene positions in 0..${numGenes - 1}`);
   return { numGenes, latentDim, genes: genes as string[], geneRank: rank as number[], geneOrderSha256, targetSum, log1p: pre.log1p, architecture, source: src };
 }
 
