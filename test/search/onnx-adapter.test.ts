@@ -1,28 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { pythonPath } from '../../adapter/index.js';
 import { isAtlasError, projectPath } from '../../common/index.js';
 import { openAtlasIndex } from '../../search/index.js';
 import { runCliInProcess } from '../support/run-cli.js';
-import { TORCH_SKIP as SKIP } from '../support/torch.js';
 import { DIM, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
 
-const MAKE = projectPath('test', 'search', 'fixtures', 'make_onnx_adapter.py');
+// Randomly initialised 16-d → 4 × 4 adapters, seeds 1 and 2 (same architecture, other weights), committed so
+// this test needs no PyTorch: `/usr/bin/python3 test/search/fixtures/make_onnx_adapter.py
+// test/fixtures/random-adapter-1.onnx 1 --also test/fixtures/random-adapter-2.onnx 2`.
+const model = projectPath('test', 'fixtures', 'random-adapter-1.onnx');
+const other = projectPath('test', 'fixtures', 'random-adapter-2.onnx');
 
 let atlas: SyntheticAtlas;
-let model: string;
-let other: string;
 let out: string;
 
 before(async () => {
-  if (SKIP) return;
   atlas = await writeSyntheticAtlas(20, 128);
-  model = join(atlas.dir, 'random.onnx');
-  other = join(atlas.dir, 'other.onnx');
-  const r = spawnSync(pythonPath(), ['-W', 'ignore', MAKE, model, '1', '--also', other, '2'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
   out = join(atlas.dir, 'idx');
   const b = await runCliInProcess(['build', '--reference', atlas.path, '--adapter', model, '--out', out, '--threads', '1', '--no-map']);
   assert.equal(b.status, 0, b.stderr);
@@ -33,7 +27,7 @@ after(async () => {
   await atlas?.cleanup();
 });
 
-test('an ONNX adapter index: level i served by prefix i, self-query through the adapter in workers', { skip: SKIP }, async () => {
+test('an ONNX adapter index: level i served by prefix i, self-query through the adapter in workers', async () => {
   const svc = await openAtlasIndex(out, { adapterPath: model, workers: 2 });
   try {
     assert.deepEqual(svc.manifest.levelPrefix, { level1_system: 1, level2_lineage: 2, level3_type: 3, level4_subtype: 4 });
@@ -50,6 +44,6 @@ test('an ONNX adapter index: level i served by prefix i, self-query through the 
   }
 });
 
-test('another adapter (same architecture, other weights) is refused by hash', { skip: SKIP }, async () => {
-  await assert.rejects(openAtlasIndex(out, { adapterPath: other, workers: 0 }), (e) => isAtlasError(e, 'index_mismatch') && /random\.onnx/.test(e.message));
+test('another adapter (same architecture, other weights) is refused by hash', async () => {
+  await assert.rejects(openAtlasIndex(out, { adapterPath: other, workers: 0 }), (e) => isAtlasError(e, 'index_mismatch') && /random-adapter-1\.onnx/.test(e.message));
 });
