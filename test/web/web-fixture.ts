@@ -62,7 +62,8 @@ export async function startWebRig(options: WebRigOptions): Promise<WebRig> {
     const manifest = await addReferenceMap(fixture.indexDir, { size: options.referenceCells, epochs: options.mapEpochs, threads: 1 });
     const referenceMap = await readReferenceMap(fixture.indexDir, manifest);
     const serve = async (o: { apiKey?: string; withMap: boolean }) => {
-      const service = await openAtlasIndex(fixture.indexDir, { adapterPath: fixture.adapterPath, workers: 1 });
+      // In-process search: the page cannot tell, and each worker would cost ~0.6 CPU s to start.
+      const service = await openAtlasIndex(fixture.indexDir, { adapterPath: fixture.adapterPath, workers: 0 });
       const server = await startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER, apiKey: o.apiKey, referenceMap: o.withMap ? referenceMap : null });
       closers.push(() => server.close());
       return server;
