@@ -9,6 +9,7 @@ import { expandStrings } from '../../atlas/arrow-columns.js';
 import { importAtlas, openAtlas, parseNpyHeader, splitFields, stratifyAtlas, type ImportOptions } from '../../atlas/index.js';
 import { writeNpy } from '../../adapter/index.js';
 import { runCliInProcess } from '../support/run-cli.js';
+import { ANNDATA_SKIP } from '../support/torch.js';
 
 const PYTHON = '/usr/bin/python3';
 const MAKE_FIXTURES = projectPath('test', 'atlas', 'fixtures', 'make_h5ad_fixtures.py');
@@ -19,8 +20,7 @@ const root = mkdtempSync(join(tmpdir(), 'atlas-import-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const noObo = !existsSync(SHARED_OBO_PATH) && 'no shared cl-basic.obo';
-const anndataProbe = spawnSync(PYTHON, ['-c', 'import anndata, h5py'], { encoding: 'utf8' });
-const noAnndata = anndataProbe.status !== 0 && `${PYTHON} has no anndata/h5py (apt-get install python3-anndata python3-h5py)`;
+const noAnndata = ANNDATA_SKIP;
 if (noAnndata) console.log(`# skipping anndata-written fixtures: ${noAnndata}`);
 const fresh = join(root, 'h5ad');
 

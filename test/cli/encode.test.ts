@@ -17,8 +17,9 @@ import { gzipSync } from 'node:zlib';
 import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, runFixtureScript, type EncoderFixture } from '../adapter/encoder-fixture.js';
 import { TORCH_SKIP, maxAbsDiff, tempDir } from '../adapter/helpers.js';
 import { runCliInProcess } from '../support/run-cli.js';
+import { ANNDATA_SKIP } from '../support/torch.js';
 
-const ANNDATA_SKIP = TORCH_SKIP || (spawnSync(pythonPath(), ['-c', 'import anndata'], { encoding: 'utf8' }).status === 0 ? false : 'anndata is not importable (apt-get install -y python3-anndata)');
+const PYTHON_SKIP = TORCH_SKIP || ANNDATA_SKIP;
 
 /** Genes of the file: model genes 10.. in reverse, some upper-cased, and three the model does not know. */
 const GENES = [...Array.from({ length: FIXTURE_GENES - 10 }, (_, i) => FIXTURE_GENES - 1 - i).map((g) => (g % 5 === 0 ? `GENE${g}` : `Gene${g}`)), 'Xist2', 'Mt-Foo', 'Bar1'];
@@ -32,7 +33,7 @@ let counts: Float32Array;
 const runCli = (args: string[]) => runCliInProcess(args);
 
 before(async () => {
-  if (ANNDATA_SKIP) return;
+  if (PYTHON_SKIP) return;
   f = await encoderFixture();
   dir = tempDir('encode-cli');
   const r = createRng(21);
@@ -52,7 +53,7 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('fractal-atlas encode', { skip: ANNDATA_SKIP }, () => {
+describe('fractal-atlas encode', { skip: PYTHON_SKIP }, () => {
   test("layers['counts'] (CSR) with symbols in var['feature_name'] → PyTorch's embeddings", async () => {
     const out = join(dir, 'csr.npy');
     const r = await runCli(['encode', '--in', join(dir, 'csr-layer.h5ad'), '--encoder', f.encoderPath, '--out', out, '--gene-column', 'feature_name', '--min-gene-overlap', '250', '--batch', '7']);

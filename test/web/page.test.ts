@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { projectPath } from '../../common/index.js';
 import { LEVEL_COLUMNS } from '../../common/index.js';
 import { chromiumMissing, startWebRig, type WebRig } from './web-fixture.js';
+import { ANNDATA_SKIP } from '../support/torch.js';
 
 // page.evaluate callbacks run in the browser; this file compiles without the DOM library.
 declare const document: any;
@@ -253,13 +254,7 @@ describe('the web page in Chromium', { skip: missing ?? false }, () => {
 });
 
 function anndataMissing(): string | null {
-  if (!existsSync('/usr/bin/python3')) return '/usr/bin/python3 not found';
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import anndata, numpy'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return "Debian's python3 has no anndata (needed to write a test .h5ad)";
-  }
+  return ANNDATA_SKIP || null;
 }
 
 /** argv: embeddings (raw f32), dim, out.h5ad, cell ids… */
