@@ -13,7 +13,8 @@ import { callConsistentLevels } from './hierarchy-call.js';
 import { findPlanNeighbours } from './annotate-plan.js';
 import type { CompiledFilter } from './label-filter.js';
 import { tallyVotes, voteLevel, type Tally } from './vote.js';
-import type { AnnotatePlan, CellAnnotation, LabelSummary, LevelVote, SearchHit, SearchQueryResult, Weighting } from './types.js';
+import type { AnnotatePlan, CellAnnotation, LevelVote, Weighting } from './annotate-types.js';
+import type { LabelSummary, SearchHit, SearchQueryResult } from './search-types.js';
 
 /** What an engine needs to open (crosses to workers as workerData). */
 export interface EngineInit {
