@@ -5,7 +5,7 @@ import { clLink, renderBars, rgbCss, shortName } from './labels.js';
 
 const $ = (id) => document.getElementById(id);
 /** Rows per table page. */
-export const PAGE = 100;
+const PAGE = 100;
 
 /** A table cell with one level's call: the linked label (or "unassigned") and its confidence bar. */
 function callCell(app, call, column) {
