@@ -8,7 +8,7 @@ import { tableFromIPC, type Data, type Table } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import { MISSING_CL_ID, decodeEmbeddings, decodeStringList, decodeStrings } from './arrow-columns.js';
-import { CELL_ID_COLUMN, CL_ID_COLUMN, EMBEDDING_COLUMN, validateAtlasSchema } from './schema.js';
+import { CELL_ID_COLUMN, CL_ID_COLUMN, EMBEDDING_COLUMN, validateAtlasSchema, type AtlasLayout } from './schema.js';
 import type { AtlasBatch, EncodedColumn } from './types.js';
 
 /** The level columns of one row group, without embeddings (cheap: used by passes that only count labels). */
@@ -109,6 +109,39 @@ function decodeLevels(table: Table, n: number, path: string): Record<LevelColumn
   return levels;
 }
 
+/** Cell ids of a row group: the column where the atlas has one, else the global row numbers as strings. */
+function decodeCellIds(table: Table, n: number, rowOffset: number, layout: AtlasLayout, path: string): string[] {
+  if (layout.hasCellIds) return decodeStringList(chunksOf(table, CELL_ID_COLUMN, path), n);
+  const cellIds = new Array<string>(n);
+  for (let r = 0; r < n; r++) cellIds[r] = String(rowOffset + r);
+  return cellIds;
+}
+
+/** One whole row group (n rows from global row `rowOffset`) as an atlas batch. */
+function decodeRowGroup(table: Table, n: number, rowOffset: number, layout: AtlasLayout, path: string): AtlasBatch {
+  const cellIds = decodeCellIds(table, n, rowOffset, layout, path);
+  return {
+    rowOffset,
+    numRows: n,
+    dim: layout.dim,
+    embeddings: decodeEmbeddings(chunksOf(table, EMBEDDING_COLUMN, path), n, layout.dim),
+    levels: decodeLevels(table, n, path),
+    cellIds,
+    clIds: layout.hasClIds ? decodeStrings(chunksOf(table, CL_ID_COLUMN, path), n, MISSING_CL_ID) : null,
+  };
+}
+
+/** The global row number of each row group's first row. */
+function offsetsOf(rowGroupSizes: readonly number[]): { rowGroupOffsets: number[]; numRows: number } {
+  const rowGroupOffsets: number[] = [];
+  let numRows = 0;
+  for (const n of rowGroupSizes) {
+    rowGroupOffsets.push(numRows);
+    numRows += n;
+  }
+  return { rowGroupOffsets, numRows };
+}
+
 /**
  * Opens an atlas Parquet file and checks its schema. Throws `file_not_found` when there is no such file and
  * `invalid_atlas` when it is not Parquet or lacks the embedding or level columns.
@@ -117,34 +150,14 @@ export async function openAtlas(path: string): Promise<AtlasReader> {
   const { file, rowGroupSizes, schemaTable } = await openParquet(path);
   const numRowGroups = rowGroupSizes.length;
   const layout = validateAtlasSchema(schemaTable.schema, path);
-  const rowGroupOffsets: number[] = [];
-  let numRows = 0;
-  for (const n of rowGroupSizes) {
-    rowGroupOffsets.push(numRows);
-    numRows += n;
-  }
+  const { rowGroupOffsets, numRows } = offsetsOf(rowGroupSizes);
   const readTable = createTableReader(file, path, rowGroupSizes);
 
   const readRowGroup = async (i: number): Promise<AtlasBatch> => {
     const table = await readTable(i);
     const n = rowGroupSizes[i]!;
     if (table.numRows !== n) throw new AtlasError('invalid_atlas', `${path}: row group ${i} has ${table.numRows} rows, metadata says ${n}`);
-    const rowOffset = rowGroupOffsets[i]!;
-    let cellIds: string[];
-    if (layout.hasCellIds) cellIds = decodeStringList(chunksOf(table, CELL_ID_COLUMN, path), n);
-    else {
-      cellIds = new Array<string>(n);
-      for (let r = 0; r < n; r++) cellIds[r] = String(rowOffset + r);
-    }
-    return {
-      rowOffset,
-      numRows: n,
-      dim: layout.dim,
-      embeddings: decodeEmbeddings(chunksOf(table, EMBEDDING_COLUMN, path), n, layout.dim),
-      levels: decodeLevels(table, n, path),
-      cellIds,
-      clIds: layout.hasClIds ? decodeStrings(chunksOf(table, CL_ID_COLUMN, path), n, MISSING_CL_ID) : null,
-    };
+    return decodeRowGroup(table, n, rowGroupOffsets[i]!, layout, path);
   };
 
   return {

@@ -132,6 +132,23 @@ async function openTemp(path: string): Promise<{ fh: FileHandle; tmpPath: string
   }
 }
 
+/** Rethrows an AtlasError as it is, anything else as `internal` naming the file. */
+function failWriting(path: string, err: unknown): never {
+  if (err instanceof AtlasError) throw err;
+  throw new AtlasError('internal', `writing ${path} failed: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** Finishes the temp file (a schema-only atlas when no row came) and renames it to `path`. */
+async function publishAtlas(stream: ParquetStream, fh: FileHandle, tmpPath: string, path: string, dim: number, extraColumns: readonly string[]): Promise<void> {
+  if (!stream.started) {
+    // No rows: a valid empty atlas (schema only), written in one go.
+    await writeFile(fh, parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(new Table(atlasSchema(dim, false, extraColumns)), 'stream'))));
+  } else await stream.finish();
+  await fh.close();
+  await rename(tmpPath, path);
+  untrackTemp(tmpPath);
+}
+
 /**
  * Creates a streamed atlas writer to `path` (written to a temp file beside it until close). The schema is
  * fixed by the first batch: `cl_id` is written when that batch has clIds; `cell_id` is always written
@@ -146,10 +163,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
   let withClIds: boolean | null = null;
   let state: 'open' | 'closing' | 'done' = 'open';
 
-  const fail = (err: unknown): never => {
-    if (err instanceof AtlasError) throw err;
-    throw new AtlasError('internal', `writing ${path} failed: ${err instanceof Error ? err.message : String(err)}`);
-  };
+  const fail = (err: unknown): never => failWriting(path, err);
   const cleanup = async (): Promise<void> => {
     await fh.close().catch(() => undefined);
     await rm(tmpPath, { force: true });
@@ -177,13 +191,7 @@ export async function createAtlasWriter(path: string, options: AtlasWriterOption
       if (state !== 'open') throw new AtlasError('invalid_argument', 'atlas writer is already closed');
       state = 'closing';
       try {
-        if (!stream.started) {
-          // No rows: a valid empty atlas (schema only), written in one go.
-          await writeFile(fh, parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(new Table(atlasSchema(dim, false, extraColumns)), 'stream'))));
-        } else await stream.finish();
-        await fh.close();
-        await rename(tmpPath, path);
-        untrackTemp(tmpPath);
+        await publishAtlas(stream, fh, tmpPath, path, dim, extraColumns);
       } catch (err) {
         state = 'done';
         await cleanup();

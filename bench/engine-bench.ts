@@ -134,6 +134,63 @@ function tuneEf(index: BenchIndex, queries: Float32Array, truth: Int32Array, k: 
   return { ef: last.ef, recall: last.recall, reached: false, curve };
 }
 
+/** One index to measure at a prefix: its name in the totals, quantization, build and build threads. */
+interface Variant {
+  readonly name: string;
+  readonly quant: Quantization;
+  readonly build: () => BenchIndex;
+  readonly threads: number;
+}
+
+/** The indexes the plan runs at prefix d over `base`. */
+function variantsOf(o: EngineBenchOptions, base: Float32Array, d: number): Variant[] {
+  const variants: Variant[] = [];
+  const plan = o.plan(d);
+  for (const quant of plan.quantizations) {
+    variants.push({ name: `usearch-${quant}`, quant, threads: o.buildThreads, build: () => buildUsearch(base, d, o.params, quant, o.buildThreads) });
+  }
+  if (plan.hnswlib) variants.push({ name: 'hnswlib-f32', quant: 'f32', threads: 1, build: () => buildHnswlib(base, d, o.params) });
+  if (plan.innerProduct) {
+    variants.push({ name: 'usearch(ip)-f32', quant: 'f32', threads: o.buildThreads, build: () => buildUsearch(base, d, o.params, 'f32', o.buildThreads, 'ip') });
+  }
+  return variants;
+}
+
+/** Exact-scan queries/s at prefix d over n reference cells (the floor every index must beat). */
+function measureExact(o: EngineBenchOptions, base: Float32Array, queries: Float32Array, d: number, n: number): ExactFigures {
+  // Exact scans cost O(n) each: fewer timed queries at large n keep this to a few seconds.
+  const sample = queries.subarray(0, Math.min(o.numQueries, Math.max(10, Math.floor(5e6 / n))) * d);
+  const exactSingle = measureSingle((q) => exactTopK(base, q, d, o.k, 1), sample, d, 0.3);
+  const exactBatch = measureBatch(() => exactTopK(base, sample, d, o.k, o.threads), sample.length / d, 0.3);
+  o.log(`  n=${n} d=${d}: exact scan ${exactSingle.toFixed(0)} q/s single, ${exactBatch.toFixed(0)} q/s batch×${o.threads}`);
+  return { prefixDim: d, singleQps: exactSingle, batchQpsThreads: exactBatch };
+}
+
+/** Builds one index, tunes its ef against `truth` and measures it there; the index is disposed after. */
+function measureVariant(o: EngineBenchOptions, v: Variant, queries: Float32Array, truth: Int32Array, d: number): SearchFigures {
+  const t0 = performance.now();
+  const index = v.build();
+  const buildSeconds = seconds(t0);
+  const serializedBytes = index.serializedBytes();
+  const tuned = tuneEf(index, queries, truth, o.k, o.targetRecall, o.threads);
+  const singleQps = measureSingle((q) => index.searchOne(q, o.k), queries, d);
+  const batchQps1Thread = measureBatch(() => index.searchBatch(queries, o.k, 1), o.numQueries);
+  const batchQpsThreads = index.engine !== 'hnswlib' ? measureBatch(() => index.searchBatch(queries, o.k, o.threads), o.numQueries) : null;
+  index.dispose();
+  return {
+    engine: index.engine, quantization: v.quant, prefixDim: d, buildSeconds, buildThreads: v.threads, serializedBytes,
+    ef: tuned.ef, reachedTarget: tuned.reached, recall: tuned.recall, singleQps, batchQps1Thread, batchQpsThreads, efCurve: tuned.curve,
+  };
+}
+
+function logVariant(o: EngineBenchOptions, n: number, name: string, f: SearchFigures): void {
+  o.log(
+    `  n=${n} d=${f.prefixDim} ${name}: build ${f.buildSeconds.toFixed(1)} s, ${(f.serializedBytes / n).toFixed(0)} B/cell, ` +
+      `ef=${f.ef}${f.reachedTarget ? '' : ' (plateau)'} recall ${f.recall.toFixed(3)}, ${f.singleQps.toFixed(0)} q/s single, ${f.batchQps1Thread.toFixed(0)} q/s batch×1` +
+      (f.batchQpsThreads === null ? '' : `, ${f.batchQpsThreads.toFixed(0)} q/s batch×${o.threads}`),
+  );
+}
+
 /** Runs the engine benchmark at one size and returns every figure. */
 export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
   const fullDim = o.cells.dim;
@@ -149,47 +206,16 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
     const base = l2NormalizeRows(baseFull, n, fullDim, d);
     const queries = l2NormalizeRows(queryFull, o.numQueries, fullDim, d);
     const truth = exactTopK(base, queries, d, o.k, o.threads);
-    // Exact scans cost O(n) each: fewer timed queries at large n keep this to a few seconds.
-    const sample = queries.subarray(0, Math.min(o.numQueries, Math.max(10, Math.floor(5e6 / n))) * d);
-    const exactSingle = measureSingle((q) => exactTopK(base, q, d, o.k, 1), sample, d, 0.3);
-    const exactBatch = measureBatch(() => exactTopK(base, sample, d, o.k, o.threads), sample.length / d, 0.3);
-    exact.push({ prefixDim: d, singleQps: exactSingle, batchQpsThreads: exactBatch });
-    o.log(`  n=${n} d=${d}: exact scan ${exactSingle.toFixed(0)} q/s single, ${exactBatch.toFixed(0)} q/s batch×${o.threads}`);
-    let t0: number;
-    const variants: { name: string; quant: Quantization; build: () => BenchIndex; threads: number }[] = [];
-    const plan = o.plan(d);
-    for (const quant of plan.quantizations) {
-      variants.push({ name: `usearch-${quant}`, quant, threads: o.buildThreads, build: () => buildUsearch(base, d, o.params, quant, o.buildThreads) });
-    }
-    if (plan.hnswlib) variants.push({ name: 'hnswlib-f32', quant: 'f32', threads: 1, build: () => buildHnswlib(base, d, o.params) });
-    if (plan.innerProduct) {
-      variants.push({ name: 'usearch(ip)-f32', quant: 'f32', threads: o.buildThreads, build: () => buildUsearch(base, d, o.params, 'f32', o.buildThreads, 'ip') });
-    }
-    for (const v of variants) {
-      t0 = performance.now();
-      const index = v.build();
-      const buildSeconds = seconds(t0);
-      const serializedBytes = index.serializedBytes();
-      const tuned = tuneEf(index, queries, truth, o.k, o.targetRecall, o.threads);
-      const singleQps = measureSingle((q) => index.searchOne(q, o.k), queries, d);
-      const batchQps1Thread = measureBatch(() => index.searchBatch(queries, o.k, 1), o.numQueries);
-      const batchQpsThreads = index.engine !== 'hnswlib' ? measureBatch(() => index.searchBatch(queries, o.k, o.threads), o.numQueries) : null;
-      index.dispose();
+    exact.push(measureExact(o, base, queries, d, n));
+    for (const v of variantsOf(o, base, d)) {
+      const figures = measureVariant(o, v, queries, truth, d);
       const t = (totals[v.name] ??= { prefixDims: [], bytesPerCell: 0, buildSeconds: 0, buildThreads: v.threads });
       t.prefixDims.push(d);
-      t.bytesPerCell += serializedBytes / n;
-      t.buildSeconds += buildSeconds;
-      const engine = index.engine;
-      search.push({
-        engine, quantization: v.quant, prefixDim: d, buildSeconds, buildThreads: v.threads, serializedBytes,
-        ef: tuned.ef, reachedTarget: tuned.reached, recall: tuned.recall, singleQps, batchQps1Thread, batchQpsThreads, efCurve: tuned.curve,
-      });
+      t.bytesPerCell += figures.serializedBytes / n;
+      t.buildSeconds += figures.buildSeconds;
+      search.push(figures);
       o.onUpdate?.(snapshot());
-      o.log(
-        `  n=${n} d=${d} ${v.name}: build ${buildSeconds.toFixed(1)} s, ${(serializedBytes / n).toFixed(0)} B/cell, ` +
-          `ef=${tuned.ef}${tuned.reached ? '' : ' (plateau)'} recall ${tuned.recall.toFixed(3)}, ${singleQps.toFixed(0)} q/s single, ${batchQps1Thread.toFixed(0)} q/s batch×1` +
-          (batchQpsThreads === null ? '' : `, ${batchQpsThreads.toFixed(0)} q/s batch×${o.threads}`),
-      );
+      logVariant(o, n, v.name, figures);
     }
   }
   return snapshot();

@@ -44,6 +44,39 @@ export interface Pass1Result {
   wroteOriginal: boolean;
 }
 
+/** The adapter outputs of one batch (from atlas row `row`), checked for their count and finiteness. */
+async function embedBatch(adapter: Adapter, batch: AtlasBatch, width: number, row: number): Promise<Float32Array> {
+  const n = batch.numRows;
+  const full = await adapter.embed(batch.embeddings, n);
+  if (full.length !== n * width) throw new AtlasError('invalid_model', `the adapter returned ${full.length} values for ${n} rows of ${width}`);
+  const bad = firstNonFinite(full);
+  if (bad >= 0) throw new AtlasError('invalid_atlas', `the adapter output of atlas row ${row + Math.floor(bad / width)} is not finite (NaN or Infinity in the input embedding?)`);
+  return full;
+}
+
+function writeLabelsFile(path: string, labels: Uint16Array): void {
+  const fd = openSync(path, 'wx');
+  try {
+    writeFully(fd, labels);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Per level: its vocabulary and how many of the N cells carry each label code. */
+function countLabels(vocabs: readonly Vocabulary[], labels: Uint16Array, N: number): Pick<Pass1Result, 'vocabularies' | 'labelCounts'> {
+  const vocabularies = {} as Record<LevelColumn, string[]>;
+  const labelCounts = {} as Record<LevelColumn, number[]>;
+  LEVEL_COLUMNS.forEach((c, l) => {
+    vocabularies[c] = vocabs[l]!.words;
+    const counts = new Array<number>(vocabs[l]!.words.length).fill(0);
+    const col = labels.subarray(l * N, (l + 1) * N);
+    for (let r = 0; r < N; r++) counts[col[r]!]!++;
+    labelCounts[c] = counts;
+  });
+  return { vocabularies, labelCounts };
+}
+
 /** Pass 1: adapter outputs, label codes and cell ids, streamed by row group. */
 export async function embedAtlas(
   atlas: AtlasReader,
@@ -71,10 +104,7 @@ export async function embedAtlas(
       throwIfAborted(signal);
       if (batch.rowOffset !== row) throw new AtlasError('invalid_atlas', `row group starts at row ${batch.rowOffset}, expected ${row}`);
       const n = batch.numRows;
-      const full = await adapter.embed(batch.embeddings, n);
-      if (full.length !== n * width) throw new AtlasError('invalid_model', `the adapter returned ${full.length} values for ${n} rows of ${width}`);
-      const bad = firstNonFinite(full);
-      if (bad >= 0) throw new AtlasError('invalid_atlas', `the adapter output of atlas row ${row + Math.floor(bad / width)} is not finite (NaN or Infinity in the input embedding?)`);
+      const full = await embedBatch(adapter, batch, width, row);
       writeFully(vectorsFd, full);
       if (writeOriginal) writeFully(originalFd, batch.embeddings);
       storeLabels(batch, vocabs, clVocab, labels, N, tuples);
@@ -92,21 +122,8 @@ export async function embedAtlas(
   }
   if (row !== N) throw new AtlasError('invalid_atlas', `read ${row} rows, the atlas says ${N}`);
   cellIds.finish();
-  const fd = openSync(join(tmp, INDEX_FILES.labels), 'wx');
-  try {
-    writeFully(fd, labels);
-  } finally {
-    closeSync(fd);
-  }
-  const vocabularies = {} as Record<LevelColumn, string[]>;
-  const labelCounts = {} as Record<LevelColumn, number[]>;
-  LEVEL_COLUMNS.forEach((c, l) => {
-    vocabularies[c] = vocabs[l]!.words;
-    const counts = new Array<number>(vocabs[l]!.words.length).fill(0);
-    const col = labels.subarray(l * N, (l + 1) * N);
-    for (let r = 0; r < N; r++) counts[col[r]!]!++;
-    labelCounts[c] = counts;
-  });
+  writeLabelsFile(join(tmp, INDEX_FILES.labels), labels);
+  const { vocabularies, labelCounts } = countLabels(vocabs, labels, N);
   const levelTable = [...tuples.values()].flat().sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]! || a[3]! - b[3]!);
   return { vocabularies, clIdVocabulary: clVocab.words, labelCounts, levelTable, wroteOriginal: writeOriginal };
 }

@@ -6,7 +6,8 @@
  */
 import { collectAnnotationColumns, concatAnnotationColumns, createLabelCodes, type AnnotationColumns, type LabelCodes } from './annotation-columns.js';
 import { sliceCounts } from '../adapter/index.js';
-import type { AnnotateQuery, AnnotateTimings, AtlasIndexService } from './types.js';
+import type { AnnotateQuery, AnnotateTimings } from './annotate-types.js';
+import type { AtlasIndexService } from './service-types.js';
 
 /** Cells per service call: large enough to keep every worker busy, small enough to interleave requests. */
 const ANNOTATE_BATCH = 4096;

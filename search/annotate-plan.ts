@@ -5,7 +5,7 @@
 import type { LevelColumn } from '../common/index.js';
 import type { IndexManifest, Neighbours } from '../index-files/index.js';
 import { l2NormalizeRows } from '../adapter/index.js';
-import type { AnnotatePlan } from './types.js';
+import type { AnnotatePlan } from './annotate-types.js';
 
 /** Shortlist size of the funnel: this many times k from the short prefix, reranked at the longer ones. */
 export const FUNNEL_SHORTLIST_FACTOR = 4;

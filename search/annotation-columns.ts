@@ -6,7 +6,7 @@
  */
 import { shortLevelName, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
-import { UNASSIGNED, type CellAnnotation } from './types.js';
+import { UNASSIGNED, type CellAnnotation } from './annotate-types.js';
 
 /** Per-level columns, in order; the name of one is `<short level>_<suffix>` (e.g. `type_vs2nd`). */
 export const LEVEL_FIELDS = ['label', 'confidence', 'vs2nd', 'vsAll', 'min_dist', 'max_dist', 'consistent', 'consistent_confidence'] as const;

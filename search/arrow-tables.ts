@@ -8,7 +8,7 @@ import { Bool, Data, Dictionary, Field, Float64, Int32, List, RecordBatch, Schem
 import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
 import type { IndexManifest } from '../index-files/index.js';
 import { CELL_FIELDS, CELL_ID_FIELD, LABEL_FIELDS, LEVEL_FIELDS, labelDictionary, levelFieldName, type AnnotationColumns } from './annotation-columns.js';
-import type { SearchQueryResult } from './types.js';
+import type { SearchQueryResult } from './search-types.js';
 
 /** Row-wise strings as Arrow's utf8 buffers (what an Arrow request's `cell_id` column carries). */
 export interface Utf8Column {

@@ -4,16 +4,16 @@
  * (or one in-process); requests and answers are plain data so they cross thread boundaries cheaply.
  */
 import { join } from 'node:path';
-import { AtlasError, LEVEL_COLUMNS, firstNonFinite, type LevelColumn } from '../common/index.js';
+import { AtlasError, LEVEL_COLUMNS, firstNonFinite } from '../common/index.js';
 import { loadEncoder, openAdapter, l2NormalizeRows, type Adapter, type AlignedCounts, type ExpressionEncoder } from '../adapter/index.js';
 import { normalizedCentroid } from './vector-math.js';
 import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
-import { callConsistentLevels } from './hierarchy-call.js';
 import { findPlanNeighbours } from './annotate-plan.js';
+import { annotateCells } from './annotate-cells.js';
 import type { CompiledFilter } from './label-filter.js';
-import { tallyVotes, voteLevel, type Tally } from './vote.js';
-import type { AnnotatePlan, CellAnnotation, LabelSummary, LevelVote, SearchHit, SearchQueryResult, Weighting } from './types.js';
+import type { AnnotatePlan, CellAnnotation, Weighting } from './annotate-types.js';
+import type { LabelSummary, SearchHit, SearchQueryResult } from './search-types.js';
 
 /** What an engine needs to open (crosses to workers as workerData). */
 export interface EngineInit {
@@ -241,35 +241,7 @@ export class SearchEngine {
       numCells: this.m.numCells,
     });
     const t2 = performance.now();
-    const finest = Math.max(...(Object.values(prefixOf) as number[]));
-    const cells: CellAnnotation[] = [];
-    const codes = new Int32Array(req.k);
-    for (let q = 0; q < req.n; q++) {
-      const levels: Partial<Record<LevelColumn, LevelVote>> = {};
-      const tallies: (Tally | null)[] = LEVEL_COLUMNS.map(() => null);
-      for (const c of this.m.levelColumns) {
-        const j = prefixOf[c]!;
-        const nb = byPrefix.get(j)!;
-        const l = LEVEL_COLUMNS.indexOf(c);
-        const col = this.labels.levels[l]!;
-        const size = this.m.vocabularies[c].length;
-        for (let i = 0; i < nb.k; i++) {
-          const row = nb.rows[q * nb.k + i]!;
-          codes[i] = row < 0 ? -1 : col[row]!;
-          if (codes[i]! >= size) throw new AtlasError('index_corrupt', `labels.bin has a code outside the ${c} vocabulary at row ${row}; rebuild the index`);
-        }
-        const tally = tallyVotes(codes, nb.distances.subarray(q * nb.k, (q + 1) * nb.k), 0, nb.k);
-        tallies[l] = tally;
-        levels[c] = voteLevel(tally, this.m.vocabularies[c], { weighting: req.weighting, minConfidence: req.minConfidence, prefix: j });
-      }
-      const consistent = callConsistentLevels(LEVEL_COLUMNS, tallies, this.m.levelTable, this.m.vocabularies, {
-        weighting: req.weighting,
-        minConfidence: req.minConfidence,
-      });
-      const nb = byPrefix.get(finest)!;
-      const nearest = nb.rows[q * nb.k]! >= 0 ? Math.max(0, nb.distances[q * nb.k]!) : null;
-      cells.push({ levels, consistent, nearest_distance: nearest, out_of_reference: nearest === null || nearest > req.outOfReferenceDistance });
-    }
+    const cells = annotateCells(this.m, this.labels, { prefixOf, byPrefix }, req);
     if (req.serialize) {
       const cellsJson = cells.map((c) => JSON.stringify(c)).join(',');
       return { cells: [], cellsJson, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: t2 - t1, voteMs: performance.now() - t2 };

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AlignedCountsBuilder, geneReport, matchGenes, requireGeneOverlap, type GeneReport } from '../adapter/index.js';
 import { AtlasError, describeValue } from '../common/index.js';
 import type { AlignedCounts } from '../adapter/index.js';
-import type { ExpressionModel } from './types.js';
+import type { ExpressionModel } from './service-types.js';
 
 /** Most gene symbols one request may list (the model has ~28k; an unfiltered 10x matrix ~36k). */
 const MAX_REQUEST_GENES = 100_000;

@@ -4,7 +4,7 @@
  * type is never returned under a "Myeloid" lineage). Pure: tallies, a level table and vocabularies in.
  */
 import type { LevelColumn } from '../common/index.js';
-import { UNASSIGNED, type ConsistentLevel, type Weighting } from './types.js';
+import { UNASSIGNED, type ConsistentLevel, type Weighting } from './annotate-types.js';
 import { pickWinner, tallyScores, type Tally } from './vote.js';
 
 /** Options of {@link callConsistentLevels}. */

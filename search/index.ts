@@ -23,28 +23,33 @@ export {
 export type { AnnotationColumns, LevelColumns, LevelField } from './annotation-columns.js';
 export { annotateBatches, annotateToColumns, sumTimings } from './annotate-batches.js';
 export type { AnnotatedBatch, AnnotateToColumnsOptions, AnnotateToColumnsResult, ColumnAnnotator } from './annotate-batches.js';
-export { INDEX_MAX_K, UNASSIGNED, ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN } from './types.js';
+export { UNASSIGNED, ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN } from './annotate-types.js';
+export { INDEX_MAX_K } from './search-types.js';
 export type {
   AnnotatePlan,
   AnnotateQuery,
   AnnotateResult,
   AnnotateTimings,
-  AtlasIndexService,
   CellAnnotation,
-  ExpressionModel,
   ConsistentLevel,
-  InfoResult,
-  LabelSummary,
-  LevelInfo,
   LevelVote,
-  OpenAtlasIndexOptions,
+  SerializedAnnotateResult,
+  Weighting,
+} from './annotate-types.js';
+export type {
+  LabelSummary,
   SearchFilter,
   SearchHit,
   SearchQuery,
   SearchQueryResult,
   SearchResult,
   SearchTimings,
-  SerializedAnnotateResult,
   SerializedSearchResult,
-  Weighting,
-} from './types.js';
+} from './search-types.js';
+export type {
+  AtlasIndexService,
+  ExpressionModel,
+  InfoResult,
+  LevelInfo,
+  OpenAtlasIndexOptions,
+} from './service-types.js';

@@ -4,7 +4,7 @@
  */
 import { AtlasError, LEVEL_COLUMNS, quoteInput, shortLevelName, type LevelColumn } from '../common/index.js';
 import { levelPosition, resolveLevel } from './level-names.js';
-import type { SearchFilter } from './types.js';
+import type { SearchFilter } from './search-types.js';
 import type { LabelCodes } from '../index-files/index.js';
 
 /** Per level (position in LEVEL_COLUMNS), the codes a row must (include) or must not (exclude) have. */

@@ -8,7 +8,8 @@ import type { IndexManifest } from '../index-files/index.js';
 import type { EngineAnnotateRequest, EngineSearchRequest } from './engine.js';
 import { compileFilter } from './label-filter.js';
 import { levelList, resolveLevel } from './level-names.js';
-import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, INDEX_MAX_K, MAX_SEARCH_EF, type AnnotateQuery, type SearchQuery } from './types.js';
+import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, type AnnotateQuery } from './annotate-types.js';
+import { INDEX_MAX_K, MAX_SEARCH_EF, type SearchQuery } from './search-types.js';
 import { checkAlignedCounts, type AlignedCounts } from '../adapter/index.js';
 
 /** Throws k_out_of_range unless k is an integer in 1..max. */

@@ -10,7 +10,8 @@ import { compileFilter } from './label-filter.js';
 import { findLevel, levelChoices, levelList } from './level-names.js';
 import { kProblem, prefixProblem, resolveTarget } from './query-guards.js';
 import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingMatrixField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
-import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, MAX_SEARCH_EF, WEIGHTINGS, type AnnotateQuery, type SearchFilter, type SearchQuery } from './types.js';
+import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, WEIGHTINGS, type AnnotateQuery } from './annotate-types.js';
+import { MAX_SEARCH_EF, type SearchFilter, type SearchQuery } from './search-types.js';
 import { expressionField, type ExpressionLimits } from './expression-field.js';
 
 /** The request limits the schemas enforce (the server's documented limits). */

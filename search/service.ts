@@ -13,7 +13,9 @@ import { checkAnnotate, checkSearch } from './query-guards.js';
 import { WorkerPool } from './worker-pool.js';
 import { planPrefixes } from './annotate-plan.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
-import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, ExpressionModel, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult, SerializedSearchResult } from './types.js';
+import type { AnnotateQuery, AnnotateResult, CellAnnotation, SerializedAnnotateResult } from './annotate-types.js';
+import type { SearchQuery, SearchQueryResult, SearchResult, SerializedSearchResult } from './search-types.js';
+import type { AtlasIndexService, ExpressionModel, InfoResult, OpenAtlasIndexOptions } from './service-types.js';
 
 /**
  * Chunk sizes: a big request is cut into jobs of a few milliseconds each (measured in BENCHMARKS.md

@@ -4,7 +4,7 @@
  * the same two over the weighted hits, and the min / max neighbour distance. Both ratios are 1 when the
  * neighbours carry a single label.
  */
-import { UNASSIGNED, type LevelVote, type Weighting } from './types.js';
+import { UNASSIGNED, type LevelVote, type Weighting } from './annotate-types.js';
 
 /** Distances are floored here before 1/distance, so an exact duplicate (distance 0) weighs 1e6, not ∞. */
 export const MIN_WEIGHT_DISTANCE = 1e-6;

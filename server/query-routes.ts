@@ -112,71 +112,86 @@ export function addQueryRoutes(app: Express, o: QueryRouteOptions): void {
   app.post('/v1/annotate', ...routes.annotate);
 }
 
+/** Reads the raw body under the limit of its format (the Arrow limit follows from maxArrowCells). */
+function createBodyReader(limits: ServerLimits, inputDim: number): RequestHandler {
+  const readJson = express.raw({ limit: limits.maxBodyBytes, type: JSON_TYPE });
+  const readArrow = express.raw({ limit: arrowBodyBytes(limits, inputDim), type: ARROW_STREAM_TYPE });
+  return (req, res, next) => (isArrowBody(req) ? readArrow : readJson)(req, res, next);
+}
+
+/** The typed request of a raw body read for `route` (an Arrow body takes its options from the query string). */
+async function decodeRoute<R extends BodyRoute>(decoder: BodyDecoder, req: Request, route: R): Promise<Extract<DecodedRequest, { route: R }>> {
+  const at = req.originalUrl.indexOf('?');
+  const decoded = await decoder.decode({ route, format: isArrowBody(req) ? 'arrow' : 'json', bytes: req.body as Buffer, query: at < 0 ? '' : req.originalUrl.slice(at + 1) });
+  if (decoded.route !== route) throw new AtlasError('internal', 'decoded the wrong route');
+  return decoded as Extract<DecodedRequest, { route: R }>;
+}
+
+/** POST /v1/search: checks what the answer's format allows, searches, records metrics and sends the answer. */
+async function answerSearch(o: QueryRouteOptions, req: Request, res: Response): Promise<void> {
+  const { service, limits, metrics } = o;
+  const decoded = await decodeRoute(o.decoder, req, 'search');
+  const { query } = decoded;
+  res.locals.cells = query.n;
+  const arrow = wantsArrow(req);
+  if (arrow && query.summary) throw new AtlasError('invalid_request', 'summary is only in JSON answers; drop it or ask for application/json');
+  if (!arrow && query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} queries; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
+  checkResultSize(query, limits);
+  // JSON: serialised in the workers and written piece by piece when the service can.
+  const result = !arrow && service.searchJson ? await service.searchJson(query) : await service.search(query);
+  const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
+  metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
+  metrics.cellsSearched.inc({ level }, query.n);
+  if (query.embeddings || query.expression) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
+  const geneMatch = query.expressionReport;
+  if ('parts' in result) return sendJsonParts(res, withGeneMatch(result.parts, geneMatch));
+  if (!arrow) return void res.json(geneMatch ? { ...result, gene_match: geneMatch } : result);
+  const { results, ...rest } = result;
+  const head = geneMatch ? { ...rest, gene_match: geneMatch } : rest;
+  const ids = query.centroid ? undefined : decoded.cellIds;
+  sendArrow(res, searchTable(results, ids, { 'fractal_atlas.result': JSON.stringify(head) }));
+}
+
+/** A JSON annotate answer; returns its timings. */
+async function sendAnnotationJson(o: QueryRouteOptions, res: Response, query: AnnotateQuery): Promise<AnnotateTimings> {
+  const { service, limits } = o;
+  if (query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} cells; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
+  // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
+  // otherwise build and stringify while /healthz waits.
+  if (service.annotateJson) {
+    const result = await service.annotateJson(query);
+    await sendJsonParts(res, withGeneMatch(result.parts, query.expressionReport));
+    return result.timings;
+  }
+  const result = await service.annotate(query);
+  res.json(query.expressionReport ? { ...result, gene_match: query.expressionReport } : result);
+  return result.timings;
+}
+
+/** POST /v1/annotate: annotates into a JSON or a streamed Arrow answer and records metrics. */
+async function answerAnnotate(o: QueryRouteOptions, req: Request, res: Response): Promise<void> {
+  const { service, metrics } = o;
+  const manifest = service.manifest;
+  const decoded = await decodeRoute(o.decoder, req, 'annotate');
+  const { query } = decoded;
+  res.locals.cells = query.n;
+  let timings: AnnotateTimings;
+  if (wantsArrow(req)) {
+    // The schema (and its metadata) goes out first, so the answer's head carries no timings.
+    const head = { levels: manifest.levelColumns, k: query.k, weighting: query.weighting, minConfidence: query.minConfidence ?? 0, outOfReferenceDistance: query.outOfReferenceDistance ?? manifest.outOfReferenceDistance, gene_match: query.expressionReport };
+    timings = await streamAnnotation(res, service, query, decoded.cellIds, { 'fractal_atlas.result': JSON.stringify(head) });
+  } else {
+    timings = await sendAnnotationJson(o, res, query);
+  }
+  metrics.cellsAnnotated.inc(query.n);
+  metrics.adapterDuration.observe(timings.adapterMs / 1000);
+  metrics.annotateDuration.observe(timings.totalMs / 1000);
+}
+
 /** The middleware chains of the two POST routes. */
 export function createQueryRoutes(o: QueryRouteOptions): { search: RequestHandler[]; annotate: RequestHandler[] } {
-  const { service, limits, metrics, decoder } = o;
-  const manifest = service.manifest;
-  const readJson = express.raw({ limit: limits.maxBodyBytes, type: JSON_TYPE });
-  const readArrow = express.raw({ limit: arrowBodyBytes(limits, manifest.inputDim), type: ARROW_STREAM_TYPE });
-  const readBody: RequestHandler = (req, res, next) => (isArrowBody(req) ? readArrow : readJson)(req, res, next);
-
-  const decode = async (req: Request, route: BodyRoute): Promise<DecodedRequest> => {
-    const at = req.originalUrl.indexOf('?');
-    return decoder.decode({ route, format: isArrowBody(req) ? 'arrow' : 'json', bytes: req.body as Buffer, query: at < 0 ? '' : req.originalUrl.slice(at + 1) });
-  };
-
-  const search: RequestHandler = async (req, res) => {
-    const decoded = await decode(req, 'search');
-    if (decoded.route !== 'search') throw new AtlasError('internal', 'decoded the wrong route');
-    const { query } = decoded;
-    res.locals.cells = query.n;
-    const arrow = wantsArrow(req);
-    if (arrow && query.summary) throw new AtlasError('invalid_request', 'summary is only in JSON answers; drop it or ask for application/json');
-    if (!arrow && query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} queries; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
-    checkResultSize(query, limits);
-    // JSON: serialised in the workers and written piece by piece when the service can.
-    const result = !arrow && service.searchJson ? await service.searchJson(query) : await service.search(query);
-    const level = result.level !== null ? shortLevelName(result.level) : result.prefix === 0 ? 'original' : `prefix${result.prefix}`;
-    metrics.searchDuration.observe({ level }, result.timings.searchMs / 1000);
-    metrics.cellsSearched.inc({ level }, query.n);
-    if (query.embeddings || query.expression) metrics.adapterDuration.observe(result.timings.adapterMs / 1000);
-    const geneMatch = query.expressionReport;
-    if ('parts' in result) return sendJsonParts(res, withGeneMatch(result.parts, geneMatch));
-    if (!arrow) return void res.json(geneMatch ? { ...result, gene_match: geneMatch } : result);
-    const { results, ...rest } = result;
-    const head = geneMatch ? { ...rest, gene_match: geneMatch } : rest;
-    const ids = query.centroid ? undefined : decoded.cellIds;
-    sendArrow(res, searchTable(results, ids, { 'fractal_atlas.result': JSON.stringify(head) }));
-  };
-
-  const annotate: RequestHandler = async (req, res) => {
-    const decoded = await decode(req, 'annotate');
-    if (decoded.route !== 'annotate') throw new AtlasError('internal', 'decoded the wrong route');
-    const { query } = decoded;
-    res.locals.cells = query.n;
-    let timings: AnnotateTimings;
-    if (wantsArrow(req)) {
-      // The schema (and its metadata) goes out first, so the answer's head carries no timings.
-      const head = { levels: manifest.levelColumns, k: query.k, weighting: query.weighting, minConfidence: query.minConfidence ?? 0, outOfReferenceDistance: query.outOfReferenceDistance ?? manifest.outOfReferenceDistance, gene_match: query.expressionReport };
-      timings = await streamAnnotation(res, service, query, decoded.cellIds, { 'fractal_atlas.result': JSON.stringify(head) });
-    } else {
-      if (query.n > limits.maxCells) throw new AtlasError('batch_too_large', `JSON answers hold at most ${limits.maxCells} cells; ask for an Arrow answer (Accept: ${ARROW_STREAM_TYPE}) for up to ${limits.maxArrowCells}`);
-      // Prefer the service's pre-serialised answer: 10,000 cells are ~10⁶ objects that the main thread would
-      // otherwise build and stringify while /healthz waits.
-      if (service.annotateJson) {
-        const result = await service.annotateJson(query);
-        timings = result.timings;
-        await sendJsonParts(res, withGeneMatch(result.parts, query.expressionReport));
-      } else {
-        const result = await service.annotate(query);
-        timings = result.timings;
-        res.json(query.expressionReport ? { ...result, gene_match: query.expressionReport } : result);
-      }
-    }
-    metrics.cellsAnnotated.inc(query.n);
-    metrics.adapterDuration.observe(timings.adapterMs / 1000);
-    metrics.annotateDuration.observe(timings.totalMs / 1000);
-  };
-
+  const readBody = createBodyReader(o.limits, o.service.manifest.inputDim);
+  const search: RequestHandler = (req, res) => answerSearch(o, req, res);
+  const annotate: RequestHandler = (req, res) => answerAnnotate(o, req, res);
   return { search: [requireBody, readBody, search], annotate: [requireBody, readBody, annotate] };
 }

@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AtlasIndexService } from '../search/index.js';
 import { createApp, type AppOptions } from './app.js';
-import { trackConnections } from './connections.js';
+import { trackConnections, type ConnectionTracker } from './connections.js';
 import { configureKeepAlive } from './keep-alive.js';
-import { createStreamLogger } from './log.js';
+import { createStreamLogger, type Logger } from './log.js';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions extends AppOptions {
@@ -59,10 +59,8 @@ async function listenOn(server: Server, port: number, host: string): Promise<num
   return (server.address() as AddressInfo).port;
 }
 
-/** Starts the HTTP server for an opened index service; the server owns the service from here on. */
-export async function startServer(service: AtlasIndexService, options: StartServerOptions = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createStreamLogger();
-  const app = createApp(service, { ...options, logger });
+/** The HTTP server of `app` with the request timeouts, keep-alive and connection limit of `options`. */
+function createHttpServer(app: RequestListener, options: StartServerOptions): Server {
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const headersTimeout = Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout);
   // Node checks both timeouts every connectionsCheckingInterval (30 s by default): check every second.
@@ -73,16 +71,44 @@ export async function startServer(service: AtlasIndexService, options: StartServ
   server.headersTimeout = headersTimeout;
   server.requestTimeout = requestTimeout;
   server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  const connections = trackConnections(server);
-  let shuttingDown = false;
-  // Once shutdown has begun, keep-alive connections must not hold the server open: new responses say
-  // `Connection: close`, and a connection whose in-flight response just finished is closed once idle.
+  return server;
+}
+
+/**
+ * Once shutdown has begun, keep-alive connections must not hold the server open: new responses say
+ * `Connection: close`, and a connection whose in-flight response just finished is closed once idle.
+ */
+function closeKeepAliveOnShutdown(server: Server, isShuttingDown: () => boolean): void {
   server.prependListener('request', (_req, res) => {
-    if (shuttingDown) res.setHeader('Connection', 'close');
+    if (isShuttingDown()) res.setHeader('Connection', 'close');
     res.on('finish', () => {
-      if (shuttingDown) setImmediate(() => server.closeIdleConnections());
+      if (isShuttingDown()) setImmediate(() => server.closeIdleConnections());
     });
   });
+}
+
+/** Stops accepting and waits for in-flight requests; those still running after `timeoutMs` are answered 503. */
+async function closeHttpServer(server: Server, connections: ConnectionTracker, timeoutMs: number, logger: Logger): Promise<void> {
+  const timer = setTimeout(() => {
+    const answered = connections.answerInFlight(`the server is shutting down; the request did not finish within ${timeoutMs / 1000} s; retry`);
+    logger.error('shutdown_timeout', { ms: timeoutMs, answered503: answered });
+  }, timeoutMs);
+  timer.unref();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Idle keep-alive sockets and clients still sending headers have nothing to wait for.
+    connections.closeIdle();
+  });
+  clearTimeout(timer);
+}
+
+/** Starts the HTTP server for an opened index service; the server owns the service from here on. */
+export async function startServer(service: AtlasIndexService, options: StartServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createStreamLogger();
+  const server = createHttpServer(createApp(service, { ...options, logger }), options);
+  const connections = trackConnections(server);
+  let shuttingDown = false;
+  closeKeepAliveOnShutdown(server, () => shuttingDown);
 
   const host = options.host ?? '127.0.0.1';
   const port = await listenOn(server, options.port ?? 8080, host);
@@ -101,18 +127,7 @@ export async function startServer(service: AtlasIndexService, options: StartServ
     closing ??= (async () => {
       shuttingDown = true;
       for (const s of signals) process.off(s, onSignal);
-      const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
-      const timer = setTimeout(() => {
-        const answered = connections.answerInFlight(`the server is shutting down; the request did not finish within ${timeoutMs / 1000} s; retry`);
-        logger.error('shutdown_timeout', { ms: timeoutMs, answered503: answered });
-      }, timeoutMs);
-      timer.unref();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive sockets and clients still sending headers have nothing to wait for.
-        connections.closeIdle();
-      });
-      clearTimeout(timer);
+      await closeHttpServer(server, connections, options.shutdownTimeoutMs ?? 30_000, logger);
       await service.close();
       logger.info('closed', { url });
       resolveClosed();

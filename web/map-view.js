@@ -1,10 +1,10 @@
 // The reference map on a 2-D canvas: points written straight into an ImageData buffer (50,000 points take a
 // few milliseconds per frame, no WebGL needed), overlays (hits, query cells) drawn on top. Pan by dragging,
 // zoom with the wheel, hover for labels, click to pick a cell.
+import { buildPointGrid, nearestPoint } from './map-grid.js';
 
 const BACKGROUND = 0xfffbfaf8; // ABGR of #f8fafb
 const DIM = packRgb([222, 226, 230]);
-const GRID = 128;
 
 function packRgb([r, g, b]) {
   return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
@@ -189,15 +189,7 @@ export class MapView {
   }
 
   buildGrid() {
-    const { n, xy } = this.data;
-    const counts = new Int32Array(GRID * GRID + 1);
-    const cellOf = (i) => Math.min(GRID - 1, Math.max(0, Math.floor(xy[2 * i] * GRID))) * GRID + Math.min(GRID - 1, Math.max(0, Math.floor(xy[2 * i + 1] * GRID)));
-    for (let i = 0; i < n; i++) counts[cellOf(i) + 1]++;
-    for (let c = 0; c < GRID * GRID; c++) counts[c + 1] += counts[c];
-    const fill = counts.slice(0, GRID * GRID);
-    const items = new Int32Array(n);
-    for (let i = 0; i < n; i++) items[fill[cellOf(i)]++] = i;
-    this.grid = { starts: counts, items };
+    this.grid = buildPointGrid(this.data.n, this.data.xy);
   }
 
   /** Nearest map point within `radius` CSS pixels of a canvas position, or -1. */
@@ -206,30 +198,9 @@ export class MapView {
     const ux = (cssX * this.dpr - this.tx) / this.scale;
     const uy = 1 - (cssY * this.dpr - this.ty) / this.scale;
     const ur = (radius * this.dpr) / this.scale;
-    const { starts, items } = this.grid;
-    const { xy } = this.data;
-    const gx0 = Math.max(0, Math.floor((ux - ur) * GRID));
-    const gx1 = Math.min(GRID - 1, Math.floor((ux + ur) * GRID));
-    const gy0 = Math.max(0, Math.floor((uy - ur) * GRID));
-    const gy1 = Math.min(GRID - 1, Math.floor((uy + ur) * GRID));
-    let best = -1;
-    let bestD = ur * ur;
-    for (let gx = gx0; gx <= gx1; gx++) {
-      for (let gy = gy0; gy <= gy1; gy++) {
-        const c = gx * GRID + gy;
-        for (let t = starts[c]; t < starts[c + 1]; t++) {
-          const i = items[t];
-          const dx = xy[2 * i] - ux;
-          const dy = xy[2 * i + 1] - uy;
-          const d = dx * dx + dy * dy;
-          if (d <= bestD && (!this.focus || this.data.codes[this.focus.level][i] === this.focus.code)) {
-            bestD = d;
-            best = i;
-          }
-        }
-      }
-    }
-    return best;
+    // Only points in focus can be picked: the dimmed ones lie under them.
+    const inFocus = (i) => !this.focus || this.data.codes[this.focus.level][i] === this.focus.code;
+    return nearestPoint(this.grid, this.data.xy, ux, uy, ur, inFocus);
   }
 
   bindPointer() {
