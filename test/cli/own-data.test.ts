@@ -1,17 +1,16 @@
 /** The "Your own data" path as a user runs it: import (.h5ad, .npy + TSV, CSV) → build → serve → annotate. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { writeNpy } from '../../adapter/index.js';
 import { openAtlas } from '../../atlas/index.js';
 import { SHARED_OBO_PATH, projectPath } from '../../common/index.js';
+import { openAtlasIndex } from '../../search/index.js';
+import { SILENT_LOGGER, startServer } from '../../server/index.js';
 import { runCliInProcess } from '../support/run-cli.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../../cli/run.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fa-own-data-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const LABELS = ['T cell', 'B cell', 'natural killer cell', 'classical monocyte'];
@@ -29,26 +28,16 @@ function vector(i: number): number[] {
   return Array.from({ length: D }, (_, k) => (k === i % 4 ? 5 : 0) + ((i * 7 + k) % 5) * 0.01);
 }
 
-/** Serves an index on a free port in a child (`serve` runs until signalled), annotates `cells`, stops it. */
+/** Serves an index on a free port (what `serve --index DIR --adapter identity` opens), annotates `cells`, stops it. */
 async function annotateWith(indexDir: string, cells: number[][]): Promise<string[]> {
-  const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--index', indexDir, '--adapter', 'identity', '--port', '0', '--host', '127.0.0.1', '--workers', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = await startServer(await openAtlasIndex(indexDir, { adapterPath: 'identity', workers: 0 }), { port: 0, handleSignals: false, logger: SILENT_LOGGER });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        out += c;
-        const m = /serving on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.on('close', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
-    const res = await fetch(`${url}/v1/annotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ embeddings: cells, k: 5 }) });
+    const res = await fetch(`${server.url}/v1/annotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ embeddings: cells, k: 5 }) });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { cells: { levels: Record<string, { label: string }> }[] };
     return body.cells.map((c) => c.levels.level4_subtype!.label);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('close', r));
+    await server.close();
   }
 }
 
