@@ -73,13 +73,13 @@ test('serve: prints the URL, serves, and shuts down cleanly on SIGTERM (exit 0)'
 
 test('start: generates, stratifies and builds the demo cache once, then reuses it', async () => {
   const cache = makeTempDir('start');
-  const first = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, threads: 1, log: () => {}, map: SMALL_MAP });
+  const first = await ensureDemoIndex(cache, 'identity', { cells: 800, seed: 5, threads: 1, log: () => {}, map: SMALL_MAP });
   const manifest = join(first.indexDir, 'manifest.json');
   assert.ok(existsSync(manifest));
   const reader = await openAtlas(first.atlasPath);
-  assert.equal(reader.numRows, 1500);
+  assert.equal(reader.numRows, 800);
   const before = statSync(manifest).mtimeMs;
-  const second = await ensureDemoIndex(cache, 'identity', { cells: 1500, seed: 5, log: () => {}, map: SMALL_MAP });
+  const second = await ensureDemoIndex(cache, 'identity', { cells: 800, seed: 5, log: () => {}, map: SMALL_MAP });
   assert.equal(second.indexDir, first.indexDir);
   assert.equal(statSync(manifest).mtimeMs, before, 'the cached index is not rebuilt');
   assert.deepEqual(
@@ -87,28 +87,28 @@ test('start: generates, stratifies and builds the demo cache once, then reuses i
     ['demo-atlas.key.json', 'demo-atlas.parquet', 'demo-index'],
     'no temp files left behind',
   );
-  assert.equal(readFileSync(join(cache, 'demo-atlas.key.json'), 'utf8'), await describeDemoAtlas(1500, 5));
+  assert.equal(readFileSync(join(cache, 'demo-atlas.key.json'), 'utf8'), await describeDemoAtlas(800, 5));
 });
 
 test('start: a cached demo atlas from another generator, or without its key, is regenerated with its index', async () => {
   const cache = makeTempDir('start-stale');
-  await ensureDemoIndex(cache, 'identity', { cells: 1200, seed: 5, threads: 1, log: () => {}, map: SMALL_MAP });
+  await ensureDemoIndex(cache, 'identity', { cells: 700, seed: 5, threads: 1, log: () => {}, map: SMALL_MAP });
   const key = join(cache, 'demo-atlas.key.json');
   const stale = JSON.parse(readFileSync(key, 'utf8')) as { generator: { version: number } };
   stale.generator.version -= 1;
   writeFileSync(key, JSON.stringify(stale));
   const lines: string[] = [];
-  const again = await ensureDemoIndex(cache, 'identity', { cells: 1000, seed: 5, threads: 1, log: (l) => lines.push(l), map: SMALL_MAP });
+  const again = await ensureDemoIndex(cache, 'identity', { cells: 600, seed: 5, threads: 1, log: (l) => lines.push(l), map: SMALL_MAP });
   assert.match(lines.join('\n'), /another generator, table or size.*regenerating/);
   assert.match(lines.join('\n'), /building the indexes/, 'the index of the stale atlas is rebuilt');
-  assert.equal((await openAtlas(again.atlasPath)).numRows, 1000);
-  assert.equal(readFileSync(key, 'utf8'), await describeDemoAtlas(1000, 5));
+  assert.equal((await openAtlas(again.atlasPath)).numRows, 600);
+  assert.equal(readFileSync(key, 'utf8'), await describeDemoAtlas(600, 5));
   const manifest = JSON.parse(readFileSync(join(again.indexDir, 'manifest.json'), 'utf8')) as { numCells: number };
-  assert.equal(manifest.numCells, 1000);
+  assert.equal(manifest.numCells, 600);
 
   writeFileSync(key, '');
   lines.length = 0;
-  await ensureDemoIndex(cache, 'identity', { cells: 1000, seed: 5, threads: 1, log: (l) => lines.push(l), map: SMALL_MAP });
+  await ensureDemoIndex(cache, 'identity', { cells: 600, seed: 5, threads: 1, log: (l) => lines.push(l), map: SMALL_MAP });
   assert.match(lines.join('\n'), /regenerating/, 'a key that does not match (an older cache without one) is stale');
 });
 
