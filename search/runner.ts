@@ -10,6 +10,17 @@ import { SearchEngine, type EngineInit, type EngineSearchRequest, type EngineSea
 import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
 
+/**
+ * Most neighbours a search on the calling thread may ask for. With the index's own beam only: another beam
+ * would open a memory-mapped view first (milliseconds), and a wide search would hold the event loop.
+ */
+export const HERE_MAX_K = 100;
+
+/** True when a search is cheap enough for the calling thread: one query, the index's beam, k ≤ {@link HERE_MAX_K}. */
+export function cheapHere(r: EngineSearchRequest, indexEf: number): boolean {
+  return r.n === 1 && (r.ef === undefined || r.ef === indexEf) && r.k <= HERE_MAX_K && r.expression === undefined;
+}
+
 /** Runs engine jobs (see the file comment). */
 export interface Runner {
   run<J extends EngineJob>(job: J, lane?: number): Promise<EngineJobResult<J>>;
@@ -51,14 +62,23 @@ export async function openRunner(init: EngineInit, workers: number, adapter?: Ad
     await pool.close();
     throw err;
   }
+  // Searches running here; close waits for them before closing the engine's files and adapter.
+  const running = new Set<Promise<unknown>>();
   return {
     parallelism: workers,
     alive: () => pool.size > 0,
-    idle: () => pool.idle,
+    idle: () => pool.idle && running.size === 0,
     run: (job, lane) => pool.run(job, lane),
-    searchHere: (request) => here.search(request),
+    searchHere: (request) => {
+      const p = here.search(request);
+      const settled = p.then(() => undefined, () => undefined);
+      running.add(settled);
+      void settled.then(() => running.delete(settled));
+      return p;
+    },
     close: async () => {
       await pool.close();
+      await Promise.all(running);
       await here.close();
     },
   };

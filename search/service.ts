@@ -11,7 +11,7 @@ import { loadLabelTable, INDEX_FILES, checkAdapterHash, checkEncoderHash, checkL
 import type { EngineInit, EngineSearchRequest } from './engine.js';
 import { checkAnnotate, checkSearch } from './query-guards.js';
 import { planPrefixes } from './annotate-plan.js';
-import { openRunner, type Runner } from './runner.js';
+import { cheapHere, openRunner, type Runner } from './runner.js';
 import { SearchCoalescer, canCoalesce } from './search-coalescer.js';
 import type { AnnotateQuery, AnnotateResult, AtlasIndexService, CellAnnotation, ExpressionModel, InfoResult, OpenAtlasIndexOptions, SearchQuery, SearchQueryResult, SearchResult, SerializedAnnotateResult, SerializedSearchResult } from './types.js';
 
@@ -127,7 +127,7 @@ class IndexService implements AtlasIndexService {
     // One engine stays free for other requests, as the pool keeps one free of any request (issue 13); a
     // search alone in an idle service runs on this thread when the runner can (no worker hop).
     const run = (request: EngineSearchRequest, alone: boolean) =>
-      alone && runner.searchHere && runner.idle() ? runner.searchHere(request) : runner.run({ op: 'search', request }, this.nextLane++);
+      alone && runner.searchHere && runner.idle() && cheapHere(request, manifest.expansionSearch) ? runner.searchHere(request) : runner.run({ op: 'search', request }, this.nextLane++);
     this.coalescer = new SearchCoalescer(run, Math.max(1, runner.parallelism - 1), searchChunkRows);
   }
 

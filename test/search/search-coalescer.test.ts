@@ -10,6 +10,7 @@ import { IDENTITY_ADAPTER } from '../../adapter/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { openAtlasIndex, type AtlasIndexService, type SearchQuery } from '../../search/index.js';
 import { SearchCoalescer, canCoalesce } from '../../search/search-coalescer.js';
+import { HERE_MAX_K, cheapHere } from '../../search/runner.js';
 import type { EngineSearchRequest, EngineSearchResponse } from '../../search/engine.js';
 import { DIM, embeddingOf, rng, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
 
@@ -103,6 +104,12 @@ test('coalescer: only plain small embedding searches coalesce', () => {
   assert.equal(canCoalesce({ ...base, rows: Int32Array.of(3), embeddings: undefined }, 64), false);
   assert.equal(canCoalesce({ ...base, filter: {} as EngineSearchRequest['filter'] }, 64), false);
   assert.equal(canCoalesce({ ...base, n: 65 }, 64), false);
+  // The calling thread takes one query at the index's beam and a modest k only.
+  assert.equal(cheapHere(base, 64), true);
+  assert.equal(cheapHere({ ...base, ef: 64 }, 64), true);
+  assert.equal(cheapHere({ ...base, ef: 32 }, 64), false);
+  assert.equal(cheapHere({ ...base, k: HERE_MAX_K + 1 }, 64), false);
+  assert.equal(cheapHere({ ...base, n: 2 }, 64), false);
 });
 
 let atlas: SyntheticAtlas;
@@ -127,6 +134,8 @@ function answerOf(r: { timings: unknown }): unknown {
   return rest;
 }
 
+// Alone, each search finds the service idle and runs on the main thread's engine; together, most run in
+// batches on the workers: the answers must not depend on the path.
 test('pooled service: concurrent one-cell searches get the answers each gets alone; bad ones fail alone', async () => {
   const r = rng(11);
   const queries: SearchQuery[] = Array.from({ length: 40 }, (_, i) => ({ embeddings: embeddingOf(i % 16, r, 0.2), n: 1, k: 1 + (i % 3) * 4, summary: i % 5 === 0 }));
