@@ -9,6 +9,10 @@ declare module 'autocannon' {
     duration?: number;
     amount?: number;
     timeout?: number;
+    /** Requests per second over all connections (0: as fast as the server answers). */
+    overallRate?: number;
+    /** Requests in turn; `setupRequest` may rewrite each one before it is sent (e.g. a rotating body). */
+    requests?: { method?: 'GET' | 'POST'; path?: string; headers?: Record<string, string>; body?: string | Buffer; setupRequest?: (req: { body?: string | Buffer }) => { body?: string | Buffer } }[];
   }
   export interface Histogram {
     average: number;

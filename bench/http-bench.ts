@@ -59,7 +59,8 @@ export interface HttpBenchResult {
   readonly healthzIdle: HealthFigures;
 }
 
-function bodyOf(queries: Float32Array, dim: number, first: number, count: number, k: number): string {
+/** The JSON body of `count` cells from row `first` on (wrapping), with k. */
+export function bodyOf(queries: Float32Array, dim: number, first: number, count: number, k: number): string {
   const rows: number[][] = [];
   const n = queries.length / dim;
   for (let i = 0; i < count; i++) {
@@ -69,7 +70,8 @@ function bodyOf(queries: Float32Array, dim: number, first: number, count: number
   return JSON.stringify({ embeddings: rows, k });
 }
 
-function figures(endpoint: string, r: AutocannonResult, cells: number, k: number, connections: number): EndpointFigures {
+/** The figures of one autocannon run (2xx answers only count as requests). */
+export function figures(endpoint: string, r: AutocannonResult, cells: number, k: number, connections: number): EndpointFigures {
   const ok = r['2xx'];
   return {
     endpoint, cellsPerRequest: cells, k, connections,

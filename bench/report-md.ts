@@ -4,6 +4,7 @@ import type { EngineBenchResult } from './engine-bench.js';
 import type { HttpBenchResult } from './http-bench.js';
 import type { ThroughputRow } from './adapter-throughput.js';
 import type { runFairnessBench } from './fairness.js';
+import { renderHttpPeers, type HttpPeersResult } from './http-peers.js';
 import { renderPeers, type PeersResult } from './peers.js';
 
 /** Everything bench/results/latest.json holds. */
@@ -26,6 +27,8 @@ export interface BenchResults {
   evaluation: { adapter: string; exact: EvaluationReport | null; index: IndexEvaluationReport | null } | null;
   /** Issue 12's side-by-side run (absent in results from before). */
   peers?: PeersResult | null;
+  /** Issue 12's HTTP rows against the FastAPI peer (absent in results from before). */
+  httpPeers?: HttpPeersResult | null;
   fit: FitVerdict | null;
   seconds: number;
 }
@@ -173,6 +176,7 @@ export function renderBenchmarkTables(r: BenchResults): string {
     ])));
   }
   if (r.peers) out.push('', renderPeers(r.peers));
+  if (r.httpPeers) out.push('', renderHttpPeers(r.httpPeers));
   return out.join('\n');
 }
 

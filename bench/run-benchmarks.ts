@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark of issue 5 in one run, on demo data, results to bench/results/latest.json
  * and the tables of BENCHMARKS.md (between its `bench:begin`/`bench:end` markers).
  *
- *   node dist/bench/run-benchmarks.js [--sizes 100000,1000000] [--only engines,adapter,serving,eval]
+ *   node dist/bench/run-benchmarks.js [--sizes 100000,1000000] [--only engines,adapter,serving,eval,batches,peers,http-peers]
  *     [--merge] [--queries 1000] [--large-queries 200] [--full-matrix-max 200000] [--serving-cells 100000]
  *
  * Sizes up to --full-matrix-max get the full engine matrix (usearch f32/f16/i8 and hnswlib-node at every
@@ -26,10 +26,11 @@ import { runEngineBench, type EngineBenchResult } from './engine-bench.js';
 import { runFairnessBench } from './fairness.js';
 import { runHttpBench } from './http-bench.js';
 import { runBatchBench } from './batch-bench.js';
+import { runHttpPeersBench } from './http-peers.js';
 import { runPeersBench } from './peers.js';
 import { fitVerdict, renderBenchmarkTables, type BenchResults } from './report-md.js';
 
-const SECTIONS = ['engines', 'adapter', 'serving', 'eval', 'batches', 'peers'] as const;
+const SECTIONS = ['engines', 'adapter', 'serving', 'eval', 'batches', 'peers', 'http-peers'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +50,7 @@ const { values } = parseArgs({
     'peers-index': { type: 'string' },
     'peers-queries': { type: 'string' },
     'peers-repeats': { type: 'string', default: '3' },
+    'http-seconds': { type: 'string', default: '10' },
     adapter: { type: 'string', default: projectPath('models', 'demo-adapter.onnx') },
     // The demo adapter was trained on the demo atlas of seed 7 (models/README.md); class means depend on the
     // seed, so its held-out cells must come from the same stream (cells past the first 100,000).
@@ -80,6 +82,7 @@ const results: BenchResults = values['render-only'] && previous.command ? (previ
   serving: previous.serving ?? null,
   evaluation: previous.evaluation ?? null,
   peers: previous.peers ?? null,
+  httpPeers: previous.httpPeers ?? null,
   fit: null,
   seconds: 0,
 };
@@ -174,26 +177,41 @@ if (only.has('serving') || only.has('eval')) {
   }
 }
 
-if (only.has('peers')) {
+/**
+ * Runs `fn` on the peers' index and held-out cells: --peers-index/--peers-queries when given, else a demo index
+ * of --serving-cells built here (in a temp folder removed afterwards).
+ */
+async function withPeersIndex<T>(adapterPath: string, fn: (indexDir: string, heldOut: string) => Promise<T>): Promise<T> {
+  if (values['peers-index'] && values['peers-queries']) return fn(values['peers-index'], values['peers-queries']);
+  const dir = await mkdtemp(join(tmpdir(), 'fa-bench-peers-'));
+  try {
+    const cells = Number(values['serving-cells']);
+    const reference = join(dir, 'reference.parquet');
+    const heldOut = join(dir, 'held-out.parquet');
+    log(`peers: writing ${cells} reference + ${values['held-out']} held-out demo cells (seed ${seed}) and building the index`);
+    await writeSplitDemoAtlas(reference, heldOut, cells, Number(values['held-out']), seed);
+    await buildAtlasIndex({ referencePath: reference, adapterPath, outDir: join(dir, 'index'), threads });
+    return await fn(join(dir, 'index'), heldOut);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (only.has('peers') || only.has('http-peers')) {
   const adapterPath = existsSync(values.adapter!) ? values.adapter! : 'identity';
   const repeats = Number(values['peers-repeats']);
-  if (values['peers-index'] && values['peers-queries']) {
-    results.peers = await runPeersBench({ indexDir: values['peers-index'], heldOut: values['peers-queries'], adapterPath, repeats, log });
-  } else {
-    const dir = await mkdtemp(join(tmpdir(), 'fa-bench-peers-'));
-    try {
-      const cells = Number(values['serving-cells']);
-      const reference = join(dir, 'reference.parquet');
-      const heldOut = join(dir, 'held-out.parquet');
-      log(`peers: writing ${cells} reference + ${values['held-out']} held-out demo cells (seed ${seed}) and building the index`);
-      await writeSplitDemoAtlas(reference, heldOut, cells, Number(values['held-out']), seed);
-      await buildAtlasIndex({ referencePath: reference, adapterPath, outDir: join(dir, 'index'), threads });
-      results.peers = await runPeersBench({ indexDir: join(dir, 'index'), heldOut, adapterPath, repeats, log });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+  await withPeersIndex(adapterPath, async (indexDir, heldOut) => {
+    if (only.has('peers')) {
+      results.peers = await runPeersBench({ indexDir, heldOut, adapterPath, repeats, log });
+      saveResults();
     }
-  }
-  saveResults();
+    if (only.has('http-peers')) {
+      const sample = await sampleAtlas(await openAtlas(heldOut), 1000, 1);
+      log(`http-peers: /v1/search, 1 cell, k = 10, ${sample.n} rotating held-out cells`);
+      results.httpPeers = await runHttpPeersBench({ indexDir, adapterPath, queries: sample.embeddings, dim: sample.dim, seconds: Number(values['http-seconds']), log });
+      saveResults();
+    }
+  });
 }
 
 if (!values['render-only']) {

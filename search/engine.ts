@@ -42,7 +42,7 @@ export interface EngineSearchRequest {
   readonly summary: boolean;
   /** Search beam for this request (a view of the prefix file opened with it); undefined = the manifest's. */
   readonly ef?: number;
-  /** Return the results as JSON text (comma-separated objects) in `resultsJson` instead of objects. */
+  /** Return the results as JSON text (one string per query) in `resultsJson` instead of objects. */
   readonly serialize?: boolean;
 }
 
@@ -51,7 +51,8 @@ export interface EngineSearchResponse {
   readonly results: SearchQueryResult[];
   /** Time in the expression encoder (0 without counts). */
   readonly encoderMs: number;
-  readonly resultsJson?: string;
+  /** One JSON object per query, when the request asked for `serialize`. */
+  readonly resultsJson?: string[];
   readonly adapterMs: number;
   readonly searchMs: number;
 }
@@ -206,7 +207,7 @@ export class SearchEngine {
       }
       results.push(req.summary ? { hits, summary: summarize(hits) } : { hits });
     }
-    if (req.serialize) return { results: [], resultsJson: results.map((r) => JSON.stringify(r)).join(','), encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
+    if (req.serialize) return { results: [], resultsJson: results.map((r) => JSON.stringify(r)), encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
     return { results, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
   }
 

@@ -8,11 +8,11 @@ import { join, resolve } from 'node:path';
 import { AtlasError, LEVEL_COLUMNS, clipText, quoteInput, sha256File, shortLevelName, type LevelColumn } from '../common/index.js';
 import { IDENTITY_ADAPTER, adapterSha256, createGeneIndex, readEncoderMetadata, sliceCounts, type Adapter, type AlignedCounts } from '../adapter/index.js';
 import { loadLabelTable, INDEX_FILES, checkAdapterHash, checkEncoderHash, checkLabelCodes, checkVerifyMode, readManifest, verifyIndexFiles, type IndexManifest } from '../index-files/index.js';
-import { SearchEngine, type EngineInit, type EngineSearchRequest } from './engine.js';
+import type { EngineInit, EngineSearchRequest } from './engine.js';
 import { checkAnnotate, checkSearch } from './query-guards.js';
-import { WorkerPool } from './worker-pool.js';
 import { planPrefixes } from './annotate-plan.js';
-import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
+import { cheapHere, openRunner, type Runner } from './runner.js';
+import { SearchCoalescer, canCoalesce } from './search-coalescer.js';
 import type { AnnotateQuery, AnnotateResult, CellAnnotation, SerializedAnnotateResult } from './annotate-types.js';
 import type { SearchQuery, SearchQueryResult, SearchResult, SerializedSearchResult } from './search-types.js';
 import type { AtlasIndexService, ExpressionModel, InfoResult, OpenAtlasIndexOptions } from './service-types.js';
@@ -45,14 +45,6 @@ export interface OpenHooks {
   readonly adapter?: Adapter;
 }
 
-interface Runner {
-  run<J extends EngineJob>(job: J, lane?: number): Promise<EngineJobResult<J>>;
-  readonly parallelism: number;
-  /** Engines able to take jobs. */
-  alive(): boolean;
-  close(): Promise<void>;
-}
-
 /** Opens an index folder; index_mismatch (one clear message) when manifest, files or adapter disagree. */
 export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions, hooks: OpenHooks = {}): Promise<AtlasIndexService> {
   const abs = resolve(dir);
@@ -71,19 +63,7 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
   // Codes outside a vocabulary would give hits without labels; labels.bin is read once, so this holds for good.
   if (verify !== 'none') checkLabelCodes(abs, manifest, labels.levels, labels.clIds);
   const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, encoderPath: expression?.file ?? null, threads };
-  let runner: Runner;
-  if (workers === 0) {
-    const engine = await SearchEngine.open(init, hooks.adapter);
-    runner = {
-      parallelism: 1,
-      alive: () => true,
-      run: (job) => runJob(engine, job) as Promise<never>,
-      close: () => engine.close(),
-    };
-  } else {
-    const pool = await WorkerPool.start(init, workers);
-    runner = { parallelism: workers, alive: () => pool.size > 0, run: (job, lane) => pool.run(job, lane), close: () => pool.close() };
-  }
+  const runner = await openRunner(init, workers, hooks.adapter);
   return new IndexService(manifest, runner, workers, threads, expression);
 }
 
@@ -136,6 +116,8 @@ class IndexService implements AtlasIndexService {
   private open = true;
   /** Each request's jobs share one lane of the worker pool's round-robin. */
   private nextLane = 1;
+  /** Small concurrent searches share jobs (one lane per job). */
+  private readonly coalescer: SearchCoalescer;
 
   constructor(
     readonly manifest: IndexManifest,
@@ -143,7 +125,13 @@ class IndexService implements AtlasIndexService {
     private readonly workers: number,
     private readonly threads: number,
     readonly expression: ExpressionModel | null,
-  ) {}
+  ) {
+    // One engine stays free for other requests, as the pool keeps one free of any request (issue 13); a
+    // search alone in an idle service runs on this thread when the runner can (no worker hop).
+    const run = (request: EngineSearchRequest, alone: boolean) =>
+      alone && runner.searchHere && runner.idle() && cheapHere(request, manifest.expansionSearch) ? runner.searchHere(request) : runner.run({ op: 'search', request }, this.nextLane++);
+    this.coalescer = new SearchCoalescer(run, Math.max(1, runner.parallelism - 1), searchChunkRows);
+  }
 
   ready(): boolean {
     return this.open && this.runner.alive();
@@ -217,7 +205,8 @@ class IndexService implements AtlasIndexService {
           ...sliceInputs(base, s, e, this.manifest.inputDim),
           rows: rows ? rows.slice(s, e) : undefined,
         };
-        return this.runner.run({ op: 'search', request }, lane);
+        // Only a request of one chunk: a big request's chunks keep its own lane (fair queueing).
+        return parts.length === 1 && canCoalesce(request, searchChunkRows(base.k)) ? this.coalescer.submit(request) : this.runner.run({ op: 'search', request }, lane);
       }),
     );
     const { encoderMs, adapterMs, searchMs } = sumTimings(answers, ['encoderMs', 'adapterMs', 'searchMs']);
@@ -234,7 +223,7 @@ class IndexService implements AtlasIndexService {
 
   async searchJson(query: SearchQuery): Promise<SerializedSearchResult> {
     const { head, answers, n, timings } = await this.searchChunks(query, true);
-    return { ...serializedParts(head, 'results', answers.map((a) => a.resultsJson!), timings), n, level: head.level, prefix: head.prefix, timings };
+    return { ...serializedParts(head, 'results', answers.map((a) => a.resultsJson!.join(',')), timings), n, level: head.level, prefix: head.prefix, timings };
   }
 
   private async annotateChunks(query: AnnotateQuery, serialize: boolean) {

@@ -47,6 +47,11 @@ export class WorkerPool {
     return this.slots.length;
   }
 
+  /** No job is running or queued. */
+  get idle(): boolean {
+    return this.queue.size === 0 && this.slots.every((s) => s.current === null);
+  }
+
   private spawn(): Promise<Slot> {
     return new Promise((resolve, reject) => {
       // Inherit the process's flags except those a worker file refuses (node --input-type=module -e …).

@@ -1,0 +1,85 @@
+/**
+ * Where the service's jobs run: a pool of worker threads, or one engine in-process (`workers: 0`, tests).
+ * Beside a pool, an engine on the calling thread (no encoder, one thread) answers a small search when
+ * nothing else is running: then the two thread hops (post, wake the worker, post back, wake the main thread)
+ * cost more than the search itself (BENCHMARKS.md, issue 12), and blocking the event loop for one small
+ * search (well under a millisecond) delays nobody.
+ */
+import type { Adapter } from '../adapter/index.js';
+import { SearchEngine, type EngineInit, type EngineSearchRequest, type EngineSearchResponse } from './engine.js';
+import { WorkerPool } from './worker-pool.js';
+import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
+
+/**
+ * Most neighbours a search on the calling thread may ask for. With the index's own beam only: another beam
+ * would open a memory-mapped view first (milliseconds), and a wide search would hold the event loop.
+ */
+export const HERE_MAX_K = 100;
+
+/** True when a search is cheap enough for the calling thread: one query, the index's beam, k ≤ {@link HERE_MAX_K}. */
+export function cheapHere(r: EngineSearchRequest, indexEf: number): boolean {
+  return r.n === 1 && (r.ef === undefined || r.ef === indexEf) && r.k <= HERE_MAX_K && r.expression === undefined;
+}
+
+/** Runs engine jobs (see the file comment). */
+export interface Runner {
+  run<J extends EngineJob>(job: J, lane?: number): Promise<EngineJobResult<J>>;
+  readonly parallelism: number;
+  /** Engines able to take jobs. */
+  alive(): boolean;
+  /** No job is running or waiting. */
+  idle(): boolean;
+  /** Runs a small search on the calling thread, skipping the worker hop (pools only; in-process, run is that). */
+  readonly searchHere?: (request: EngineSearchRequest) => Promise<EngineSearchResponse>;
+  close(): Promise<void>;
+}
+
+/** Opens the engines: `workers` threads, or in-process with `workers: 0` (where `adapter` may stand in). */
+export async function openRunner(init: EngineInit, workers: number, adapter?: Adapter): Promise<Runner> {
+  if (workers === 0) {
+    const engine = await SearchEngine.open(init, adapter);
+    let running = 0;
+    return {
+      parallelism: 1,
+      alive: () => true,
+      idle: () => running === 0,
+      run: async (job) => {
+        running++;
+        try {
+          return (await runJob(engine, job)) as never;
+        } finally {
+          running--;
+        }
+      },
+      close: () => engine.close(),
+    };
+  }
+  const pool = await WorkerPool.start(init, workers);
+  let here: SearchEngine;
+  try {
+    here = await SearchEngine.open({ ...init, encoderPath: null, threads: 1 });
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  // Searches running here; close waits for them before closing the engine's files and adapter.
+  const running = new Set<Promise<unknown>>();
+  return {
+    parallelism: workers,
+    alive: () => pool.size > 0,
+    idle: () => pool.idle && running.size === 0,
+    run: (job, lane) => pool.run(job, lane),
+    searchHere: (request) => {
+      const p = here.search(request);
+      const settled = p.then(() => undefined, () => undefined);
+      running.add(settled);
+      void settled.then(() => running.delete(settled));
+      return p;
+    },
+    close: async () => {
+      await pool.close();
+      await Promise.all(running);
+      await here.close();
+    },
+  };
+}
