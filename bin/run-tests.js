@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: runs every compiled test file (dist/test/**\/*.test.js) with node:test, the test files of one
- * folder in one process, two processes at a time, the longest-running first.
+ * folder in one process, three processes at a time on the 2 cores (two files that mostly wait on timers —
+ * keep-alive and header timeouts — would otherwise hold a core idle), the longest-running first.
  *
  * Why one process per folder: a node process that loads the project's modules (Arrow, usearch, onnxruntime,
  * zod, the CL graph) costs ~0.3–0.5 CPU s before its first test; with 76 files that was a third of the suite's
@@ -60,5 +61,5 @@ function planRun(tests) {
 const isolated = process.argv.includes('--isolated');
 const tests = listTests();
 const files = isolated ? tests.map((t) => join(testDir, `${t}.test.js`)) : planRun(tests);
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => relative(root, f))], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=3', '--test-reporter=spec', ...files.map((f) => relative(root, f))], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);
