@@ -51,10 +51,17 @@ export async function findPlanNeighbours(plan: AnnotatePlan, m: IndexManifest, n
   const stored = access.readStored(shortlist.rows.map((r) => Math.max(r, 0)));
   for (const j of prefixes.slice(1)) {
     const queries = await access.queriesAt(j);
-    const dims = queries.length / n;
-    byPrefix.set(j, rerankExactly(shortlist, l2NormalizeRows(stored, shortlist.rows.length, access.width, dims), queries, dims, k));
+    byPrefix.set(j, rerankStored(shortlist, stored, access.width, queries, queries.length / n, k));
   }
   return { prefixOf, byPrefix };
+}
+
+/**
+ * The funnel's second step: `stored` holds the full-width (`width`) stored vector of every shortlist slot;
+ * their first `dims` dims, L2-normalised, are ranked by exact cosine distance to the (normalised) queries.
+ */
+export function rerankStored(shortlist: Neighbours, stored: Float32Array, width: number, queries: Float32Array, dims: number, k: number): Neighbours {
+  return rerankExactly(shortlist, l2NormalizeRows(stored, shortlist.rows.length, width, dims), queries, dims, k);
 }
 
 /** The first k columns of a shortlist (already sorted by distance). */

@@ -9,11 +9,12 @@ import { loadEncoder, openAdapter, l2NormalizeRows, type Adapter, type AlignedCo
 import { normalizedCentroid } from './vector-math.js';
 import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
-import { findPlanNeighbours } from './annotate-plan.js';
+import { FUNNEL_SHORTLIST_FACTOR, findPlanNeighbours, rerankStored } from './annotate-plan.js';
 import { annotateCells } from './annotate-cells.js';
-import type { CompiledFilter } from './label-filter.js';
+import type { CompiledFilter, RowMask } from './label-filter.js';
 import type { AnnotatePlan, CellAnnotation, Weighting } from './annotate-types.js';
-import type { LabelSummary, SearchHit, SearchQueryResult } from './search-types.js';
+import type { LabelSummary, SearchHit, SearchPlan, SearchQueryResult } from './search-types.js';
+import type { Neighbours } from '../index-files/index.js';
 
 /** What an engine needs to open (crosses to workers as workerData). */
 export interface EngineInit {
@@ -42,6 +43,8 @@ export interface EngineSearchRequest {
   readonly summary: boolean;
   /** Search beam for this request (a view of the prefix file opened with it); undefined = the manifest's. */
   readonly ef?: number;
+  /** `funnel`: shortlist at the shortest prefix, exact rerank at `prefix` (a no-op at the shortest prefix). */
+  readonly plan?: SearchPlan;
   /** Return the results as JSON text (one string per query) in `resultsJson` instead of objects. */
   readonly serialize?: boolean;
 }
@@ -194,7 +197,7 @@ export class SearchEngine {
       n = 1;
     }
     const mask = req.filter ? this.masks.get(req.filter) : null;
-    const nb = searchFiltered(space, queries, req.k, mask, this.threads);
+    const nb = req.plan === 'funnel' ? await this.funnelSearch(req, queries, full, mask) : searchFiltered(space, queries, req.k, mask, this.threads);
     const results: SearchQueryResult[] = [];
     for (let q = 0; q < n; q++) {
       const hits: SearchHit[] = [];
@@ -209,6 +212,23 @@ export class SearchEngine {
     }
     if (req.serialize) return { results: [], resultsJson: results.map((r) => JSON.stringify(r)), encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
     return { results, encoderMs: t0 - te, adapterMs: t1 - t0, searchMs: performance.now() - t1 };
+  }
+
+  /**
+   * The funnel plan of one search: FUNNEL_SHORTLIST_FACTOR·k candidates from the shortest prefix's index
+   * (same filter, beam and centroid rule), reranked exactly at the request's prefix. At the shortest prefix
+   * itself it is the plain search.
+   */
+  private async funnelSearch(req: EngineSearchRequest, queries: Float32Array, full: Float32Array | undefined, mask: RowMask | null): Promise<Neighbours> {
+    const shortest = this.m.prefixes[0]!.prefix;
+    const target = this.spaceAt(req.prefix, req.ef);
+    if (req.prefix <= shortest) return searchFiltered(target, queries, req.k, mask, this.threads);
+    const short = this.spaceAt(shortest, req.ef);
+    let shortQueries = await this.queryVectors(req, shortest, full);
+    if (req.centroid) shortQueries = normalizedCentroid(shortQueries, req.n, short.dims);
+    const shortlist = searchFiltered(short, shortQueries, Math.min(this.m.numCells, FUNNEL_SHORTLIST_FACTOR * req.k), mask, this.threads);
+    const stored = target.vectors.readRows(shortlist.rows.map((r) => Math.max(r, 0)));
+    return rerankStored(shortlist, stored, target.vectors.rowDim, queries, target.dims, req.k);
   }
 
   private hit(row: number, distance: number): SearchHit {

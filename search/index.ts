@@ -24,7 +24,7 @@ export type { AnnotationColumns, LevelColumns, LevelField } from './annotation-c
 export { annotateBatches, annotateToColumns, sumTimings } from './annotate-batches.js';
 export type { AnnotatedBatch, AnnotateToColumnsOptions, AnnotateToColumnsResult, ColumnAnnotator } from './annotate-batches.js';
 export { UNASSIGNED, ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN } from './annotate-types.js';
-export { INDEX_MAX_K } from './search-types.js';
+export { DEFAULT_SEARCH_PLAN, INDEX_MAX_K, SEARCH_PLANS } from './search-types.js';
 export type {
   AnnotatePlan,
   AnnotateQuery,
@@ -40,6 +40,7 @@ export type {
   LabelSummary,
   SearchFilter,
   SearchHit,
+  SearchPlan,
   SearchQuery,
   SearchQueryResult,
   SearchResult,

@@ -9,7 +9,7 @@ import type { EngineAnnotateRequest, EngineSearchRequest } from './engine.js';
 import { compileFilter } from './label-filter.js';
 import { levelList, resolveLevel } from './level-names.js';
 import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, type AnnotateQuery } from './annotate-types.js';
-import { INDEX_MAX_K, MAX_SEARCH_EF, type SearchQuery } from './search-types.js';
+import { DEFAULT_SEARCH_PLAN, INDEX_MAX_K, MAX_SEARCH_EF, SEARCH_PLANS, type SearchQuery } from './search-types.js';
 import { checkAlignedCounts, type AlignedCounts } from '../adapter/index.js';
 
 /** Throws k_out_of_range unless k is an integer in 1..max. */
@@ -94,7 +94,10 @@ export function checkSearch(q: SearchQuery, m: IndexManifest, encoderGenes: numb
   if (q.cellIds !== undefined && q.cellIds.length !== n) throw new AtlasError('invalid_request', `${q.cellIds.length} cell ids for n = ${n} queries`);
   const filter = compileFilter(q.filter, m.vocabularies);
   if (q.ef !== undefined && !(Number.isSafeInteger(q.ef) && q.ef >= 1 && q.ef <= MAX_SEARCH_EF)) throw new AtlasError('invalid_argument', `ef must be an integer in [1, ${MAX_SEARCH_EF}], got ${describeValue(q.ef)}`);
-  const request = { embeddings: q.embeddings, expression, n, prefix: target.prefix, k, filter, maxDist: q.maxDist, centroid: q.centroid === true, summary: q.summary === true, ef: q.ef };
+  const plan = q.plan ?? DEFAULT_SEARCH_PLAN;
+  if (!(SEARCH_PLANS as readonly string[]).includes(plan)) throw new AtlasError('invalid_argument', `plan must be one of ${SEARCH_PLANS.join(', ')}, got ${quoteInput(String(plan))}`);
+  if (plan === 'funnel' && target.prefix === 0) throw new AtlasError('invalid_request', 'plan "funnel" searches the prefix indexes; it cannot be combined with original');
+  const request = { embeddings: q.embeddings, expression, n, prefix: target.prefix, k, filter, maxDist: q.maxDist, centroid: q.centroid === true, summary: q.summary === true, ef: q.ef, plan };
   return { target, cellIds: q.cellIds, request };
 }
 

@@ -11,8 +11,9 @@ import { findLevel, levelChoices, levelList } from './level-names.js';
 import { kProblem, prefixProblem, resolveTarget } from './query-guards.js';
 import { MAX_COSINE_DISTANCE, booleanField, cellIdsField, choiceField, embeddingMatrixField, embeddingsField, filterField, integerField, numberField } from './request-fields.js';
 import { ANNOTATE_PLANS, DEFAULT_ANNOTATE_PLAN, WEIGHTINGS, type AnnotateQuery } from './annotate-types.js';
-import { MAX_SEARCH_EF, type SearchFilter, type SearchQuery } from './search-types.js';
+import { DEFAULT_SEARCH_PLAN, MAX_SEARCH_EF, SEARCH_PLANS, type SearchFilter, type SearchQuery } from './search-types.js';
 import { expressionField, type ExpressionLimits } from './expression-field.js';
+import { FUNNEL_SHORTLIST_FACTOR } from './annotate-plan.js';
 
 /** The request limits the schemas enforce (the server's documented limits). */
 export interface RequestLimits {
@@ -86,12 +87,15 @@ function searchSchema(m: IndexManifest, limits: RequestLimits, { embeddings, exp
       ef: integerField(1, MAX_SEARCH_EF, (v) => `must be an integer in [1, ${MAX_SEARCH_EF}], got ${describeValue(v)}`)
         .meta({ description: 'HNSW search beam for this request (default: the index\'s expansion_search); the beam used is max(ef, k). Recall per ef: BENCHMARKS.md' })
         .optional(),
+      plan: choiceField(SEARCH_PLANS)
+        .meta({ description: `hnsw: the prefix's own index; funnel: a ${FUNNEL_SHORTLIST_FACTOR}·k shortlist from the shortest prefix, reranked by exact cosine at the requested prefix (not with original)` })
+        .default(DEFAULT_SEARCH_PLAN),
     },
     'Exactly one of embeddings, expression and cell_ids; at most one of level, prefix and original (default: the finest prefix).',
   ).transform((b): SearchQuery => {
     if ([b.embeddings, b.expression, b.cell_ids].filter((v) => v !== undefined).length !== 1) throw new AtlasError('invalid_request', 'request body must give exactly one of embeddings, expression and cell_ids');
     const target = resolveTarget({ level: b.level, prefix: b.prefix, original: b.original }, m);
-    const common = { level: target.level ?? undefined, prefix: b.prefix, original: b.original, k: b.k, filter: resolveFilter(b.filter, m), maxDist: b.max_dist, centroid: b.centroid, summary: b.summary, ef: b.ef };
+    const common = { level: target.level ?? undefined, prefix: b.prefix, original: b.original, k: b.k, filter: resolveFilter(b.filter, m), maxDist: b.max_dist, centroid: b.centroid, summary: b.summary, ef: b.ef, plan: b.plan };
     if (b.embeddings !== undefined) return { ...common, embeddings: b.embeddings, n: b.embeddings.length / m.inputDim };
     if (b.expression !== undefined) return { ...common, expression: b.expression.counts, n: b.expression.counts.n, expressionReport: b.expression.report };
     return { ...common, cellIds: b.cell_ids, n: b.cell_ids!.length };

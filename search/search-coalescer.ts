@@ -28,7 +28,7 @@ export function canCoalesce(r: EngineSearchRequest, maxRows: number): boolean {
 
 /** Requests with the same key differ only in their embeddings (and n). */
 function keyOf(r: EngineSearchRequest): string {
-  return `${r.prefix}|${r.k}|${r.ef ?? ''}|${r.maxDist ?? ''}|${r.summary}|${r.serialize === true}`;
+  return `${r.prefix}|${r.k}|${r.ef ?? ''}|${r.maxDist ?? ''}|${r.summary}|${r.serialize === true}|${r.plan ?? ''}`;
 }
 
 /** One request of all the members' rows, in order. */

@@ -11,6 +11,15 @@ export const INDEX_MAX_K = 10_000;
 /** Largest per-request search beam (`ef`). */
 export const MAX_SEARCH_EF = 4096;
 
+/**
+ * How `/v1/search` finds the k neighbours at a prefix: `hnsw` = the prefix's own HNSW index; `funnel` = a
+ * shortlist of FUNNEL_SHORTLIST_FACTOR·k from the shortest prefix's index, reranked by exact cosine at the
+ * requested prefix from the stored vectors (recall and speed of both: BENCHMARKS.md).
+ */
+export const SEARCH_PLANS = ['hnsw', 'funnel'] as const;
+export type SearchPlan = (typeof SEARCH_PLANS)[number];
+export const DEFAULT_SEARCH_PLAN: SearchPlan = 'hnsw';
+
 /** Include / exclude labels per level. Keys are short level names (`system`) or level columns. */
 export interface SearchFilter {
   /** A cell must have, at every level given, one of the listed labels. */
@@ -48,6 +57,8 @@ export interface SearchQuery {
   readonly ef?: number;
   /** Add the hit counts per label at every level to each result. */
   readonly summary?: boolean;
+  /** How the neighbours are found (default `hnsw`); see {@link SEARCH_PLANS}. */
+  readonly plan?: SearchPlan;
 }
 
 /** One neighbour in the reference: its id, distance, label at every level column, and CL id. */
