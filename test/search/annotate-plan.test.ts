@@ -1,37 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { join } from 'node:path';
 import { isAtlasError, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
-import { DEFAULT_ANNOTATE_PLAN, createRequestSchemas, openAtlasIndex, type AnnotatePlan, type AtlasIndexService, type SearchFilter } from '../../search/index.js';
+import { DEFAULT_ANNOTATE_PLAN, createRequestSchemas, type AnnotatePlan, type AtlasIndexService, type SearchFilter } from '../../search/index.js';
 import { rerankExactly } from '../../search/annotate-plan.js';
-import { buildAtlasIndex } from '../../index-build/index.js';
 import { DEFAULT_LIMITS } from '../../server/index.js';
-import { DIM, createFakeAdapter, embeddingOf, rng, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
+import { DIM, heldOutCells, openFakeAdapterIndex, type FakeAdapterIndex, type SyntheticAtlas } from './fixtures.js';
 
 let atlas: SyntheticAtlas;
 let svc: AtlasIndexService;
-const adapter = createFakeAdapter();
+let index: FakeAdapterIndex;
 
 before(async () => {
-  atlas = await writeSyntheticAtlas(40, 128);
-  const adapterPath = await writeFakeAdapterFile(atlas.dir);
-  const out = join(atlas.dir, 'idx');
-  await buildAtlasIndex({ referencePath: atlas.path, adapterPath, outDir: out, threads: 1 }, { adapter });
-  svc = await openAtlasIndex(out, { adapterPath, workers: 0 }, { adapter });
+  index = await openFakeAdapterIndex(40);
+  ({ atlas, svc } = index);
 });
 
-after(async () => {
-  await svc?.close();
-  await atlas?.cleanup();
-});
+after(() => index?.close());
 
-/** Held-out cells, one per subtype. */
-function heldOut(): { x: Float32Array; n: number } {
-  const r = rng(99);
-  const x = new Float32Array(16 * DIM);
-  for (let s = 0; s < 16; s++) x.set(embeddingOf(s, r, 0.2), s * DIM);
-  return { x, n: 16 };
-}
+const heldOut = () => heldOutCells(99);
 
 const annotateWith = (plan: AnnotatePlan | undefined, k: number, filter?: SearchFilter) => {
   const { x, n } = heldOut();

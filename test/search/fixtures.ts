@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { createAtlasWriter, createRng } from '../../atlas/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import type { Adapter } from '../../adapter/index.js';
+import { buildAtlasIndex } from '../../index-build/index.js';
+import { openAtlasIndex, type AtlasIndexService } from '../../search/index.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 export const DIM = 16;
@@ -126,4 +128,30 @@ export async function writeFakeAdapterFile(dir: string, content = 'fake adapter 
   const p = join(dir, `adapter-${content.replace(/\W/g, '_')}.onnx`);
   await writeFile(p, content);
   return p;
+}
+
+/** A synthetic atlas indexed through the fake adapter, served in-process. */
+export interface FakeAdapterIndex {
+  readonly atlas: SyntheticAtlas;
+  readonly svc: AtlasIndexService;
+  close(): Promise<void>;
+}
+
+/** Writes `perSubtype` cells of each of 16 subtypes, builds them (one thread: a reproducible graph) and opens the index. */
+export async function openFakeAdapterIndex(perSubtype: number, build: { withOriginal?: boolean } = {}): Promise<FakeAdapterIndex> {
+  const adapter = createFakeAdapter();
+  const atlas = await writeSyntheticAtlas(perSubtype, 128);
+  const adapterPath = await writeFakeAdapterFile(atlas.dir);
+  const out = join(atlas.dir, 'idx');
+  await buildAtlasIndex({ referencePath: atlas.path, adapterPath, outDir: out, threads: 1, ...build }, { adapter });
+  const svc = await openAtlasIndex(out, { adapterPath, workers: 0 }, { adapter });
+  return { atlas, svc, close: async () => (await svc.close(), await atlas.cleanup()) };
+}
+
+/** Held-out cells, one per subtype (noise 0.2). */
+export function heldOutCells(seed: number): { x: Float32Array; n: number } {
+  const r = rng(seed);
+  const x = new Float32Array(16 * DIM);
+  for (let s = 0; s < 16; s++) x.set(embeddingOf(s, r, 0.2), s * DIM);
+  return { x, n: 16 };
 }

@@ -1,38 +1,24 @@
 /** `/v1/search` plan "funnel": a short-prefix shortlist reranked exactly at the requested prefix. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { join } from 'node:path';
 import { isAtlasError } from '../../common/index.js';
-import { DEFAULT_SEARCH_PLAN, createRequestSchemas, openAtlasIndex, type AtlasIndexService, type SearchPlan } from '../../search/index.js';
+import { DEFAULT_SEARCH_PLAN, createRequestSchemas, type AtlasIndexService, type SearchPlan } from '../../search/index.js';
 import { FUNNEL_SHORTLIST_FACTOR } from '../../search/annotate-plan.js';
-import { buildAtlasIndex } from '../../index-build/index.js';
 import { DEFAULT_LIMITS } from '../../server/index.js';
-import { DIM, SCALE_DIM, createFakeAdapter, embeddingOf, rng, writeFakeAdapterFile, writeSyntheticAtlas, type SyntheticAtlas } from './fixtures.js';
+import { DIM, SCALE_DIM, heldOutCells, openFakeAdapterIndex, type FakeAdapterIndex, type SyntheticAtlas } from './fixtures.js';
 
 let atlas: SyntheticAtlas;
 let svc: AtlasIndexService;
-const adapter = createFakeAdapter();
+let index: FakeAdapterIndex;
 
 before(async () => {
-  atlas = await writeSyntheticAtlas(40, 128);
-  const adapterPath = await writeFakeAdapterFile(atlas.dir);
-  const out = join(atlas.dir, 'idx');
-  await buildAtlasIndex({ referencePath: atlas.path, adapterPath, outDir: out, threads: 1, withOriginal: true }, { adapter });
-  svc = await openAtlasIndex(out, { adapterPath, workers: 0 }, { adapter });
+  index = await openFakeAdapterIndex(40, { withOriginal: true });
+  ({ atlas, svc } = index);
 });
 
-after(async () => {
-  await svc?.close();
-  await atlas?.cleanup();
-});
+after(() => index?.close());
 
-/** Held-out cells, one per subtype (the fake adapter is the identity: prefix j = the first j·SCALE_DIM dims). */
-function heldOut(): { x: Float32Array; n: number } {
-  const r = rng(7);
-  const x = new Float32Array(16 * DIM);
-  for (let s = 0; s < 16; s++) x.set(embeddingOf(s, r, 0.2), s * DIM);
-  return { x, n: 16 };
-}
+const heldOut = () => heldOutCells(7);
 
 /** Exact cosine distance at prefix j between two raw embeddings. */
 function prefixDistance(a: Float32Array, b: Float32Array, j: number): number {
