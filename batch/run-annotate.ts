@@ -115,7 +115,8 @@ type Service = Awaited<ReturnType<typeof openAtlasIndex>>;
 
 /** Opens the input and the index (embeddings), or the counts, the index with its encoder, and matches their genes. */
 async function openInputs(o: RunAnnotateOptions): Promise<{ input: AnnotateInput | CountsInput; service: Service; geneReport?: string }> {
-  const opts = { adapterPath: o.adapterPath, workers: o.workers ?? 2, verify: o.verify ?? 'quick' } as const;
+  // The command is the service's only client: its chunks may take every worker.
+  const opts = { adapterPath: o.adapterPath, workers: o.workers ?? 2, verify: o.verify ?? 'quick', keepWorkerFree: false } as const;
   const x = o.expression;
   if (x === undefined) {
     const input = await openAnnotateInput(o.input, { obsm: o.obsm, idColumn: o.idColumn, truthColumn: o.truthColumn });

@@ -34,8 +34,11 @@ export interface Runner {
   close(): Promise<void>;
 }
 
-/** Opens the engines: `workers` threads, or in-process with `workers: 0` (where `adapter` may stand in). */
-export async function openRunner(init: EngineInit, workers: number, adapter?: Adapter): Promise<Runner> {
+/**
+ * Opens the engines: `workers` threads, or in-process with `workers: 0` (where `adapter` may stand in);
+ * `keepWorkerFree`: no single request takes the last free worker (see WorkerPool).
+ */
+export async function openRunner(init: EngineInit, workers: number, adapter?: Adapter, keepWorkerFree = true): Promise<Runner> {
   if (workers === 0) {
     const engine = await SearchEngine.open(init, adapter);
     let running = 0;
@@ -54,7 +57,7 @@ export async function openRunner(init: EngineInit, workers: number, adapter?: Ad
       close: () => engine.close(),
     };
   }
-  const pool = await WorkerPool.start(init, workers);
+  const pool = await WorkerPool.start(init, workers, keepWorkerFree);
   let here: SearchEngine;
   try {
     here = await SearchEngine.open({ ...init, encoderPath: null, threads: 1 });

@@ -83,6 +83,12 @@ export interface OpenAtlasIndexOptions {
   readonly workers?: number;
   /** usearch / onnxruntime threads inside each worker. Default 1. */
   readonly threadsPerWorker?: number;
+  /**
+   * Keep one worker free of any single request, for whatever arrives next (default true: a server's
+   * one-cell searches never wait behind a big annotate). A batch job that is the only client (the
+   * `annotate` command) passes false, so its chunks run on every worker.
+   */
+  readonly keepWorkerFree?: boolean;
   /** Checks before serving (see {@link VerifyMode}). Default `full`. */
   readonly verify?: VerifyMode;
 }

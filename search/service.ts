@@ -63,7 +63,7 @@ export async function openAtlasIndex(dir: string, options: OpenAtlasIndexOptions
   // Codes outside a vocabulary would give hits without labels; labels.bin is read once, so this holds for good.
   if (verify !== 'none') checkLabelCodes(abs, manifest, labels.levels, labels.clIds);
   const init: EngineInit = { dir: abs, manifest, labelsBuffer: labels.buffer, adapterPath, encoderPath: expression?.file ?? null, threads };
-  const runner = await openRunner(init, workers, hooks.adapter);
+  const runner = await openRunner(init, workers, hooks.adapter, options.keepWorkerFree ?? true);
   return new IndexService(manifest, runner, workers, threads, expression);
 }
 

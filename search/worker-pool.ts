@@ -29,11 +29,14 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
 
-  private constructor(private readonly init: EngineInit) {}
+  private constructor(
+    private readonly init: EngineInit,
+    private readonly keepWorkerFree: boolean,
+  ) {}
 
   /** Starts `size` workers and waits until each has opened the indexes (or one failed). */
-  static async start(init: EngineInit, size: number): Promise<WorkerPool> {
-    const pool = new WorkerPool(init);
+  static async start(init: EngineInit, size: number, keepWorkerFree = true): Promise<WorkerPool> {
+    const pool = new WorkerPool(init, keepWorkerFree);
     try {
       await Promise.all(Array.from({ length: size }, () => pool.spawn()));
     } catch (err) {
@@ -45,6 +48,11 @@ export class WorkerPool {
 
   get size(): number {
     return this.slots.length;
+  }
+
+  /** Workers running a job now. */
+  get busyWorkers(): number {
+    return this.slots.filter((s) => s.current !== null).length;
   }
 
   /** No job is running or queued. */
@@ -106,10 +114,10 @@ export class WorkerPool {
   /**
    * No request holds every worker while there are two or more: one stays free for whatever arrives next (a
    * one-cell search then starts at once instead of after a job of the big request), at the cost of a lone big
-   * request running on one worker fewer.
+   * request running on one worker fewer (unless the pool was started with keepWorkerFree false).
    */
   private pump(): void {
-    const cap = Math.max(1, this.slots.length - 1);
+    const cap = this.keepWorkerFree ? Math.max(1, this.slots.length - 1) : this.slots.length;
     const running = (lane: number) => this.slots.filter((s) => s.current?.lane === lane).length;
     for (const slot of this.slots) {
       if (slot.current || this.queue.size === 0) continue;
