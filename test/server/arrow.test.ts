@@ -40,7 +40,8 @@ const cellsOf = (n: number) => fx.heldOut.embeddings.subarray(0, n * fx.heldOut.
 
 before(async () => {
   fx = await createDemoFixture(3000, 400);
-  service = await openAtlasIndex(fx.indexDir, { adapterPath: fx.adapterPath, workers: 2 });
+  // One worker: the big annotate runs off the main thread, as /healthz needs (e2e.test covers two).
+  service = await openAtlasIndex(fx.indexDir, { adapterPath: fx.adapterPath, workers: 1 });
   server = await startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER });
   small = await startServer(service, { port: 0, handleSignals: false, logger: SILENT_LOGGER, limits: { maxCells: 50, maxArrowCells: 100 } });
 });
