@@ -38,7 +38,6 @@ export type {
 export { stratifyAtlas } from './stratify.js';
 export type { StratifyOptions, StratifyResult } from './stratify.js';
 export { inversePermutation, roundRobinOrder } from './stratify-order.js';
-export { createRng } from './prng.js';
 export { exitCleanlyOnSignals, trackTemp, untrackTemp } from './temp-files.js';
 export { importAtlas, matrixFormatOf, loadH5wasm, MAX_X_WIDTH, openCounts, openDelimitedSource, openH5adSource, openNpyMatrix, parseNpyHeader, readTableObs, splitFields } from './import/index.js';
 export type { CountsBlock, CountsMatrix, H5adCounts, OpenH5adCountsOptions } from './import/index.js';

@@ -1,5 +1,5 @@
 /** The stratified row order: round-robin over classes, seeded shuffles. Pure (typed arrays in and out). */
-import { createRng } from './prng.js';
+import { createRng } from '../common/index.js';
 
 /** Fisher–Yates shuffle of `a[from..to)` in place. */
 export function shuffleRange(a: Int32Array, from: number, to: number, rng: () => number): void {

@@ -13,7 +13,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRng, ingestScimilarity, stratifyAtlas, formatSummary } from '../atlas/index.js';
+import { ingestScimilarity, stratifyAtlas, formatSummary } from '../atlas/index.js';
+import { createRng } from '../common/index.js';
 import { SHARED_OBO_PATH, projectPath } from '../common/index.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string' }, dim: { type: 'string' }, dir: { type: 'string' }, order: { type: 'string' } } });

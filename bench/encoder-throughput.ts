@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { projectPath } from '../common/index.js';
 import { AlignedCountsBuilder, createGeneIndex, exportEncoder, loadEncoder, matchGenes, pythonPath, type AlignedCounts } from '../adapter/index.js';
-import { createRng } from '../atlas/index.js';
+import { createRng } from '../common/index.js';
 
 /** Seeded sparse counts: `nonzero` expressed genes per cell with geometric-ish counts. */
 function syntheticCounts(genes: readonly string[], cells: number, nonzero: number, seed: number): AlignedCounts {

@@ -11,3 +11,5 @@ export type { CodeSpec } from './boundary.js';
 export { LEVEL_COLUMNS, isLevelColumn, shortLevelName } from './levels.js';
 export type { LevelColumn } from './levels.js';
 export { MAX_MESSAGE_CHARS, clipText, quoteInput } from './text.js';
+export { createRng } from './prng.js';
+export type { Rng } from './prng.js';

@@ -3,7 +3,8 @@
  * row group by row group (groups without a sampled row are skipped), labels re-coded to sample-wide codes.
  */
 import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
-import { createRng, type AtlasReader } from '../atlas/index.js';
+import type { AtlasReader } from '../atlas/index.js';
+import { createRng } from '../common/index.js';
 
 /**
  * `count` distinct row numbers in [0, total), ascending, uniformly at random for `seed` (Floyd's algorithm:

@@ -3,7 +3,7 @@
  * the same sample always gives the same picture. Pure apart from yielding to the event loop between epochs.
  */
 import { UMAP } from 'umap-js';
-import { createRng } from '../atlas/index.js';
+import { createRng } from '../common/index.js';
 
 /** The sample's nearest neighbours, row-major n × k, each row's own point excluded. */
 export interface NeighbourGraph {

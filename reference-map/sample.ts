@@ -1,5 +1,5 @@
 /** The stratified sample of reference rows that the map lays out. Pure: typed arrays in and out. */
-import { createRng } from '../atlas/index.js';
+import { createRng } from '../common/index.js';
 
 /** Options of {@link sampleStratified}. */
 export interface SampleStratifiedOptions {

@@ -7,7 +7,7 @@
 import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import type { AtlasBatchInput, EncodedColumn } from '../types.js';
 import type { DemoModel } from './model.js';
-import { createRng, type Rng } from '../prng.js';
+import { createRng, type Rng } from '../../common/index.js';
 
 /** What generation knows about each cell beyond its label (for calibration and tests, not written). */
 export interface DemoCellTruth {

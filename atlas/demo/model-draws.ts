@@ -4,7 +4,7 @@
  */
 import type { DemoCellType } from './cell-types.js';
 import type { DemoModelParams } from './params.js';
-import type { Rng } from '../prng.js';
+import type { Rng } from '../../common/index.js';
 
 export function randomUnit(rng: Rng, dim: number, basis: Float64Array[]): Float64Array {
   // Gram-Schmidt against `basis` keeps the vector out of an excluded subspace (the nuisance one).

@@ -6,7 +6,7 @@
 import { AtlasError, LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import type { DemoCellType } from './cell-types.js';
 import { DEFAULT_DEMO_PARAMS, DEMO_SYSTEM_PROPORTIONS, validateParams, type DemoModelParams } from './params.js';
-import { createRng } from '../prng.js';
+import { createRng } from '../../common/index.js';
 import { cumulative, drawBatches, drawMeans, drawNuisance, drawWarp, drawWeights } from './model-draws.js';
 
 export { DEFAULT_DEMO_PARAMS, DEMO_SYSTEM_PROPORTIONS, type DemoModelParams } from './params.js';

@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { projectPath } from '../../common/index.js';
-import { createRng as createAtlasRng } from '../../atlas/index.js';
+import { createRng as createAtlasRng } from '../../common/index.js';
 import { exportEncoder, pythonPath, readEncoderMetadata, type EncoderMetadata, type ExportEncoderResult } from '../../adapter/index.js';
 import { tempDir } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openAdapter, pythonPath } from '../../adapter/index.js';
-import { createRng } from '../../atlas/index.js';
+import { createRng } from '../../common/index.js';
 import { SHARED_OBO_PATH, projectPath } from '../../common/index.js';
 import { runCliInProcess } from '../support/run-cli.js';
 import { TORCH_SKIP, tempDir } from './helpers.js';

@@ -9,7 +9,7 @@ import {
   parseCellTypeTable,
   sampleRoundRobin,
 } from '../../atlas/demo/index.js';
-import { createRng } from '../../atlas/index.js';
+import { createRng } from '../../common/index.js';
 import { SMALL_TABLE_TSV } from './demo-fixtures.js';
 
 const TYPES = parseCellTypeTable(SMALL_TABLE_TSV, 'fixture');

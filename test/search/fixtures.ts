@@ -5,7 +5,8 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createAtlasWriter, createRng } from '../../atlas/index.js';
+import { createAtlasWriter } from '../../atlas/index.js';
+import { createRng } from '../../common/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import type { Adapter } from '../../adapter/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';

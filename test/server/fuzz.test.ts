@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { createRng } from '../../atlas/index.js';
+import { createRng } from '../../common/index.js';
 import { IDENTITY_ADAPTER } from '../../adapter/index.js';
 import { buildAtlasIndex } from '../../index-build/index.js';
 import { openAtlasIndex } from '../../search/index.js';

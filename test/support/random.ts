@@ -1,5 +1,5 @@
-/** Seeded test data from the project's one generator (atlas/prng), so a failure is reproducible. */
-import { createRng } from '../../atlas/index.js';
+/** Seeded test data from the project's one generator (common/prng), so a failure is reproducible. */
+import { createRng } from '../../common/index.js';
 
 /** Uniform numbers in [0, 1) for `seed`. */
 export function uniformStream(seed: number): () => number {
