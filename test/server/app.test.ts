@@ -65,6 +65,26 @@ describe('HTTP layer over the real service', () => {
     }, {}, recording);
   });
 
+  test('POST /v1/search plan: funnel reaches the service, an unknown plan is 400 naming the field', async () => {
+    const seen: SearchQuery[] = [];
+    const recording = wrapService(fx.real, { search: (q) => (seen.push(q), fx.real.search(q)) });
+    await withServer(async (url) => {
+      const cell = fx.tiny.cells[9]!;
+      const funnel = await call(url, 'POST', '/v1/search', { body: { embeddings: [cell.vector], level: 'subtype', k: 2, plan: 'funnel' } });
+      assert.equal(funnel.status, 200, funnel.text);
+      assert.equal(funnel.body.results[0].hits[0].cell_id, cell.id);
+      assert.deepEqual(seen.map((q) => q.plan), ['funnel']);
+      await call(url, 'POST', '/v1/search', { body: { embeddings: [cell.vector], k: 2 } });
+      assert.equal(seen[1]!.plan, 'hnsw');
+      const bad = await call(url, 'POST', '/v1/search', { body: { embeddings: [cell.vector], plan: 'fastest' } });
+      assert.equal(bad.status, 400);
+      assert.equal(errorOf(bad).code, 'invalid_request');
+      assert.match(errorOf(bad).message, /plan/);
+      const doc = await call(url, 'GET', '/openapi.json');
+      assert.deepEqual(doc.body.components.schemas.SearchRequest.properties.plan.enum, ['hnsw', 'funnel']);
+    }, {}, recording);
+  });
+
   test('POST /v1/search by cell id; an unknown id is a 404 unknown_cell_id naming it', () =>
     withServer(async (url) => {
       const ok = await call(url, 'POST', '/v1/search', { body: { cell_ids: ['c3'], k: 1 } });
