@@ -10,6 +10,16 @@ import type { AnnotatePlan } from './annotate-types.js';
 /** Shortlist size of the funnel: this many times k from the short prefix, reranked at the longer ones. */
 export const FUNNEL_SHORTLIST_FACTOR = 4;
 
+/** Candidates the funnel shortlists for k neighbours among `numCells`. */
+export function funnelShortlistSize(k: number, numCells: number): number {
+  return Math.min(numCells, FUNNEL_SHORTLIST_FACTOR * k);
+}
+
+/** The stored full-width vectors of every shortlist slot (an empty slot, row −1, reads row 0; the rerank skips it). */
+export function readShortlist(shortlist: Neighbours, readRows: (rows: Int32Array) => Float32Array): Float32Array {
+  return readRows(shortlist.rows.map((r) => Math.max(r, 0)));
+}
+
 /** What the engine lends a plan. */
 export interface PlanAccess {
   /** Normalised query vectors (n × dims of prefix j). */
@@ -45,10 +55,10 @@ export async function findPlanNeighbours(plan: AnnotatePlan, m: IndexManifest, n
     return { prefixOf, byPrefix };
   }
   const shortest = prefixes[0]!;
-  const wide = Math.min(access.numCells, FUNNEL_SHORTLIST_FACTOR * k);
+  const wide = funnelShortlistSize(k, access.numCells);
   const shortlist = access.search(shortest, await access.queriesAt(shortest), wide);
   byPrefix.set(shortest, firstK(shortlist, k));
-  const stored = access.readStored(shortlist.rows.map((r) => Math.max(r, 0)));
+  const stored = readShortlist(shortlist, access.readStored);
   for (const j of prefixes.slice(1)) {
     const queries = await access.queriesAt(j);
     byPrefix.set(j, rerankStored(shortlist, stored, access.width, queries, queries.length / n, k));

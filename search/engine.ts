@@ -9,7 +9,7 @@ import { loadEncoder, openAdapter, l2NormalizeRows, type Adapter, type AlignedCo
 import { normalizedCentroid } from './vector-math.js';
 import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, VectorFile, type LabelTable, type IndexManifest } from '../index-files/index.js';
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
-import { FUNNEL_SHORTLIST_FACTOR, findPlanNeighbours, rerankStored } from './annotate-plan.js';
+import { findPlanNeighbours, funnelShortlistSize, readShortlist, rerankStored } from './annotate-plan.js';
 import { annotateCells } from './annotate-cells.js';
 import type { CompiledFilter, RowMask } from './label-filter.js';
 import type { AnnotatePlan, CellAnnotation, Weighting } from './annotate-types.js';
@@ -197,7 +197,7 @@ export class SearchEngine {
       n = 1;
     }
     const mask = req.filter ? this.masks.get(req.filter) : null;
-    const nb = req.plan === 'funnel' ? await this.funnelSearch(req, queries, full, mask) : searchFiltered(space, queries, req.k, mask, this.threads);
+    const nb = req.plan === 'funnel' ? await this.funnelSearch(req, space, queries, full, mask) : searchFiltered(space, queries, req.k, mask, this.threads);
     const results: SearchQueryResult[] = [];
     for (let q = 0; q < n; q++) {
       const hits: SearchHit[] = [];
@@ -219,15 +219,14 @@ export class SearchEngine {
    * (same filter, beam and centroid rule), reranked exactly at the request's prefix. At the shortest prefix
    * itself it is the plain search.
    */
-  private async funnelSearch(req: EngineSearchRequest, queries: Float32Array, full: Float32Array | undefined, mask: RowMask | null): Promise<Neighbours> {
+  private async funnelSearch(req: EngineSearchRequest, target: SearchSpace, queries: Float32Array, full: Float32Array | undefined, mask: RowMask | null): Promise<Neighbours> {
     const shortest = this.m.prefixes[0]!.prefix;
-    const target = this.spaceAt(req.prefix, req.ef);
     if (req.prefix <= shortest) return searchFiltered(target, queries, req.k, mask, this.threads);
     const short = this.spaceAt(shortest, req.ef);
     let shortQueries = await this.queryVectors(req, shortest, full);
     if (req.centroid) shortQueries = normalizedCentroid(shortQueries, req.n, short.dims);
-    const shortlist = searchFiltered(short, shortQueries, Math.min(this.m.numCells, FUNNEL_SHORTLIST_FACTOR * req.k), mask, this.threads);
-    const stored = target.vectors.readRows(shortlist.rows.map((r) => Math.max(r, 0)));
+    const shortlist = searchFiltered(short, shortQueries, funnelShortlistSize(req.k, this.m.numCells), mask, this.threads);
+    const stored = readShortlist(shortlist, (rows) => target.vectors.readRows(rows));
     return rerankStored(shortlist, stored, target.vectors.rowDim, queries, target.dims, req.k);
   }
 

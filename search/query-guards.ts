@@ -28,6 +28,12 @@ export function prefixProblem(prefix: unknown, m: IndexManifest): string {
   return `must be an integer in 1..${m.numScales} (the prefixes of this index), got ${describeValue(prefix)}`;
 }
 
+/** Throws invalid_argument unless `plan` is one of `plans` (library callers skip the request schema). */
+function checkPlan<P extends string>(plan: P, plans: readonly P[]): P {
+  if (!plans.includes(plan)) throw new AtlasError('invalid_argument', `plan must be one of ${plans.join(', ')}, got ${quoteInput(String(plan))}`);
+  return plan;
+}
+
 function checkCount(n: unknown): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new AtlasError('invalid_request', `n must be a positive integer (number of queries), got ${describeValue(n)}`);
   return n;
@@ -94,8 +100,7 @@ export function checkSearch(q: SearchQuery, m: IndexManifest, encoderGenes: numb
   if (q.cellIds !== undefined && q.cellIds.length !== n) throw new AtlasError('invalid_request', `${q.cellIds.length} cell ids for n = ${n} queries`);
   const filter = compileFilter(q.filter, m.vocabularies);
   if (q.ef !== undefined && !(Number.isSafeInteger(q.ef) && q.ef >= 1 && q.ef <= MAX_SEARCH_EF)) throw new AtlasError('invalid_argument', `ef must be an integer in [1, ${MAX_SEARCH_EF}], got ${describeValue(q.ef)}`);
-  const plan = q.plan ?? DEFAULT_SEARCH_PLAN;
-  if (!(SEARCH_PLANS as readonly string[]).includes(plan)) throw new AtlasError('invalid_argument', `plan must be one of ${SEARCH_PLANS.join(', ')}, got ${quoteInput(String(plan))}`);
+  const plan = checkPlan(q.plan ?? DEFAULT_SEARCH_PLAN, SEARCH_PLANS);
   if (plan === 'funnel' && target.prefix === 0) throw new AtlasError('invalid_request', 'plan "funnel" searches the prefix indexes; it cannot be combined with original');
   const request = { embeddings: q.embeddings, expression, n, prefix: target.prefix, k, filter, maxDist: q.maxDist, centroid: q.centroid === true, summary: q.summary === true, ef: q.ef, plan };
   return { target, cellIds: q.cellIds, request };
@@ -110,7 +115,6 @@ export function checkAnnotate(q: AnnotateQuery, m: IndexManifest, encoderGenes: 
   const expression = q.expression !== undefined ? checkExpression(q.expression, n, encoderGenes) : undefined;
   const filter = compileFilter(q.filter, m.vocabularies);
   const outOfReferenceDistance = q.outOfReferenceDistance ?? m.outOfReferenceDistance;
-  const plan = q.plan ?? DEFAULT_ANNOTATE_PLAN;
-  if (!(ANNOTATE_PLANS as readonly string[]).includes(plan)) throw new AtlasError('invalid_argument', `plan must be one of ${ANNOTATE_PLANS.join(', ')}, got ${quoteInput(String(plan))}`);
+  const plan = checkPlan(q.plan ?? DEFAULT_ANNOTATE_PLAN, ANNOTATE_PLANS);
   return { embeddings: q.embeddings, expression, n, k, weighting: q.weighting, minConfidence: q.minConfidence ?? 0, filter, outOfReferenceDistance, plan };
 }

@@ -26,9 +26,13 @@ export function canCoalesce(r: EngineSearchRequest, maxRows: number): boolean {
   return r.embeddings !== undefined && r.expression === undefined && r.rows === undefined && !r.centroid && r.filter === null && r.n <= maxRows;
 }
 
-/** Requests with the same key differ only in their embeddings (and n). */
+/**
+ * Requests with the same key differ only in their embeddings (and n): every other field, so a field added to
+ * EngineSearchRequest keeps requests that differ in it apart (canCoalesce leaves no filter, rows or counts).
+ */
 function keyOf(r: EngineSearchRequest): string {
-  return `${r.prefix}|${r.k}|${r.ef ?? ''}|${r.maxDist ?? ''}|${r.summary}|${r.serialize === true}|${r.plan ?? ''}`;
+  const { embeddings: _e, n: _n, ...rest } = r;
+  return JSON.stringify(rest);
 }
 
 /** One request of all the members' rows, in order. */
