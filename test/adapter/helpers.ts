@@ -1,7 +1,7 @@
 /** Shared helpers of the adapter tests: the torch probe, temp dirs and a tiny protobuf encoder for fakes. */
 import { fileURLToPath } from 'node:url';
 import { ENCODER_META, hashGeneOrder } from '../../adapter/index.js';
-export { TORCH_SKIP } from '../support/torch.js';
+export { TORCH_SKIP } from '../support/python-packages.js';
 /** `tempDir(prefix)`: a fresh temp folder, removed after the test file. */
 export { makeTempDir as tempDir } from '../support/temp-dir.js';
 

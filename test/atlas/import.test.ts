@@ -9,7 +9,7 @@ import { expandStrings } from '../../atlas/arrow-columns.js';
 import { importAtlas, openAtlas, parseNpyHeader, splitFields, stratifyAtlas, type ImportOptions } from '../../atlas/index.js';
 import { writeNpy } from '../../adapter/index.js';
 import { runCliInProcess } from '../support/run-cli.js';
-import { ANNDATA_SKIP } from '../support/torch.js';
+import { ANNDATA_SKIP } from '../support/python-packages.js';
 
 const PYTHON = '/usr/bin/python3';
 const MAKE_FIXTURES = projectPath('test', 'atlas', 'fixtures', 'make_h5ad_fixtures.py');

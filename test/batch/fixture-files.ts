@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { createAtlasWriter } from '../../atlas/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../../common/index.js';
 import type { LabelledCells } from '../server/demo-fixture.js';
-import { ANNDATA_SKIP } from '../support/torch.js';
+import { ANNDATA_SKIP } from '../support/python-packages.js';
 
 const PYTHON = '/usr/bin/python3';
 

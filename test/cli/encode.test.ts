@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { FIXTURE_GENES, cellCounts, createRng, encoderFixture, runFixtureScript, type EncoderFixture } from '../adapter/encoder-fixture.js';
 import { TORCH_SKIP, maxAbsDiff, tempDir } from '../adapter/helpers.js';
 import { runCliInProcess } from '../support/run-cli.js';
-import { ANNDATA_SKIP } from '../support/torch.js';
+import { ANNDATA_SKIP } from '../support/python-packages.js';
 
 const PYTHON_SKIP = TORCH_SKIP || ANNDATA_SKIP;
 

@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { projectPath } from '../../common/index.js';
 import { LEVEL_COLUMNS } from '../../common/index.js';
 import { chromiumMissing, startWebRig, type WebRig } from './web-fixture.js';
-import { ANNDATA_SKIP } from '../support/torch.js';
+import { ANNDATA_SKIP } from '../support/python-packages.js';
 
 // page.evaluate callbacks run in the browser; this file compiles without the DOM library.
 declare const document: any;
