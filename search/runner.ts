@@ -58,13 +58,14 @@ export async function openRunner(init: EngineInit, workers: number, adapter?: Ad
     };
   }
   const pool = await WorkerPool.start(init, workers, keepWorkerFree);
-  let here: SearchEngine;
-  try {
-    here = await SearchEngine.open({ ...init, encoderPath: null, threads: 1 });
-  } catch (err) {
-    await pool.close();
-    throw err;
-  }
+  // The calling thread's engine opens with the first search it takes: a service that only annotates (the
+  // annotate command) never pays for a second adapter session and set of index views.
+  let here: Promise<SearchEngine> | null = null;
+  const openHere = () =>
+    (here ??= SearchEngine.open({ ...init, encoderPath: null, threads: 1 }).catch((err: unknown) => {
+      here = null;
+      throw err;
+    }));
   // Searches running here; close waits for them before closing the engine's files and adapter.
   const running = new Set<Promise<unknown>>();
   return {
@@ -73,7 +74,7 @@ export async function openRunner(init: EngineInit, workers: number, adapter?: Ad
     idle: () => pool.idle && running.size === 0,
     run: (job, lane) => pool.run(job, lane),
     searchHere: (request) => {
-      const p = here.search(request);
+      const p = openHere().then((engine) => engine.search(request));
       const settled = p.then(() => undefined, () => undefined);
       running.add(settled);
       void settled.then(() => running.delete(settled));
@@ -82,7 +83,8 @@ export async function openRunner(init: EngineInit, workers: number, adapter?: Ad
     close: async () => {
       await pool.close();
       await Promise.all(running);
-      await here.close();
+      const engine = here ? await here.catch(() => null) : null;
+      await engine?.close();
     },
   };
 }
