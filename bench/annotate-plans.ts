@@ -18,6 +18,7 @@ import { sampleAtlas } from '../eval/index.js';
 
 type AtlasSample = Awaited<ReturnType<typeof sampleAtlas>>;
 import { ANNOTATE_PLANS, openAtlasIndex, type AnnotatePlan, type AtlasIndexService } from '../search/index.js';
+import { median } from './stats.js';
 
 /** One plan × worker count: median cells/s over the repeats and the accuracy per level (same every run). */
 export interface PlanFigure {
@@ -33,7 +34,6 @@ export interface PlanFigure {
   readonly phases: { readonly adapterMs: number; readonly searchMs: number; readonly voteMs: number };
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Annotates every held-out cell in bodies of `body` cells (sent one after another), timing the whole pass. */
 async function annotateAll(svc: AtlasIndexService, sample: AtlasSample, plan: AnnotatePlan, k: number, body: number) {

@@ -14,8 +14,8 @@ import { openAtlas } from '../atlas/index.js';
 import { sampleAtlas } from '../eval/index.js';
 import { CellIdReader, INDEX_FILES, VectorFile, exactNeighbours } from '../index-files/index.js';
 import { SEARCH_PLANS, openAtlasIndex, type SearchPlan } from '../search/index.js';
+import { median } from './stats.js';
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** One prefix × plan. */
 export interface PlanRow {

@@ -12,8 +12,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { l2NormalizeRows } from '../adapter/index.js';
 import { INDEX_FILES, VectorFile, VectorIndex, exactNeighbours, readManifest } from '../index-files/index.js';
+import { median } from './stats.js';
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function timed(fn: () => void, repeats: number): number {
   const runs: number[] = [];
