@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { oboTest as test } from '../support/shared-obo.js';
 import { SHARED_OBO_PATH } from '../../common/index.js';
 import { runCliInProcess as runCli } from '../support/run-cli.js';
 import { makeTempDir } from '../support/temp-dir.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { test } from 'node:test';
-import { SHARED_OBO_PATH, isAtlasError, projectPath, LEVEL_COLUMNS } from '../../common/index.js';
+import { oboTest as test, readSharedObo } from '../support/shared-obo.js';
+import { isAtlasError, projectPath, LEVEL_COLUMNS } from '../../common/index.js';
 import {
   buildOntologyGraph,
   LINEAGE_ANCHORS,
@@ -15,7 +15,7 @@ import {
 } from '../../ontology/index.js';
 
 /** The real Cell Ontology, parsed once for this file. */
-const CL: OntologyGraph = buildOntologyGraph(parseObo(readFileSync(SHARED_OBO_PATH, 'utf8')));
+const CL: OntologyGraph = buildOntologyGraph(parseObo(readSharedObo()));
 
 function one(graph: OntologyGraph, name: string): HierarchyRow {
   const row = resolveHierarchy(graph, [name]).get(name);

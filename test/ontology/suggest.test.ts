@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { test } from 'node:test';
-import { SHARED_OBO_PATH } from '../../common/index.js';
+import { oboTest as test, readSharedObo } from '../support/shared-obo.js';
 import { buildOntologyGraph, buildSuggestionTable, parseObo, suggestTerms } from '../../ontology/index.js';
 import { editDistance, tokenize } from '../../ontology/suggest.js';
 
-const TABLE = buildSuggestionTable(buildOntologyGraph(parseObo(readFileSync(SHARED_OBO_PATH, 'utf8'))));
+const TABLE = buildSuggestionTable(buildOntologyGraph(parseObo(readSharedObo())));
 const names = (label: string, max = 3): string[] => suggestTerms(TABLE, label, max).map((s) => s.name);
 
 test('tokenize reads marker signs and drops plurals', () => {
