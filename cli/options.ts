@@ -38,7 +38,8 @@ export function parseIntOption(v: string, min: number, max: number, fail: (m: st
   return n;
 }
 
-function parseNumber(v: string, min: number, max: number, fail: (m: string) => never): number {
+/** Reads a finite number in [min, max] from option text, or fails with the standard message. */
+export function parseNumberOption(v: string, min: number, max: number, fail: (m: string) => never): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) fail(`must be a number in [${min}, ${max}], got ${quoted(v)}`);
   return n;
@@ -63,7 +64,7 @@ export const option = {
     reading(arg, help, (v, fail) => (v === undefined ? undefined : parseIntOption(v, range.min, range.max, fail))),
   /** A finite number in [min, max]; `fallback` when absent. */
   number: (arg: string, help: string | readonly string[], range: { readonly fallback: number; readonly min: number; readonly max: number }) =>
-    reading(arg, help, (v, fail) => (v === undefined ? range.fallback : parseNumber(v, range.min, range.max, fail))),
+    reading(arg, help, (v, fail) => (v === undefined ? range.fallback : parseNumberOption(v, range.min, range.max, fail))),
   /** One of `choices`; `fallback` when absent. */
   choice: <const C extends readonly string[]>(arg: string, help: string | readonly string[], choices: C, fallback: C[number]) =>
     reading(arg, help, (v, fail): C[number] => {

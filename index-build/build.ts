@@ -18,18 +18,20 @@ import { INDEX_FILES, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZAT
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
+import { DEFAULT_RECALL_TARGET, calibrateBeams } from './calibrate-beams.js';
 import { describeEncoder } from './encoder-entry.js';
 import { writeReferenceMap } from './map-pass.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
-export const BUILD_DEFAULTS = { quantization: QUANTIZATIONS[0] as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
+export const BUILD_DEFAULTS = { quantization: QUANTIZATIONS[0] as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64, recallTarget: DEFAULT_RECALL_TARGET };
 /** Accepted ranges of the build parameters (the CLI reads them too). */
 export const BUILD_LIMITS = {
   connectivity: { min: 2, max: 256 },
   expansionAdd: { min: 1, max: 4096 },
   expansionSearch: { min: 1, max: 4096 },
   threads: { min: 1, max: 1024 },
+  recallTarget: { min: 0.5, max: 1 },
 } as const;
 /** Rows per usearch add call in pass 2. */
 const ADD_CHUNK = 16_384;
@@ -53,7 +55,14 @@ function checkOptions(o: BuildAtlasIndexOptions) {
     expansionAdd: int(o.expansionAdd, 'expansion-add', BUILD_DEFAULTS.expansionAdd, BUILD_LIMITS.expansionAdd),
     expansionSearch: int(o.expansionSearch, 'expansion-search', BUILD_DEFAULTS.expansionSearch, BUILD_LIMITS.expansionSearch),
     threads: int(o.threads, 'threads', availableParallelism(), BUILD_LIMITS.threads),
+    recallTarget: checkRecallTarget(o.recallTarget === undefined ? BUILD_DEFAULTS.recallTarget : o.recallTarget),
   };
+}
+
+function checkRecallTarget(r: number | null): number | null {
+  const { min, max } = BUILD_LIMITS.recallTarget;
+  if (r !== null && !(Number.isFinite(r) && r >= min && r <= max)) throw new AtlasError('invalid_argument', `recall target must be a number in [${min}, ${max}] (or null: no calibrated beams), got ${r}`);
+  return r;
 }
 
 /** Builds the index folder `outDir` (see the module comment). */
@@ -85,11 +94,13 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     const pass1 = await embedAtlas(atlas, adapter, tmp, !!options.withOriginal && !adapter.identity, options.signal);
     timer.lap('embed');
     const pass2 = await buildIndexes(tmp, atlas.numRows, atlas.dim, adapter, p, !!options.withOriginal, options.signal, timer.lap);
+    const beams = await calibratePrefixBeams(tmp, atlas.numRows, adapter, p, options.signal);
+    if (beams) timer.lap('beams');
     const mapInputs = { numCells: atlas.numRows, numScales: adapter.numScales, scaleDim: adapter.scaleDim, vocabularies: pass1.vocabularies, clIdVocabulary: pass1.clIdVocabulary };
     const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
     if (map) timer.lap('map');
     const seconds = (performance.now() - started) / 1000;
-    const manifest = await assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha, encoder });
+    const manifest = await assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, beams, map, seconds, atlasSha, adapterSha, encoder });
     throwIfAborted(options.signal);
     // Manifest last: its presence is what makes a folder an index.
     await writeFile(join(tmp, INDEX_FILES.manifest), JSON.stringify(manifest, null, 1));
@@ -113,6 +124,7 @@ interface ManifestInputs {
   readonly p: ReturnType<typeof checkOptions>;
   readonly pass1: Awaited<ReturnType<typeof embedAtlas>>;
   readonly pass2: Awaited<ReturnType<typeof buildIndexes>>;
+  readonly beams: IndexManifest['beams'];
   readonly map: IndexManifest['map'];
   readonly seconds: number;
   readonly atlasSha: string;
@@ -121,7 +133,7 @@ interface ManifestInputs {
 }
 
 /** The manifest of a built folder (sizes of its files, read from `tmp`). */
-async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, map, seconds, atlasSha, adapterSha, encoder }: ManifestInputs): Promise<IndexManifest> {
+async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2, beams, map, seconds, atlasSha, adapterSha, encoder }: ManifestInputs): Promise<IndexManifest> {
   const adapterPath = options.adapterPath;
   const fileEntry = (file: string) => dataFileEntry(tmp, file);
   return {
@@ -141,6 +153,7 @@ async function assembleManifest({ tmp, options, atlas, adapter, p, pass1, pass2,
     connectivity: p.connectivity,
     expansionAdd: p.expansionAdd,
     expansionSearch: p.expansionSearch,
+    beams,
     adapter: { sha256: adapterSha, identity: adapter.identity, file: basename(adapterPath), metadata: describeAdapter(adapter) },
     encoder,
     atlas: { sha256: atlasSha, file: basename(options.referencePath), bytes: (await stat(options.referencePath)).size },
@@ -172,6 +185,15 @@ function saveIndex(index: VectorIndex, path: string): void {
   } catch (err) {
     throw new AtlasError('write_failed', `cannot write ${path}: ${(err as Error).message} (disk full?)`);
   }
+}
+
+/** The beams of the saved prefix indexes for the recall target, or null when the build asked for none. */
+async function calibratePrefixBeams(tmp: string, N: number, adapter: Adapter, p: ReturnType<typeof checkOptions>, signal: AbortSignal | undefined): Promise<IndexManifest['beams']> {
+  if (p.recallTarget === null) return null;
+  const d = adapter.scaleDim;
+  const prefixes = Array.from({ length: adapter.numScales }, (_, i) => ({ prefix: i + 1, path: join(tmp, INDEX_FILES.prefix(i + 1)), dims: (i + 1) * d }));
+  const params = { quantization: p.quantization, connectivity: p.connectivity, expansionAdd: p.expansionAdd };
+  return calibrateBeams({ prefixes, vectorsPath: join(tmp, INDEX_FILES.vectors), numCells: N, rowDim: adapter.numScales * d, params, recallTarget: p.recallTarget, threads: p.threads, signal });
 }
 
 /** Seconds per named phase, each measured from the end of the previous one. */

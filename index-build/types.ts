@@ -12,7 +12,13 @@ export interface BuildAtlasIndexOptions {
   readonly quantization?: Quantization;
   readonly connectivity?: number;
   readonly expansionAdd?: number;
+  /** Beam of searches without calibrated beams (and of the default index views). */
   readonly expansionSearch?: number;
+  /**
+   * recall@k the served beams are calibrated for, per prefix and k (default 0.95, index-files/beams.ts);
+   * null: none, every search uses `expansionSearch`.
+   */
+  readonly recallTarget?: number | null;
   readonly withOriginal?: boolean;
   /** usearch add threads and adapter threads; default: available cores. */
   readonly threads?: number;

@@ -39,6 +39,14 @@ const manifestSchema = z.strictObject({
   connectivity: z.int().min(2).max(256),
   expansionAdd: z.int().min(1).max(4096),
   expansionSearch: z.int().min(1).max(4096),
+  beams: z
+    .strictObject({
+      recallTarget: z.number().gt(0).max(1),
+      sample: positive,
+      entries: z.array(z.strictObject({ prefix: count, k: positive, ef: z.int().min(1).max(4096), recall: z.number().min(0).max(1) })).max(1024),
+    })
+    .nullable()
+    .optional(),
   adapter: z.strictObject({ sha256, identity: z.boolean(), file: z.string().max(4096), metadata: z.record(z.string(), z.unknown()).optional() }),
   atlas: z.strictObject({ sha256, file: z.string().max(4096), bytes: count }),
   vocabularies: perLevel(z.array(z.string()).max(MAX_VOCABULARY)),

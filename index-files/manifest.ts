@@ -67,6 +67,8 @@ function checkShape(dir: string, m: IndexManifest): void {
     if (p.file !== INDEX_FILES.prefix(i + 1)) throw mismatch(dir, `manifest names ${p.file} for prefix ${i + 1}, expected ${INDEX_FILES.prefix(i + 1)}`);
     if (p.prefix !== i + 1 || p.dims !== (i + 1) * m.scaleDim || p.vectors !== m.numCells) throw mismatch(dir, `manifest entry of prefix ${i + 1} is inconsistent`);
   });
+  const bad = m.beams?.entries.find((e) => e.prefix < 1 || e.prefix > m.numScales);
+  if (bad) throw mismatch(dir, `manifest beams name prefix ${bad.prefix}, the index has prefixes 1..${m.numScales}`);
   if (m.metric !== metricFor(m.quantization)) throw mismatch(dir, `manifest metric ${m.metric} is not the one ${m.quantization} indexes use (${metricFor(m.quantization)})`);
   if (m.encoder !== undefined && m.encoder !== null) {
     const e = m.encoder;

@@ -80,7 +80,10 @@ export interface IndexManifest extends AdapterLayout {
   readonly quantization: Quantization;
   readonly connectivity: number;
   readonly expansionAdd: number;
+  /** Beam of searches where {@link IndexManifest.beams} has none (and of the default index views). */
   readonly expansionSearch: number;
+  /** Beams per prefix and k calibrated for a recall target at build time; null or absent: `expansionSearch` for all. */
+  readonly beams?: BeamTable | null;
   readonly adapter: {
     /** sha256 of the adapter file (of the string "identity" for the identity adapter). */
     readonly sha256: string;
@@ -157,4 +160,21 @@ export interface EncoderEntry {
   readonly log1p: boolean;
   /** Where the weights came from, as the encoder file says (folder, checkpoint sha256). */
   readonly source: Readonly<Record<string, unknown>>;
+}
+
+/** One calibrated beam: the smallest `ef` whose measured recall@k reached the target (or the widest tried). */
+export interface BeamEntry {
+  readonly prefix: number;
+  readonly k: number;
+  readonly ef: number;
+  /** recall@k measured at `ef` on queries made from sampled reference cells (index-build/calibrate-beams.ts). */
+  readonly recall: number;
+}
+
+/** The manifest's `beams`: how they were chosen and one entry per (prefix, k) calibrated. */
+export interface BeamTable {
+  readonly recallTarget: number;
+  /** Reference cells searched per prefix. */
+  readonly sample: number;
+  readonly entries: readonly BeamEntry[];
 }

@@ -33,10 +33,17 @@ export interface Neighbours {
 /** A usearch index, created for building or viewed (memory-mapped) for searching. */
 export class VectorIndex {
   /** Keys of a viewed index lie in 0..keyLimit − 1; anything else means the file changed under us. */
-  private constructor(private readonly index: UIndex, readonly dims: number, private readonly keyLimit = Infinity, private readonly path = '') {}
+  private constructor(
+    private readonly index: UIndex,
+    readonly dims: number,
+    /** The search beam this index object was opened with (usearch widens it to k per search). */
+    readonly expansionSearch: number,
+    private readonly keyLimit = Infinity,
+    private readonly path = '',
+  ) {}
 
   static create(p: IndexParams): VectorIndex {
-    return new VectorIndex(new Index(config(p)), p.dims);
+    return new VectorIndex(new Index(config(p)), p.dims, p.expansionSearch);
   }
 
   /** Memory-maps a saved index and checks its dims and vector count; index_mismatch otherwise. */
@@ -49,7 +56,7 @@ export class VectorIndex {
     }
     if (index.dimensions() !== p.dims) throw new AtlasError('index_mismatch', `${path} has ${index.dimensions()} dims, the manifest says ${p.dims}`);
     if (index.size() !== expectedSize) throw new AtlasError('index_mismatch', `${path} holds ${index.size()} vectors, the manifest says ${expectedSize}`);
-    return new VectorIndex(index, p.dims, expectedSize, path);
+    return new VectorIndex(index, p.dims, p.expansionSearch, expectedSize, path);
   }
 
   size(): number {

@@ -11,6 +11,7 @@ import { CellIdReader, NO_CL_ID, viewLabelTable, INDEX_FILES, VectorIndex, Vecto
 import { MaskCache, SubsetCache, searchFiltered, type SearchSpace } from './filtered-search.js';
 import { findPlanNeighbours, funnelShortlistSize, readShortlist, rerankStored } from './annotate-plan.js';
 import { annotateCells } from './annotate-cells.js';
+import { SpaceViews } from './space-views.js';
 import type { CompiledFilter, RowMask } from './label-filter.js';
 import type { AnnotatePlan, CellAnnotation, Weighting } from './annotate-types.js';
 import type { LabelSummary, SearchHit, SearchPlan, SearchQueryResult } from './search-types.js';
@@ -85,16 +86,12 @@ export interface EngineAnnotateResponse {
   readonly voteMs: number;
 }
 
-/** Views at non-default beams kept open per engine. */
-const MAX_EF_VIEWS = 8;
-
 export class SearchEngine {
   private readonly masks: MaskCache;
-  /** Views of prefix files at other search beams, least recently used first. */
-  private readonly views = new Map<string, SearchSpace>();
+  private readonly views: SpaceViews;
 
   private constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly m: IndexManifest,
     private readonly labels: LabelTable,
     private readonly spaces: Map<number, SearchSpace>,
@@ -105,6 +102,7 @@ export class SearchEngine {
     private readonly encoder: ExpressionEncoder | null,
   ) {
     this.masks = new MaskCache(labels.levels, m.numCells);
+    this.views = new SpaceViews(dir, m, spaces);
   }
 
   /** Opens every index (memory-mapped), checking dims and counts. `adapter` overrides opening one (tests). */
@@ -134,28 +132,6 @@ export class SearchEngine {
       throw err;
     }
     return new SearchEngine(dir, m, viewLabelTable(init.labelsBuffer, m.numCells), spaces, cellIds, a, threads, !adapter, encoder);
-  }
-
-  /**
-   * The space of a prefix searched with beam `ef`: usearch's JS binding fixes expansion_search per index
-   * object, so each other beam is one more memory-mapped view of the same file (shared page cache; opening
-   * one costs milliseconds, BENCHMARKS.md), kept for later requests (the few most recent).
-   */
-  private spaceAt(prefix: number, ef: number | undefined): SearchSpace {
-    const space = this.spaces.get(prefix)!;
-    if (ef === undefined || ef === this.m.expansionSearch) return space;
-    const key = `${prefix}:${ef}`;
-    let view = this.views.get(key);
-    if (view) {
-      this.views.delete(key);
-    } else {
-      const entry = prefix === 0 ? this.m.original! : this.m.prefixes.find((p) => p.prefix === prefix)!;
-      const params = { dims: space.dims, quantization: this.m.quantization, connectivity: this.m.connectivity, expansionAdd: this.m.expansionAdd, expansionSearch: ef };
-      view = { ...space, index: VectorIndex.view(join(this.dir, entry.file), params, this.m.numCells) };
-      if (this.views.size >= MAX_EF_VIEWS) this.views.delete(this.views.keys().next().value!);
-    }
-    this.views.set(key, view);
-    return view;
   }
 
   /** Reference rows of cell ids (−1 for unknown ids). */
@@ -189,7 +165,7 @@ export class SearchEngine {
     const t0 = performance.now();
     const full = req.embeddings && req.prefix !== 0 ? await this.adapter.embed(req.embeddings, req.n) : undefined;
     const t1 = performance.now();
-    const space = this.spaceAt(req.prefix, req.ef);
+    const space = this.views.at(req.prefix, req.k, req.ef);
     let queries = await this.queryVectors(req, req.prefix, full);
     let n = req.n;
     if (req.centroid) {
@@ -222,10 +198,11 @@ export class SearchEngine {
   private async funnelSearch(req: EngineSearchRequest, target: SearchSpace, queries: Float32Array, full: Float32Array | undefined, mask: RowMask | null): Promise<Neighbours> {
     const shortest = this.m.prefixes[0]!.prefix;
     if (req.prefix <= shortest) return searchFiltered(target, queries, req.k, mask, this.threads);
-    const short = this.spaceAt(shortest, req.ef);
+    const size = funnelShortlistSize(req.k, this.m.numCells);
+    const short = this.views.at(shortest, size, req.ef);
     let shortQueries = await this.queryVectors(req, shortest, full);
     if (req.centroid) shortQueries = normalizedCentroid(shortQueries, req.n, short.dims);
-    const shortlist = searchFiltered(short, shortQueries, funnelShortlistSize(req.k, this.m.numCells), mask, this.threads);
+    const shortlist = searchFiltered(short, shortQueries, size, mask, this.threads);
     const stored = readShortlist(shortlist, (rows) => target.vectors.readRows(rows));
     return rerankStored(shortlist, stored, target.vectors.rowDim, queries, target.dims, req.k);
   }
@@ -255,7 +232,7 @@ export class SearchEngine {
     const vectors = this.spaces.get(this.m.prefixes[0]!.prefix)!.vectors;
     const { prefixOf, byPrefix } = await findPlanNeighbours(req.plan, this.m, req.n, req.k, {
       queriesAt: (j) => this.queryVectors(req, j, full),
-      search: (j, queries, k) => searchFiltered(this.spaces.get(j)!, queries, k, mask, this.threads),
+      search: (j, queries, k) => searchFiltered(this.views.at(j, k), queries, k, mask, this.threads),
       readStored: (rows) => vectors.readRows(rows),
       width,
       numCells: this.m.numCells,

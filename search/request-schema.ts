@@ -85,7 +85,7 @@ function searchSchema(m: IndexManifest, limits: RequestLimits, { embeddings, exp
       centroid: booleanField().meta({ description: 'Search once with the normalised mean of the queries' }).default(false),
       summary: booleanField().meta({ description: 'Add hit counts per label at every level' }).default(false),
       ef: integerField(1, MAX_SEARCH_EF, (v) => `must be an integer in [1, ${MAX_SEARCH_EF}], got ${describeValue(v)}`)
-        .meta({ description: 'HNSW search beam for this request (default: the index\'s expansion_search); the beam used is max(ef, k). Recall per ef: BENCHMARKS.md' })
+        .meta({ description: 'HNSW search beam for this request (default: the beam the build calibrated for this prefix and k, GET /v1/info build.beams; expansion_search for an index built without); the beam used is max(ef, k). Recall per ef: BENCHMARKS.md' })
         .optional(),
       plan: choiceField(SEARCH_PLANS)
         .meta({ description: `hnsw: the prefix's own index; funnel: a ${FUNNEL_SHORTLIST_FACTOR}·k shortlist from the shortest prefix, reranked by exact cosine at the requested prefix (not with original)` })

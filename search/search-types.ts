@@ -53,7 +53,7 @@ export interface SearchQuery {
   readonly maxDist?: number;
   /** Search once with the normalised mean of all n queries (SCimilarity's centroid search). */
   readonly centroid?: boolean;
-  /** HNSW search beam (expansion_search) for this request; default the manifest's. Effective beam: max(ef, k). */
+  /** HNSW search beam for this request; default the index's calibrated beam for the prefix and k. Effective beam: max(ef, k). */
   readonly ef?: number;
   /** Add the hit counts per label at every level to each result. */
   readonly summary?: boolean;

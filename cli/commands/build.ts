@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { BUILD_DEFAULTS, BUILD_LIMITS, buildAtlasIndex } from '../../index-build/index.js';
-import { QUANTIZATIONS } from '../../index-files/index.js';
+import { QUANTIZATIONS, type BeamEntry } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { describeReference } from './build-checks.js';
-import { option } from '../options.js';
+import { option, parseNumberOption } from '../options.js';
 import { MAP_OPTIONS, readMapOptions } from '../shared-options.js';
 
 /** `fractal-atlas build`: atlas + adapter → index folder (one usearch index per prefix). */
@@ -18,7 +18,11 @@ export const buildCommand = defineCommand({
     quantization: option.choice('Q', `${QUANTIZATIONS.join(', ')}: scalar type of the stored vectors (default ${BUILD_DEFAULTS.quantization})`, QUANTIZATIONS, BUILD_DEFAULTS.quantization),
     connectivity: option.int('M', `HNSW graph degree (default ${BUILD_DEFAULTS.connectivity})`, { fallback: BUILD_DEFAULTS.connectivity, ...BUILD_LIMITS.connectivity }),
     'expansion-add': option.int('E', `HNSW construction beam (default ${BUILD_DEFAULTS.expansionAdd})`, { fallback: BUILD_DEFAULTS.expansionAdd, ...BUILD_LIMITS.expansionAdd }),
-    'expansion-search': option.int('E', `HNSW search beam recorded for serving (default ${BUILD_DEFAULTS.expansionSearch})`, { fallback: BUILD_DEFAULTS.expansionSearch, ...BUILD_LIMITS.expansionSearch }),
+    'recall-target': option.custom('R', [
+      `recall@k the search beams are calibrated for, per prefix and k (default ${BUILD_DEFAULTS.recallTarget}): measured`,
+      'on reference cells after the indexes are built; searches without "ef" use them (GET /v1/info)',
+    ], (v, fail) => (v === undefined ? undefined : parseNumberOption(v, BUILD_LIMITS.recallTarget.min, BUILD_LIMITS.recallTarget.max, fail))),
+    'expansion-search': option.optionalInt('E', `one HNSW search beam for every search instead of calibrated ones (default ${BUILD_DEFAULTS.expansionSearch} where none is calibrated)`, BUILD_LIMITS.expansionSearch),
     'with-original': option.flag('also index the original embeddings (search them with "original": true)'),
     encoder: option.text('FILE', 'expression encoder ONNX (export-encoder) the atlas embeddings came from: recorded in the manifest (sha256, gene order) so that serve --encoder can take counts'),
     threads: option.int('N', 'threads for usearch adds and the adapter (default: all cores)', { fallback: availableParallelism(), ...BUILD_LIMITS.threads }),
@@ -48,6 +52,8 @@ export const buildCommand = defineCommand({
         connectivity: o.connectivity,
         expansionAdd: o['expansion-add'],
         expansionSearch: o['expansion-search'],
+        // A fixed beam asked for is the beam served, unless a recall target is asked for too.
+        recallTarget: o['recall-target'] ?? (o['expansion-search'] === undefined ? BUILD_DEFAULTS.recallTarget : null),
         withOriginal: o['with-original'],
         encoderPath: o.encoder,
         threads: o.threads,
@@ -61,6 +67,7 @@ export const buildCommand = defineCommand({
           `${m.original ? ` + original (${m.original.dims})` : ''}, ${m.quantization}, M=${m.connectivity}, ` +
           `${m.encoder ? `encoder ${m.encoder.file} (${m.encoder.numGenes} genes → ${m.encoder.latentDim}), ` : ''}` +
           `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}` +
+          `${m.beams ? `; beams for recall@k ≥ ${m.beams.recallTarget}: ${describeBeams(m.beams.entries)}` : `; beam ${m.expansionSearch} for every search`}` +
           `${m.map ? `; map of ${m.map.points} cells` : '; no map'}\n` +
           `phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
       );
@@ -70,3 +77,9 @@ export const buildCommand = defineCommand({
     }
   },
 });
+
+/** `k 10: ef 24/24/32/32, k 50: …` (one ef per prefix, in prefix order). */
+function describeBeams(entries: readonly BeamEntry[]): string {
+  const ks = [...new Set(entries.map((e) => e.k))];
+  return ks.map((k) => `k ${k}: ef ${entries.filter((e) => e.k === k).map((e) => e.ef).join('/')}`).join(', ');
+}

@@ -1,0 +1,180 @@
+/**
+ * Calibrates the search beams of the saved prefix indexes (index-files/beams.ts): for each prefix and each k of
+ * {@link BEAM_KS}, the recall@k on a ladder of beams against exact neighbours, and the smallest beam reaching
+ * the target. The queries stand for new cells: a reference cell itself is too easy (the greedy walk lands on
+ * its own node, whose graph links are its nearest neighbours), so each sampled cell x is reflected through
+ * its nearest neighbour y, q = x + (x − y): a point as far from x as its neighbour, on the data's own
+ * directions, that the graph has never seen. BENCHMARKS.md compares the recall of these queries, of the
+ * cells themselves and of held-out cells.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { createProgress, readFully } from '../common/index.js';
+import { throwIfAborted } from './embed-pass.js';
+import { l2NormalizeRows } from '../adapter/index.js';
+import { VectorIndex, exactNeighbours, type BeamEntry, type BeamTable, type IndexParams, type Neighbours } from '../index-files/index.js';
+
+/** The k calibrated; a search of another k takes the beam of the next larger (searchBeam). */
+export const BEAM_KS = [10, 50, 100] as const;
+/** Beams tried, in order, after k itself (usearch widens any beam below k to k). */
+export const BEAM_LADDER = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512] as const;
+/** Reference cells searched per prefix: recall to about ±1 point, a second or two per prefix at 1M cells. */
+export const BEAM_SAMPLE = 500;
+/**
+ * Default recall@k target of `fractal-atlas build`. At 0.95 the k = 5 and k = 10 annotations of the 3,000-cell
+ * demo index lost 1.3 points of system accuracy against the old fixed beam of 64; at 0.99 they match it
+ * (BENCHMARKS.md), while the beam still narrows where the data allows and widens for large k.
+ */
+export const DEFAULT_RECALL_TARGET = 0.99;
+/** Rows per exact-search chunk of the ground truth. */
+const TRUTH_CHUNK = 65_536;
+
+/** One saved prefix index to calibrate. */
+export interface BeamPrefix {
+  readonly prefix: number;
+  readonly path: string;
+  readonly dims: number;
+}
+
+/** Options of {@link calibrateBeams}. */
+export interface CalibrateBeamsOptions {
+  readonly prefixes: readonly BeamPrefix[];
+  /** Raw adapter outputs (vectors.f32), `numCells × rowDim`. */
+  readonly vectorsPath: string;
+  readonly numCells: number;
+  readonly rowDim: number;
+  readonly params: Omit<IndexParams, 'dims' | 'expansionSearch'>;
+  readonly recallTarget: number;
+  readonly threads: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Evenly spaced rows of 0..N − 1. */
+export function sampleRows(N: number, m: number): Int32Array {
+  return Int32Array.from({ length: Math.min(m, N) }, (_, i) => Math.floor((i * N) / Math.min(m, N)));
+}
+
+/** Merges two k-nearest lists per query (both ascending by distance) into the nearest k. */
+export function mergeNeighbours(a: Neighbours, b: Neighbours, k: number): Neighbours {
+  const rows = new Int32Array(a.n * k).fill(-1);
+  const distances = new Float32Array(a.n * k).fill(Infinity);
+  for (let q = 0; q < a.n; q++) {
+    let i = 0;
+    let j = 0;
+    for (let t = 0; t < k; t++) {
+      const da = i < a.k && a.rows[q * a.k + i]! >= 0 ? a.distances[q * a.k + i]! : Infinity;
+      const db = j < b.k && b.rows[q * b.k + j]! >= 0 ? b.distances[q * b.k + j]! : Infinity;
+      if (da === Infinity && db === Infinity) break;
+      const fromA = da <= db;
+      rows[q * k + t] = fromA ? a.rows[q * a.k + i++]! : b.rows[q * b.k + j++]!;
+      distances[q * k + t] = fromA ? da : db;
+    }
+  }
+  return { n: a.n, k, rows, distances };
+}
+
+/** Mean recall@k of `found` (k or more per query) against the first k of `truth`. */
+export function recallAt(found: Neighbours, truth: Neighbours, k: number): number {
+  let sum = 0;
+  for (let q = 0; q < found.n; q++) {
+    const want = new Set<number>();
+    for (let i = 0; i < Math.min(k, truth.k); i++) if (truth.rows[q * truth.k + i]! >= 0) want.add(truth.rows[q * truth.k + i]!);
+    let hit = 0;
+    for (let i = 0; i < Math.min(k, found.k); i++) if (want.has(found.rows[q * found.k + i]!)) hit++;
+    sum += want.size === 0 ? 1 : hit / want.size;
+  }
+  return found.n === 0 ? 1 : sum / found.n;
+}
+
+/**
+ * Reflects each row x of `cells` (n × dims, unit) through `neighbours` y, row for row: q = 2x − y, normalised.
+ * Where y = x (a duplicate cell) q = x.
+ */
+export function reflectRows(cells: Float32Array, neighbours: Float32Array, n: number, dims: number): Float32Array {
+  const out = new Float32Array(n * dims);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let d = 0; d < dims; d++) {
+      const v = 2 * cells[i * dims + d]! - neighbours[i * dims + d]!;
+      out[i * dims + d] = v;
+      s += v * v;
+    }
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let d = 0; d < dims; d++) out[i * dims + d]! *= inv;
+  }
+  return out;
+}
+
+/** The beams to try for k: k itself, then every ladder beam above it. */
+export function beamsToTry(k: number): number[] {
+  return [k, ...BEAM_LADDER.filter((ef) => ef > k)];
+}
+
+/** Rows `rows` of the vectors file, each normalised over its first `dims`. */
+function readSample(fd: number, rows: Int32Array, rowDim: number, dims: number): Float32Array {
+  const raw = new Float32Array(rows.length * rowDim);
+  rows.forEach((r, i) => readFully(fd, new Uint8Array(raw.buffer, i * rowDim * 4, rowDim * 4), r * rowDim * 4));
+  return l2NormalizeRows(raw, rows.length, rowDim, dims);
+}
+
+/** Exact `kk` nearest reference rows of `queries` at `dims`, streaming the vectors file by chunks. */
+function exactTruth(fd: number, o: CalibrateBeamsOptions, queries: Float32Array, n: number, dims: number, kk: number): Neighbours {
+  let best: Neighbours = { n, k: kk, rows: new Int32Array(n * kk).fill(-1), distances: new Float32Array(n * kk).fill(Infinity) };
+  for (let start = 0; start < o.numCells; start += TRUTH_CHUNK) {
+    const m = Math.min(TRUTH_CHUNK, o.numCells - start);
+    const raw = new Float32Array(m * o.rowDim);
+    readFully(fd, new Uint8Array(raw.buffer), start * o.rowDim * 4);
+    const part = exactNeighbours(l2NormalizeRows(raw, m, o.rowDim, dims), queries, dims, kk, o.threads);
+    for (let i = 0; i < part.rows.length; i++) if (part.rows[i]! >= 0) part.rows[i]! += start;
+    best = mergeNeighbours(best, part, kk);
+  }
+  return best;
+}
+
+/** The calibration queries of a prefix: each sampled cell reflected through its nearest other cell. */
+function reflectedQueries(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): Float32Array {
+  const cells = readSample(fd, self, o.rowDim, p.dims);
+  const nearest = exactTruth(fd, o, cells, self.length, p.dims, 2);
+  const other = Int32Array.from(self, (r, i) => (nearest.rows[i * 2] === r ? nearest.rows[i * 2 + 1]! : nearest.rows[i * 2]!));
+  const ys = readSample(fd, Int32Array.from(other, (r, i) => (r >= 0 ? r : self[i]!)), o.rowDim, p.dims);
+  return reflectRows(cells, ys, self.length, p.dims);
+}
+
+/** The calibrated beams of one prefix: per k, the first beam of {@link beamsToTry} reaching the target. */
+function calibratePrefix(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): BeamEntry[] {
+  const ks = BEAM_KS.filter((k) => k < o.numCells);
+  if (ks.length === 0) return [];
+  const queries = reflectedQueries(fd, o, p, self);
+  const truth = exactTruth(fd, o, queries, self.length, p.dims, ks[ks.length - 1]!);
+  const entries: BeamEntry[] = [];
+  for (const k of ks) {
+    let entry: BeamEntry | undefined;
+    for (const ef of beamsToTry(k)) {
+      const view = VectorIndex.view(p.path, { ...o.params, dims: p.dims, expansionSearch: ef }, o.numCells);
+      const recall = recallAt(view.search(queries, k, o.threads), truth, k);
+      entry = { prefix: p.prefix, k, ef, recall: Math.round(recall * 1e4) / 1e4 };
+      if (recall >= o.recallTarget) break;
+    }
+    entries.push(entry!);
+  }
+  return entries;
+}
+
+/** Calibrates every prefix of `o` (see the file comment), yielding to the event loop between prefixes. */
+export async function calibrateBeams(o: CalibrateBeamsOptions): Promise<BeamTable> {
+  const self = sampleRows(o.numCells, BEAM_SAMPLE);
+  const fd = openSync(o.vectorsPath, 'r');
+  const progress = createProgress(`beams for recall@k ≥ ${o.recallTarget}`, o.prefixes.length);
+  const entries: BeamEntry[] = [];
+  try {
+    for (const p of o.prefixes) {
+      throwIfAborted(o.signal);
+      entries.push(...calibratePrefix(fd, o, p, self));
+      progress.increment(1);
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    progress.stop();
+    closeSync(fd);
+  }
+  return { recallTarget: o.recallTarget, sample: self.length, entries };
+}
