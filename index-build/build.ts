@@ -18,7 +18,7 @@ import { INDEX_FILES, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZAT
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
-import { DEFAULT_RECALL_TARGET, calibrateBeams } from './calibrate-beams.js';
+import { DEFAULT_RECALL_TARGET, beamOptionsOf, calibrateBeams } from './calibrate-beams.js';
 import { describeEncoder } from './encoder-entry.js';
 import { writeReferenceMap } from './map-pass.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
@@ -94,7 +94,8 @@ export async function buildAtlasIndex(options: BuildAtlasIndexOptions, hooks: Bu
     const pass1 = await embedAtlas(atlas, adapter, tmp, !!options.withOriginal && !adapter.identity, options.signal);
     timer.lap('embed');
     const pass2 = await buildIndexes(tmp, atlas.numRows, atlas.dim, adapter, p, !!options.withOriginal, options.signal, timer.lap);
-    const beams = await calibratePrefixBeams(tmp, atlas.numRows, adapter, p, options.signal);
+    const layout = { prefixes: pass2.prefixes, numCells: atlas.numRows, numScales: adapter.numScales, scaleDim: adapter.scaleDim, ...p };
+    const beams = p.recallTarget === null ? null : await calibrateBeams(beamOptionsOf(tmp, layout, p.recallTarget, p.threads, options.signal));
     if (beams) timer.lap('beams');
     const mapInputs = { numCells: atlas.numRows, numScales: adapter.numScales, scaleDim: adapter.scaleDim, vocabularies: pass1.vocabularies, clIdVocabulary: pass1.clIdVocabulary };
     const map = options.map ? await writeReferenceMap(tmp, mapInputs, { threads: p.threads, signal: options.signal, ...options.map }) : null;
@@ -185,15 +186,6 @@ function saveIndex(index: VectorIndex, path: string): void {
   } catch (err) {
     throw new AtlasError('write_failed', `cannot write ${path}: ${(err as Error).message} (disk full?)`);
   }
-}
-
-/** The beams of the saved prefix indexes for the recall target, or null when the build asked for none. */
-async function calibratePrefixBeams(tmp: string, N: number, adapter: Adapter, p: ReturnType<typeof checkOptions>, signal: AbortSignal | undefined): Promise<IndexManifest['beams']> {
-  if (p.recallTarget === null) return null;
-  const d = adapter.scaleDim;
-  const prefixes = Array.from({ length: adapter.numScales }, (_, i) => ({ prefix: i + 1, path: join(tmp, INDEX_FILES.prefix(i + 1)), dims: (i + 1) * d }));
-  const params = { quantization: p.quantization, connectivity: p.connectivity, expansionAdd: p.expansionAdd };
-  return calibrateBeams({ prefixes, vectorsPath: join(tmp, INDEX_FILES.vectors), numCells: N, rowDim: adapter.numScales * d, params, recallTarget: p.recallTarget, threads: p.threads, signal });
 }
 
 /** Seconds per named phase, each measured from the end of the previous one. */

@@ -8,10 +8,11 @@
  * cells themselves and of held-out cells.
  */
 import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { createProgress, readFully } from '../common/index.js';
 import { throwIfAborted } from './embed-pass.js';
 import { l2NormalizeRows } from '../adapter/index.js';
-import { VectorIndex, exactNeighbours, type BeamEntry, type BeamTable, type IndexParams, type Neighbours } from '../index-files/index.js';
+import { INDEX_FILES, VectorIndex, exactNeighbours, readManifest, replaceManifest, type BeamEntry, type BeamTable, type IndexManifest, type IndexParams, type Neighbours } from '../index-files/index.js';
 
 /** The k calibrated; a search of another k takes the beam of the next larger (searchBeam). */
 export const BEAM_KS = [10, 50, 100] as const;
@@ -177,4 +178,33 @@ export async function calibrateBeams(o: CalibrateBeamsOptions): Promise<BeamTabl
     closeSync(fd);
   }
   return { recallTarget: o.recallTarget, sample: self.length, entries };
+}
+
+/** What calibration reads of an index folder's layout (the manifest's fields, or the build's before it has one). */
+export type BeamLayout = Pick<IndexManifest, 'prefixes' | 'numCells' | 'numScales' | 'scaleDim' | 'quantization' | 'connectivity' | 'expansionAdd'>;
+
+/** The calibration options of a built index folder's prefix files (the build's own, or `fractal-atlas calibrate`'s). */
+export function beamOptionsOf(dir: string, m: BeamLayout, recallTarget: number, threads: number, signal?: AbortSignal): CalibrateBeamsOptions {
+  return {
+    prefixes: m.prefixes.map((p) => ({ prefix: p.prefix, path: join(dir, p.file), dims: p.dims })),
+    vectorsPath: join(dir, INDEX_FILES.vectors),
+    numCells: m.numCells,
+    rowDim: m.numScales * m.scaleDim,
+    params: { quantization: m.quantization, connectivity: m.connectivity, expansionAdd: m.expansionAdd },
+    recallTarget,
+    threads,
+    signal,
+  };
+}
+
+/**
+ * Calibrates (or re-calibrates) the beams of a finished index folder for `recallTarget` and records them in its
+ * manifest, without rebuilding: for folders built before beams existed or for another target. A running
+ * server takes them at its next start.
+ */
+export async function calibrateIndexBeams(dir: string, recallTarget: number, threads: number): Promise<IndexManifest> {
+  const m = await readManifest(dir);
+  const updated: IndexManifest = { ...m, beams: await calibrateBeams(beamOptionsOf(dir, m, recallTarget, threads)) };
+  await replaceManifest(dir, updated);
+  return updated;
 }

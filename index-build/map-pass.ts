@@ -4,7 +4,7 @@
  * files (labels.bin, vectors.f32, cell ids), so the build runs it on its temp folder before the manifest, and
  * {@link addReferenceMap} runs it on a finished folder.
  */
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtlasError, createProgress } from '../common/index.js';
 import { LEVEL_COLUMNS, type LevelColumn } from '../common/index.js';
@@ -21,6 +21,7 @@ import {
   exactNeighbours,
   loadLabelTable,
   readManifest,
+  replaceManifest,
   type IndexManifest,
   type LabelTable,
   type MapFileEntry,
@@ -119,9 +120,7 @@ export async function addReferenceMap(indexDir: string, options: ReferenceMapOpt
   const manifest = await readManifest(indexDir);
   const map = await writeReferenceMap(indexDir, manifest, options);
   const updated: IndexManifest = { ...manifest, map };
-  const tmp = join(indexDir, `${INDEX_FILES.manifest}.${process.pid}.tmp`);
-  await writeFile(tmp, JSON.stringify(updated, null, 1));
-  await rename(tmp, join(indexDir, INDEX_FILES.manifest));
+  await replaceManifest(indexDir, updated);
   if ((await stat(join(indexDir, INDEX_FILES.map))).size !== map.bytes) throw new AtlasError('internal', 'map.bin changed while the manifest was written');
   return updated;
 }

@@ -1,5 +1,5 @@
 /** The index folder layout, and reading / verifying its manifest (no native calls here). */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtlasError, LEVEL_COLUMNS } from '../common/index.js';
 import { decodeMapHeader } from '../reference-map/index.js';
@@ -162,4 +162,14 @@ export async function readReferenceMap(dir: string, m: IndexManifest): Promise<U
     throw mismatch(dir, `${m.map.file} is not a usable map (${(err as Error).message}); redo it with fractal-atlas map --index ${dir}`);
   }
   return bytes;
+}
+
+/**
+ * Replaces the manifest of a finished index folder: written beside and renamed, so the folder never has a
+ * half-written manifest (`map`, `calibrate` update one entry of it).
+ */
+export async function replaceManifest(dir: string, manifest: IndexManifest): Promise<void> {
+  const tmp = join(dir, `${INDEX_FILES.manifest}.${process.pid}.tmp`);
+  await writeFile(tmp, JSON.stringify(manifest, null, 1));
+  await rename(tmp, join(dir, INDEX_FILES.manifest));
 }

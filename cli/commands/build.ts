@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { BUILD_DEFAULTS, BUILD_LIMITS, buildAtlasIndex } from '../../index-build/index.js';
-import { QUANTIZATIONS, type BeamEntry } from '../../index-files/index.js';
+import { QUANTIZATIONS, describeBeams } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { describeReference } from './build-checks.js';
 import { option, parseNumberOption } from '../options.js';
@@ -67,7 +67,7 @@ export const buildCommand = defineCommand({
           `${m.original ? ` + original (${m.original.dims})` : ''}, ${m.quantization}, M=${m.connectivity}, ` +
           `${m.encoder ? `encoder ${m.encoder.file} (${m.encoder.numGenes} genes → ${m.encoder.latentDim}), ` : ''}` +
           `in ${r.seconds.toFixed(1)} s (${Math.round(r.vectorsPerSecond)} vectors/s); out-of-reference distance ${m.outOfReferenceDistance}` +
-          `${m.beams ? `; beams for recall@k ≥ ${m.beams.recallTarget}: ${describeBeams(m.beams.entries)}` : `; beam ${m.expansionSearch} for every search`}` +
+          `; ${describeBeams(m)}` +
           `${m.map ? `; map of ${m.map.points} cells` : '; no map'}\n` +
           `phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
       );
@@ -77,9 +77,3 @@ export const buildCommand = defineCommand({
     }
   },
 });
-
-/** `k 10: ef 24/24/32/32, k 50: …` (one ef per prefix, in prefix order). */
-function describeBeams(entries: readonly BeamEntry[]): string {
-  const ks = [...new Set(entries.map((e) => e.k))];
-  return ks.map((k) => `k ${k}: ef ${entries.filter((e) => e.k === k).map((e) => e.ef).join('/')}`).join(', ');
-}

@@ -15,6 +15,7 @@ import { stratifyCommand } from './stratify.js';
 import { buildCommand } from './build.js';
 import { mapCommand } from './map.js';
 import { verifyCommand } from './verify.js';
+import { calibrateCommand } from './calibrate.js';
 
 /** Every sub-command, in the order `fractal-atlas help` lists them. Add new commands here. */
-export const COMMANDS: readonly Command[] = [hierarchyCommand, importCommand, ingestCommand, stratifyCommand, demoAtlasCommand, exportTrainingSetCommand, trainCommand, exportEncoderCommand, encodeCommand, evalCommand, buildCommand, mapCommand, verifyCommand, annotateCommand, serveCommand, startCommand];
+export const COMMANDS: readonly Command[] = [hierarchyCommand, importCommand, ingestCommand, stratifyCommand, demoAtlasCommand, exportTrainingSetCommand, trainCommand, exportEncoderCommand, encodeCommand, evalCommand, buildCommand, calibrateCommand, mapCommand, verifyCommand, annotateCommand, serveCommand, startCommand];
