@@ -1,0 +1,72 @@
+/**
+ * Which queries should calibrate the search beams (issue 12)? recall@10 per beam at the shortest and longest
+ * prefix of a built index for three kinds of query: reference cells themselves (their own row dropped),
+ * the build's reflected cells (index-build/calibrate-beams.ts) and held-out cells the index never saw.
+ *
+ *   node dist/bench/beam-queries.js --index DIR --queries DIR(from annotate-plans --export) [--efs 10,16,24,32,48,64]
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { l2NormalizeRows } from '../adapter/index.js';
+import { INDEX_FILES, VectorFile, VectorIndex, exactNeighbours, readManifest, type Neighbours } from '../index-files/index.js';
+import { BEAM_SAMPLE, recallAt, reflectRows, sampleRows } from '../index-build/calibrate-beams.js';
+
+const K = 10;
+
+/** Rows of `all` (n × dims) at `rows`. */
+function pick(all: Float32Array, rows: ArrayLike<number>, dims: number): Float32Array {
+  const out = new Float32Array(rows.length * dims);
+  for (let i = 0; i < rows.length; i++) out.set(all.subarray(rows[i]! * dims, (rows[i]! + 1) * dims), i * dims);
+  return out;
+}
+
+/** `nb` without each query's own row `self[q]`, cut to k per query. */
+function dropSelf(nb: Neighbours, self: Int32Array, k: number): Neighbours {
+  const rows = new Int32Array(nb.n * k).fill(-1);
+  for (let q = 0; q < nb.n; q++) {
+    let t = 0;
+    for (let i = 0; i < nb.k && t < k; i++) if (nb.rows[q * nb.k + i] !== self[q]) rows[q * k + t++] = nb.rows[q * nb.k + i]!;
+  }
+  return { n: nb.n, k, rows, distances: new Float32Array(nb.n * k) };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { index: { type: 'string' }, queries: { type: 'string' }, efs: { type: 'string', default: '10,16,24,32,48,64' } } });
+  if (!values.index || !values.queries) throw new Error('usage: beam-queries.js --index DIR --queries DIR');
+  const m = await readManifest(values.index);
+  const width = m.numScales * m.scaleDim;
+  const meta = JSON.parse(readFileSync(join(values.queries, 'meta.json'), 'utf8')) as { n: number; width: number };
+  const raw = readFileSync(join(values.queries, 'queries.f32'));
+  const held = new Float32Array(raw.buffer, raw.byteOffset, meta.n * meta.width).slice();
+  const file = new VectorFile(join(values.index, INDEX_FILES.vectors), width, m.numCells);
+  const stored = file.readRows(Int32Array.from({ length: m.numCells }, (_, i) => i));
+  file.close();
+  const threads = availableParallelism();
+  const self = sampleRows(m.numCells, BEAM_SAMPLE);
+  console.log(`${m.numCells} cells, ${self.length} sampled reference cells, ${meta.n} held-out cells, recall@${K}, load ${loadavg()[0]!.toFixed(2)}`);
+  for (const entry of [m.prefixes[0]!, m.prefixes[m.prefixes.length - 1]!]) {
+    const dims = entry.dims;
+    const ref = l2NormalizeRows(stored, m.numCells, width, dims);
+    const cells = pick(ref, self, dims);
+    const nearest = exactNeighbours(ref, cells, dims, 2, threads);
+    const ys = pick(ref, Int32Array.from(self, (r, i) => (nearest.rows[i * 2] === r ? nearest.rows[i * 2 + 1]! : nearest.rows[i * 2]!)), dims);
+    const kinds = {
+      self: { queries: cells, truth: dropSelf(exactNeighbours(ref, cells, dims, K + 1, threads), self, K), own: true },
+      reflected: { queries: reflectRows(cells, ys, self.length, dims), truth: null as Neighbours | null, own: false },
+      'held-out': { queries: l2NormalizeRows(held, meta.n, meta.width, dims), truth: null as Neighbours | null, own: false },
+    };
+    for (const kind of Object.values(kinds)) kind.truth ??= exactNeighbours(ref, kind.queries, dims, K, threads);
+    for (const ef of values.efs!.split(',').map(Number)) {
+      const index = VectorIndex.view(join(values.index, entry.file), { dims, quantization: m.quantization, connectivity: m.connectivity, expansionAdd: m.expansionAdd, expansionSearch: ef }, m.numCells);
+      const cols = Object.entries(kinds).map(([name, kind]) => {
+        const found = kind.own ? dropSelf(index.search(kind.queries, K + 1, threads), self, K) : index.search(kind.queries, K, threads);
+        return `${name} ${recallAt(found, kind.truth!, K).toFixed(3)}`;
+      });
+      console.log(`  ${dims}-d ef ${ef}: ${cols.join(', ')}`);
+    }
+  }
+}
+
+await main();
