@@ -19,7 +19,7 @@ import { projectPath } from '../common/index.js';
 import { openAdapter } from '../adapter/index.js';
 import { readManifest } from '../index-files/index.js';
 import { bodyOf, figures, startChild, type EndpointFigures } from './http-bench.js';
-import { pacedLoad, type PacedLoadResult } from './paced-load.js';
+import { pacedLoad, type PacedLoadResult, type StageTimes } from './paced-load.js';
 
 const PYTHON = '/usr/bin/python3';
 const PEER_MODULES = 'fastapi, uvicorn, hnswlib, numpy';
@@ -213,6 +213,7 @@ export async function runHttpPeersBench(o: HttpPeersOptions): Promise<HttpPeersR
       const best = runs.filter((r) => r.server === t.server).reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
       const f = await paced(t, Math.max(1, Math.round(best.requestsPerSecond / 2)), best.connections, seconds);
       o.log(`  ${t.server} at half of its peak (${f.rate} req/s offered on ${f.connections} connections): ${f.ok} answered, p50 ${f.p50Ms.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, ${f.cpuMsPerRequest.toFixed(2)} ms CPU/request, ${f.errors} errors (load ${f.load.toFixed(2)})`);
+      if (f.tail) o.log(`    ${describeTail(f.tail)}`);
       halfPeak.push(f);
     }
     return { cells: o.queries.length / o.dim, seconds, runs, halfPeak, peerSkipped };
@@ -239,7 +240,13 @@ export function renderHttpPeers(h: HttpPeersResult): string {
     return [String(c), cell(a), cell(p), ratio, [a, p].filter(Boolean).map((r) => r!.load.toFixed(2)).join(' / ')];
   });
   out.push(table(['connections', 'fractal-atlas (2 workers)', 'FastAPI + hnswlib (2 workers)', 'ratio req/s', 'load (ours / peer)'], rows), '');
-  for (const r of h.halfPeak) out.push(`- ${r.server} at half of its peak: ${f0(r.rate)} req/s offered at a steady pace on ${r.connections} connections, ${f0(r.ok)} answered in ${r.seconds.toFixed(1)} s, p50 ${r.p50Ms.toFixed(2)} ms, **p99 ${r.p99Ms.toFixed(2)} ms**, ${r.cpuMsPerRequest.toFixed(2)} ms CPU/request${r.errors ? `, ${r.errors} errors` : ''} (load ${r.load.toFixed(2)})`);
+  for (const r of h.halfPeak) out.push(`- ${r.server} at half of its peak: ${f0(r.rate)} req/s offered at a steady pace on ${r.connections} connections, ${f0(r.ok)} answered in ${r.seconds.toFixed(1)} s, p50 ${r.p50Ms.toFixed(2)} ms, **p99 ${r.p99Ms.toFixed(2)} ms**, ${r.cpuMsPerRequest.toFixed(2)} ms CPU/request${r.errors ? `, ${r.errors} errors` : ''} (load ${r.load.toFixed(2)})${r.tail ? `; ${describeTail(r.tail)}` : ''}`);
   out.push('', 'Latencies of the runs at full speed are autocannon\'s (whole milliseconds); those at half of the peak are from bench/paced-load.ts (counted from when each request was due).');
   return out.join('\n');
+}
+
+/** `slowest 1 % (n): 31.2 ms = send 0.4 + service 12.1 (engine 0.5) + outside 18.7; all: …` */
+function describeTail(t: NonNullable<PacedLoadResult['tail']>): string {
+  const one = (s: StageTimes) => `${s.latencyMs.toFixed(2)} ms = send ${s.sendMs.toFixed(2)} + service ${s.serviceMs.toFixed(2)} (adapter + search ${s.engineMs.toFixed(2)}) + outside ${s.outsideMs.toFixed(2)}`;
+  return `slowest 1 % (${t.slowest.n}): ${one(t.slowest)}; all ${t.all.n}: ${one(t.all)}`;
 }
