@@ -42,7 +42,7 @@ export interface EngineSearchRequest {
   readonly maxDist?: number;
   readonly centroid: boolean;
   readonly summary: boolean;
-  /** Search beam for this request (a view of the prefix file opened with it); undefined = the manifest's. */
+  /** Search beam for this request (a view of the prefix file opened with it); undefined = the index's beam for the prefix and k (searchBeam). */
   readonly ef?: number;
   /** `funnel`: shortlist at the shortest prefix, exact rerank at `prefix` (a no-op at the shortest prefix). */
   readonly plan?: SearchPlan;
