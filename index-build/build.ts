@@ -18,13 +18,13 @@ import { INDEX_FILES, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZAT
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
-import { DEFAULT_RECALL_TARGET, beamOptionsOf, calibrateBeams } from './calibrate-beams.js';
+import { beamOptionsOf, calibrateBeams } from './calibrate-beams.js';
 import { describeEncoder } from './encoder-entry.js';
 import { writeReferenceMap } from './map-pass.js';
 import { type BuildAtlasIndexOptions, type BuildAtlasIndexResult } from './types.js';
 
 /** Defaults of the build parameters (usearch's own defaults are 16 / 128 / 64). */
-export const BUILD_DEFAULTS = { quantization: QUANTIZATIONS[0] as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64, recallTarget: DEFAULT_RECALL_TARGET };
+export const BUILD_DEFAULTS = { quantization: QUANTIZATIONS[0] as Quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
 /** Accepted ranges of the build parameters (the CLI reads them too). */
 export const BUILD_LIMITS = {
   connectivity: { min: 2, max: 256 },
@@ -55,7 +55,7 @@ function checkOptions(o: BuildAtlasIndexOptions) {
     expansionAdd: int(o.expansionAdd, 'expansion-add', BUILD_DEFAULTS.expansionAdd, BUILD_LIMITS.expansionAdd),
     expansionSearch: int(o.expansionSearch, 'expansion-search', BUILD_DEFAULTS.expansionSearch, BUILD_LIMITS.expansionSearch),
     threads: int(o.threads, 'threads', availableParallelism(), BUILD_LIMITS.threads),
-    recallTarget: checkRecallTarget(o.recallTarget === undefined ? BUILD_DEFAULTS.recallTarget : o.recallTarget),
+    recallTarget: checkRecallTarget(o.recallTarget ?? null),
   };
 }
 

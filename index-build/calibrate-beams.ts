@@ -5,11 +5,12 @@
  * its own node, whose graph links are its nearest neighbours), so each sampled cell x is reflected through
  * its nearest neighbour y, q = x + (x − y): a point as far from x as its neighbour, on the data's own
  * directions, that the graph has never seen. BENCHMARKS.md compares the recall of these queries, of the
- * cells themselves and of held-out cells.
+ * cells themselves and of held-out cells: reflected cells are a little harder than held-out ones at 20,000
+ * cells and much harder at 1,000,000, so `fractal-atlas calibrate --queries` takes held-out cells instead.
  */
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { createProgress, readFully } from '../common/index.js';
+import { AtlasError, createProgress, readFully } from '../common/index.js';
 import { throwIfAborted } from './embed-pass.js';
 import { l2NormalizeRows } from '../adapter/index.js';
 import { INDEX_FILES, VectorIndex, exactNeighbours, readManifest, replaceManifest, type BeamEntry, type BeamTable, type IndexManifest, type IndexParams, type Neighbours } from '../index-files/index.js';
@@ -20,14 +21,8 @@ export const BEAM_KS = [10, 50, 100] as const;
 export const BEAM_LADDER = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512] as const;
 /** Reference cells searched per prefix: recall to about ±1 point, a second or two per prefix at 1M cells. */
 export const BEAM_SAMPLE = 500;
-/**
- * Default recall@k target of `fractal-atlas build`. At 0.95 the k = 5 and k = 10 annotations of the 3,000-cell
- * demo index lost 1.3 points of system accuracy against the old fixed beam of 64; at 0.99 they match it
- * (BENCHMARKS.md), while the beam still narrows where the data allows and widens for large k.
- */
-export const DEFAULT_RECALL_TARGET = 0.99;
-/** Rows per exact-search chunk of the ground truth. */
-const TRUTH_CHUNK = 65_536;
+/** Rows per exact-search chunk of the ground truth: usearch allocates queries × rows results per call, and at 4,096 rows the allocation is reused instead of faulted in anew (sys time 1 s instead of 4 s per 1M rows at 500 queries). */
+const TRUTH_CHUNK = 4096;
 
 /** One saved prefix index to calibrate. */
 export interface BeamPrefix {
@@ -47,6 +42,8 @@ export interface CalibrateBeamsOptions {
   readonly recallTarget: number;
   readonly threads: number;
   readonly signal?: AbortSignal;
+  /** Adapter outputs (n × rowDim) of cells the index does not hold, searched instead of reflected cells. */
+  readonly heldOut?: { readonly vectors: Float32Array; readonly n: number };
 }
 
 /** Evenly spaced rows of 0..N − 1. */
@@ -144,8 +141,9 @@ function reflectedQueries(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, s
 function calibratePrefix(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): BeamEntry[] {
   const ks = BEAM_KS.filter((k) => k < o.numCells);
   if (ks.length === 0) return [];
-  const queries = reflectedQueries(fd, o, p, self);
-  const truth = exactTruth(fd, o, queries, self.length, p.dims, ks[ks.length - 1]!);
+  const n = o.heldOut ? o.heldOut.n : self.length;
+  const queries = o.heldOut ? l2NormalizeRows(o.heldOut.vectors, n, o.rowDim, p.dims) : reflectedQueries(fd, o, p, self);
+  const truth = exactTruth(fd, o, queries, n, p.dims, ks[ks.length - 1]!);
   const entries: BeamEntry[] = [];
   for (const k of ks) {
     let entry: BeamEntry | undefined;
@@ -177,7 +175,7 @@ export async function calibrateBeams(o: CalibrateBeamsOptions): Promise<BeamTabl
     progress.stop();
     closeSync(fd);
   }
-  return { recallTarget: o.recallTarget, sample: self.length, entries };
+  return { recallTarget: o.recallTarget, queries: o.heldOut ? 'held-out' : 'reflected', sample: o.heldOut ? o.heldOut.n : self.length, entries };
 }
 
 /** What calibration reads of an index folder's layout (the manifest's fields, or the build's before it has one). */
@@ -202,9 +200,10 @@ export function beamOptionsOf(dir: string, m: BeamLayout, recallTarget: number, 
  * manifest, without rebuilding: for folders built before beams existed or for another target. A running
  * server takes them at its next start.
  */
-export async function calibrateIndexBeams(dir: string, recallTarget: number, threads: number): Promise<IndexManifest> {
+export async function calibrateIndexBeams(dir: string, recallTarget: number, threads: number, heldOut?: CalibrateBeamsOptions['heldOut']): Promise<IndexManifest> {
   const m = await readManifest(dir);
-  const updated: IndexManifest = { ...m, beams: await calibrateBeams(beamOptionsOf(dir, m, recallTarget, threads)) };
+  if (heldOut && heldOut.vectors.length !== heldOut.n * m.numScales * m.scaleDim) throw new AtlasError('wrong_dimension', `held-out vectors are not ${heldOut.n} × ${m.numScales * m.scaleDim} adapter outputs`);
+  const updated: IndexManifest = { ...m, beams: await calibrateBeams({ ...beamOptionsOf(dir, m, recallTarget, threads), heldOut }) };
   await replaceManifest(dir, updated);
   return updated;
 }

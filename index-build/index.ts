@@ -4,4 +4,4 @@ export type { BuildHooks } from './build.js';
 export type { BuildAtlasIndexOptions, BuildAtlasIndexResult } from './types.js';
 export { MAP_DEFAULTS, addReferenceMap } from './map-pass.js';
 export type { ReferenceMapOptions } from './map-pass.js';
-export { calibrateIndexBeams } from './calibrate-beams.js';
+export { BEAM_SAMPLE, calibrateIndexBeams } from './calibrate-beams.js';

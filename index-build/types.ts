@@ -15,8 +15,8 @@ export interface BuildAtlasIndexOptions {
   /** Beam of searches without calibrated beams (and of the default index views). */
   readonly expansionSearch?: number;
   /**
-   * recall@k the served beams are calibrated for, per prefix and k (default 0.95, index-files/beams.ts);
-   * null: none, every search uses `expansionSearch`.
+   * recall@k the served beams are calibrated for, per prefix and k, on reflected reference cells
+   * (index-build/calibrate-beams.ts); absent or null (default): none, every search uses `expansionSearch`.
    */
   readonly recallTarget?: number | null;
   readonly withOriginal?: boolean;

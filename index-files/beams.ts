@@ -23,10 +23,10 @@ export function searchBeam(m: Pick<IndexManifest, 'beams' | 'expansionSearch'>, 
   return (best ?? widest)?.ef ?? m.expansionSearch;
 }
 
-/** One line on the beams searches use: `beams for recall@k ≥ 0.99: k 10: ef 24/24/32/32, k 50: …` (one ef per prefix). */
+/** One line on the beams searches use: `beams for recall@k ≥ 0.99 (held-out cells): k 10: ef 24/24/32/32, k 50: …` (one ef per prefix). */
 export function describeBeams(m: Pick<IndexManifest, 'beams' | 'expansionSearch'>): string {
   if (!m.beams) return `beam ${m.expansionSearch} for every search`;
   const entries = m.beams.entries;
   const ks = [...new Set(entries.map((e) => e.k))];
-  return `beams for recall@k ≥ ${m.beams.recallTarget}: ${ks.map((k) => `k ${k}: ef ${entries.filter((e) => e.k === k).map((e) => e.ef).join('/')}`).join(', ')}`;
+  return `beams for recall@k ≥ ${m.beams.recallTarget} (${m.beams.queries} cells): ${ks.map((k) => `k ${k}: ef ${entries.filter((e) => e.k === k).map((e) => e.ef).join('/')}`).join(', ')}`;
 }

@@ -42,6 +42,7 @@ const manifestSchema = z.strictObject({
   beams: z
     .strictObject({
       recallTarget: z.number().gt(0).max(1),
+      queries: z.enum(['reflected', 'held-out']),
       sample: positive,
       entries: z.array(z.strictObject({ prefix: count, k: positive, ef: z.int().min(1).max(4096), recall: z.number().min(0).max(1) })).max(1024),
     })

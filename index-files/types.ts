@@ -174,7 +174,9 @@ export interface BeamEntry {
 /** The manifest's `beams`: how they were chosen and one entry per (prefix, k) calibrated. */
 export interface BeamTable {
   readonly recallTarget: number;
-  /** Reference cells searched per prefix. */
+  /** What was searched: reference cells reflected through their nearest neighbour, or held-out cells. */
+  readonly queries: 'reflected' | 'held-out';
+  /** Cells searched per prefix. */
   readonly sample: number;
   readonly entries: readonly BeamEntry[];
 }

@@ -3,7 +3,7 @@
  * {@link AtlasIndexService}). The requests and answers it passes are in search-types.ts and annotate-types.ts.
  */
 import type { LevelColumn } from '../common/index.js';
-import type { BeamEntry, IndexManifest, IndexMetric, Quantization, VerifyMode } from '../index-files/index.js';
+import type { BeamEntry, BeamTable, IndexManifest, IndexMetric, Quantization, VerifyMode } from '../index-files/index.js';
 import type { GeneIndex } from '../adapter/index.js';
 import type { AnnotateQuery, AnnotateResult, SerializedAnnotateResult } from './annotate-types.js';
 import type { SearchQuery, SearchResult, SerializedSearchResult } from './search-types.js';
@@ -44,7 +44,7 @@ export interface InfoResult {
     readonly expansion_add: number;
     readonly expansion_search: number;
     /** Calibrated beams per prefix and k (searches without `ef`), or null: `expansion_search` for all. */
-    readonly beams: { readonly recall_target: number; readonly sample: number; readonly entries: readonly BeamEntry[] } | null;
+    readonly beams: { readonly recall_target: number; readonly queries: BeamTable['queries']; readonly sample: number; readonly entries: readonly BeamEntry[] } | null;
     readonly atlas: IndexManifest['atlas'];
   };
   readonly workers: number;

@@ -169,7 +169,7 @@ class IndexService implements AtlasIndexService {
         connectivity: m.connectivity,
         expansion_add: m.expansionAdd,
         expansion_search: m.expansionSearch,
-        beams: m.beams ? { recall_target: m.beams.recallTarget, sample: m.beams.sample, entries: m.beams.entries } : null,
+        beams: m.beams ? { recall_target: m.beams.recallTarget, queries: m.beams.queries, sample: m.beams.sample, entries: m.beams.entries } : null,
         atlas: m.atlas,
       },
       workers: this.workers,

@@ -7,7 +7,7 @@ import { VectorIndex, type Neighbours } from '../../index-files/index.js';
 import { BEAM_KS, BEAM_SAMPLE, beamsToTry, calibrateBeams, mergeNeighbours, recallAt, reflectRows, sampleRows } from '../../index-build/calibrate-beams.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
-const N = 3000;
+const N = 2000;
 const DIMS = 32;
 const ROW = 48; // the vectors file is wider than the prefix, as vectors.f32 is
 const params = { quantization: 'f32' as const, connectivity: 8, expansionAdd: 24 };
@@ -37,22 +37,31 @@ const dot = (a: Float32Array, i: number, b: Float32Array, j: number) => {
   for (let d = 0; d < DIMS; d++) s += a[i * DIMS + d]! * b[j * DIMS + d]!;
   return s;
 };
-/** Reference rows by decreasing similarity to row i of `queries`, without `skip` (brute force). */
-const ranked = (queries: Float32Array, i: number, skip = -1) => {
-  const sims = Float64Array.from({ length: N }, (_, r) => (r === skip ? -Infinity : dot(queries, i, unit, r)));
-  return Array.from({ length: N }, (_, r) => r).filter((r) => r !== skip).sort((a, b) => sims[b]! - sims[a]!);
+/** The `k` reference rows most similar to row i of `queries`, most similar first, without `skip` (brute force). */
+const ranked = (queries: Float32Array, i: number, k: number, skip = -1) => {
+  const best: { r: number; s: number }[] = [];
+  for (let r = 0; r < N; r++) {
+    if (r === skip) continue;
+    const s = dot(queries, i, unit, r);
+    if (best.length === k && s <= best[k - 1]!.s) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    while (at > 0 && best[at - 1]!.s < s) at--;
+    best.splice(at, 0, { r, s });
+    if (best.length > k) best.pop();
+  }
+  return best.map((b) => b.r);
 };
 
 /** The test's own calibration queries and their exact 50 nearest: each sampled row reflected through its nearest other row. */
 function oracleQueries(self: Int32Array): { queries: Float32Array; truth: number[][] } {
   const queries = new Float32Array(self.length * DIMS);
   self.forEach((x, i) => {
-    const y = ranked(unit, x, x)[0]!;
+    const y = ranked(unit, x, 1, x)[0]!;
     let s = 0;
     for (let d = 0; d < DIMS; d++) s += (queries[i * DIMS + d] = 2 * unit[x * DIMS + d]! - unit[y * DIMS + d]!) ** 2;
     for (let d = 0; d < DIMS; d++) queries[i * DIMS + d]! /= Math.sqrt(s);
   });
-  return { queries, truth: Array.from(self, (_, i) => ranked(queries, i).slice(0, 50)) };
+  return { queries, truth: Array.from(self, (_, i) => ranked(queries, i, 50)) };
 }
 
 /** The test's own recall@k of beam `ef` on those queries. */
@@ -70,6 +79,7 @@ test('each calibrated beam is the first of the ladder whose recall reaches the t
   const target = 0.97;
   const table = await calibrateBeams({ prefixes: [{ prefix: 1, path: join(dir, 'p1.usearch'), dims: DIMS }], vectorsPath: join(dir, 'vectors.f32'), numCells: N, rowDim: ROW, params, recallTarget: target, threads: 2 });
   assert.equal(table.recallTarget, target);
+  assert.equal(table.queries, 'reflected');
   assert.equal(table.sample, BEAM_SAMPLE);
   assert.deepEqual(table.entries.map((e) => [e.prefix, e.k]), BEAM_KS.map((k) => [1, k]));
   const oracle = oracleQueries(sampleRows(N, BEAM_SAMPLE));
@@ -85,6 +95,23 @@ test('each calibrated beam is the first of the ladder whose recall reaches the t
     assert.ok(recall >= target || at === tried.length - 1);
     if (at > 0) assert.ok(oracleRecall(tried[at - 1]!, e.k, oracle) < target, `a narrower beam than ${e.ef} already reached the target`);
   }
+});
+
+test('held-out cells, when given, are searched instead of reflected ones', async () => {
+  const rng = createRng(11);
+  const n = 200;
+  const raw = new Float32Array(n * ROW);
+  rng.fillGaussian(raw, 0, raw.length);
+  const queries = new Float32Array(n * DIMS);
+  for (let i = 0; i < n; i++) {
+    const norm = Math.hypot(...raw.subarray(i * ROW, i * ROW + DIMS));
+    for (let d = 0; d < DIMS; d++) queries[i * DIMS + d] = raw[i * ROW + d]! / norm;
+  }
+  const table = await calibrateBeams({ prefixes: [{ prefix: 1, path: join(dir, 'p1.usearch'), dims: DIMS }], vectorsPath: join(dir, 'vectors.f32'), numCells: N, rowDim: ROW, params, recallTarget: 0.97, threads: 2, heldOut: { vectors: raw, n } });
+  assert.equal(table.queries, 'held-out');
+  assert.equal(table.sample, n);
+  const oracle = { queries, truth: Array.from({ length: n }, (_, i) => ranked(queries, i, 50)) };
+  for (const e of table.entries.slice(0, 2)) assert.ok(Math.abs(oracleRecall(e.ef, e.k, oracle) - e.recall) < 1e-3, `k ${e.k} ef ${e.ef}: recorded ${e.recall}`);
 });
 
 test('k itself is the beam where it meets the target; no k at or above the cell count is calibrated', async () => {

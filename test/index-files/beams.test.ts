@@ -8,7 +8,7 @@ const entries: BeamEntry[] = [
   { prefix: 1, k: 100, ef: 128, recall: 0.98 },
   { prefix: 2, k: 10, ef: 32, recall: 0.98 },
 ];
-const m = { expansionSearch: 64, beams: { recallTarget: 0.98, sample: 500, entries } };
+const m = { expansionSearch: 64, beams: { recallTarget: 0.98, queries: 'reflected' as const, sample: 500, entries } };
 
 test('a search takes the beam of the smallest calibrated k at or above its own', () => {
   assert.equal(searchBeam(m, 1, 1), 16);

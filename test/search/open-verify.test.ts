@@ -77,7 +77,7 @@ test('a truncated or missing index file is refused before usearch sees it', asyn
   await assert.rejects(openAtlasIndex(lying, { adapterPath: IDENTITY_ADAPTER, workers: 0 }), (e) => isAtlasError(e, 'index_mismatch'));
   const beams = await copyIndex('beams');
   const b = JSON.parse(await readFile(join(beams, 'manifest.json'), 'utf8'));
-  b.beams.entries.push({ prefix: 3, k: 10, ef: 16, recall: 1 });
+  b.beams = { recallTarget: 0.9, queries: 'reflected', sample: 10, entries: [{ prefix: 1, k: 10, ef: 16, recall: 1 }, { prefix: 3, k: 10, ef: 16, recall: 1 }] };
   await writeFile(join(beams, 'manifest.json'), JSON.stringify(b));
   await assert.rejects(openAtlasIndex(beams, { adapterPath: IDENTITY_ADAPTER, workers: 0 }), (e) => isAtlasError(e, 'index_mismatch') && /beams name prefix 3, the index has prefixes 1\.\.1/.test(e.message));
   b.beams.entries.pop();

@@ -31,7 +31,7 @@ test('a search without ef runs at the calibrated beam of its k, opened once with
     { prefix: 1, k: 50, ef: 64, recall: 0.99 },
     { prefix: 1, k: 100, ef: 140, recall: 0.99 },
   ];
-  const views = viewsOf({ ...built, expansionSearch: 64, beams: { recallTarget: 0.99, sample: 160, entries } });
+  const views = viewsOf({ ...built, expansionSearch: 64, beams: { recallTarget: 0.99, queries: 'reflected', sample: 160, entries } });
   assert.equal(views.at(1, 5).index.expansionSearch, 12);
   assert.equal(views.at(1, 10), views.at(1, 3), 'the same view object: nothing reopened');
   assert.equal(views.at(1, 30), views.base(1), 'the calibrated beam equal to the manifest\'s is the base view');
