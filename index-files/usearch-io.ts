@@ -118,7 +118,7 @@ export function exactNeighbours(dataset: Float32Array, queries: Float32Array, di
   const distances = new Float32Array(n * k).fill(Infinity);
   const kk = Math.min(k, m);
   if (n === 0 || kk === 0) return { n, k, rows, distances };
-  const res = exactSearch(dataset, queries, dims, kk, METRIC.cos, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
+  const res = exactSearch(wholeBuffer(dataset), wholeBuffer(queries), dims, kk, METRIC.cos, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
   for (let q = 0; q < n; q++) {
     const c = res.counts ? Number(res.counts[q]) : kk;
     for (let i = 0; i < c; i++) {
@@ -130,6 +130,14 @@ export function exactNeighbours(dataset: Float32Array, queries: Float32Array, di
     }
   }
   return { n, k, rows, distances };
+}
+
+/**
+ * `a` itself when it spans its whole ArrayBuffer, else a copy: usearch's exactSearch reads from the start of
+ * the buffer and ignores a view's byte offset, so a subarray would silently be searched as the wrong rows.
+ */
+function wholeBuffer(a: Float32Array): Float32Array {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice();
 }
 
 function config(p: IndexParams) {
