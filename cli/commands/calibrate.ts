@@ -12,7 +12,9 @@ import { option, parseNumberOption } from '../options.js';
 async function embedHeldOut(indexDir: string, queriesPath: string, adapterPath: string, threads: number): Promise<{ vectors: Float32Array; n: number }> {
   const m = await readManifest(indexDir);
   checkAdapterHash(indexDir, m, await adapterSha256(adapterPath), adapterPath);
-  const sample = await sampleAtlas(await openAtlas(queriesPath), BEAM_SAMPLE, 1);
+  const atlas = await openAtlas(queriesPath);
+  if (atlas.numRows === 0) throw new AtlasError('invalid_atlas', `${queriesPath} has no rows`);
+  const sample = await sampleAtlas(atlas, BEAM_SAMPLE, 1);
   if (sample.dim !== m.inputDim) throw new AtlasError('wrong_dimension', `${queriesPath} has ${sample.dim}-d embeddings, the index takes ${m.inputDim}-d`);
   const adapter = await openAdapter(adapterPath, { inputDim: m.inputDim, threads });
   try {

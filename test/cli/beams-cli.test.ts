@@ -37,6 +37,10 @@ test('calibrate adds beams to a built index, on held-out cells through the index
   const foreign = await runCliInProcess(['calibrate', '--index', dir, '--recall-target', '0.95', '--queries', heldOut.path, '--adapter', await writeFakeAdapterFile(atlas.dir)]);
   assert.notEqual(foreign.status, 0);
   assert.match(foreign.stderr, /^fractal-atlas: .*built with adapter identity .*pass the same adapter or rebuild\n$/);
+  const gone = await runCliInProcess(['calibrate', '--index', dir, '--recall-target', '0.95', '--queries', join(atlas.dir, 'no-such.parquet'), '--adapter', 'identity']);
+  assert.notEqual(gone.status, 0);
+  assert.match(gone.stderr, /^fractal-atlas: .*no-such\.parquet.*\n$/);
+  assert.equal(gone.stderr.split('\n').length, 2, gone.stderr);
   const r = await runCliInProcess(['calibrate', '--index', dir, '--recall-target', '0.95', '--queries', heldOut.path, '--adapter', 'identity', '--threads', '1']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^calibrated .* in [\d.]+ s on 64 cells: beams for recall@k ≥ 0\.95 \(held-out cells\): k 10: ef \d+/);
