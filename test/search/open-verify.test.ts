@@ -95,16 +95,21 @@ test('build refuses an existing folder unless asked to overwrite, and an adapter
   assert.deepEqual((await readdir(atlas.dir)).filter((f) => f.includes('narrow-idx')), []);
 });
 
-test('--overwrite replaces an index; --with-original adds a searchable original index', async () => {
+test('--overwrite replaces an index; --with-original adds a searchable original index; beams calibrate an f16 index', async () => {
   const out = await copyIndex('rebuilt');
   const adapterPath = await writeFakeAdapterFile(atlas.dir);
   const adapter = createFakeAdapter();
-  await buildAtlasIndex({ referencePath: atlas.path, adapterPath, outDir: out, overwrite: true, withOriginal: true, quantization: 'f16' }, { adapter });
+  await buildAtlasIndex({ referencePath: atlas.path, adapterPath, outDir: out, overwrite: true, withOriginal: true, quantization: 'f16', recallTarget: 0.9 }, { adapter });
   const svc = await openAtlasIndex(out, { adapterPath, workers: 0 }, { adapter });
   try {
     assert.equal(svc.manifest.numScales, 4);
     assert.equal(svc.manifest.quantization, 'f16');
     assert.deepEqual(svc.info().original, { dims: DIM, vectors: 160 });
+    const beams = svc.info().build.beams!;
+    assert.deepEqual([beams.recall_target, beams.queries], [0.9, 'reflected']);
+    // Every prefix at every calibrated k; the original index keeps expansion_search.
+    assert.deepEqual(beams.entries.map((e) => `${e.prefix}:${e.k}`), [1, 2, 3, 4].flatMap((j) => [10, 50, 100].map((k) => `${j}:${k}`)));
+    assert.ok(beams.entries.every((e) => e.recall >= 0.9 || e.ef === 512), JSON.stringify(beams.entries));
     const r = await svc.search({ cellIds: ['cell-42'], n: 1, original: true, k: 2 });
     assert.equal(r.prefix, 0);
     assert.equal(r.dims, DIM);
