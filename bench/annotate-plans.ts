@@ -4,7 +4,7 @@
  * exports the held-out adapter outputs and true label codes for the Python peers (bench/peers.py).
  *
  *   node dist/bench/annotate-plans.js --index DIR --queries held.parquet [--adapter FILE] [--k 50]
- *     [--body 1000] [--repeats 3] [--workers 0,2] [--export DIR] [--out result.json]
+ *     [--body 1000] [--repeats 3] [--workers 0,2] [--threads 1] [--export DIR] [--out result.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,10 +60,10 @@ async function annotateAll(svc: AtlasIndexService, sample: AtlasSample, plan: An
 }
 
 /** Every plan at every worker count; the order of plans rotates between repeats so warm-up favours none. */
-export async function runPlanBench(o: { indexDir: string; adapterPath: string; sample: AtlasSample; k: number; body: number; repeats: number; workers: readonly number[]; plans: readonly AnnotatePlan[]; log: (l: string) => void }): Promise<PlanFigure[]> {
+export async function runPlanBench(o: { indexDir: string; adapterPath: string; sample: AtlasSample; k: number; body: number; repeats: number; workers: readonly number[]; threads?: number; plans: readonly AnnotatePlan[]; log: (l: string) => void }): Promise<PlanFigure[]> {
   const out: PlanFigure[] = [];
   for (const workers of o.workers) {
-    const svc = await openAtlasIndex(o.indexDir, { adapterPath: o.adapterPath, workers, threadsPerWorker: 1, verify: 'none' });
+    const svc = await openAtlasIndex(o.indexDir, { adapterPath: o.adapterPath, workers, threadsPerWorker: o.threads ?? 1, verify: 'none' });
     try {
       await annotateAll(svc, { ...o.sample, n: Math.min(o.sample.n, 500) }, 'full', o.k, o.body);
       const runs = new Map<AnnotatePlan, number[]>(o.plans.map((p) => [p, []]));
@@ -118,6 +118,8 @@ async function main(): Promise<void> {
       body: { type: 'string', default: '1000' },
       repeats: { type: 'string', default: '3' },
       workers: { type: 'string', default: '0,2' },
+      // usearch and onnxruntime threads per engine (the peers' annotate uses 2)
+      threads: { type: 'string', default: '1' },
       plans: { type: 'string', default: ANNOTATE_PLANS.join(',') },
       export: { type: 'string' },
       out: { type: 'string' },
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
     log(`exported ${sample.n} held-out adapter outputs to ${values.export}`);
     return;
   }
-  const figures = await runPlanBench({ indexDir: values.index, adapterPath: values.adapter!, sample, k: Number(values.k), body: Number(values.body), repeats: Number(values.repeats), workers: values.workers!.split(',').map(Number), plans: values.plans!.split(',') as AnnotatePlan[], log });
+  const figures = await runPlanBench({ indexDir: values.index, adapterPath: values.adapter!, sample, k: Number(values.k), body: Number(values.body), repeats: Number(values.repeats), workers: values.workers!.split(',').map(Number), threads: Number(values.threads), plans: values.plans!.split(',') as AnnotatePlan[], log });
   for (const f of figures) log(`${f.plan}\tworkers ${f.workers}\t${f.cellsPerSecond.toFixed(0)} cells/s\t${f.cpuUsPerCell.toFixed(0)} µs CPU/cell\t${Object.values(f.accuracy).map((a) => a.toFixed(3)).join('/')}\tadapter/search/vote ms ${[f.phases.adapterMs, f.phases.searchMs, f.phases.voteMs].map((v) => v.toFixed(0)).join('/')}\tload ${f.load.toFixed(2)}`);
   if (values.out) writeFileSync(values.out, JSON.stringify(figures, null, 2));
 }
