@@ -118,8 +118,8 @@ function readSample(fd: number, rows: Int32Array, rowDim: number, dims: number):
   return l2NormalizeRows(raw, rows.length, rowDim, dims);
 }
 
-/** Exact `kk` nearest reference rows of `queries` at `dims`, streaming the vectors file by chunks. */
-function exactTruth(fd: number, o: CalibrateBeamsOptions, queries: Float32Array, n: number, dims: number, kk: number): Neighbours {
+/** Exact `kk` nearest reference rows of `queries` at `dims`, streaming the vectors file by chunks (yielding between them: a 1M-cell scan takes seconds). */
+async function exactTruth(fd: number, o: CalibrateBeamsOptions, queries: Float32Array, n: number, dims: number, kk: number): Promise<Neighbours> {
   let best: Neighbours = { n, k: kk, rows: new Int32Array(n * kk).fill(-1), distances: new Float32Array(n * kk).fill(Infinity) };
   for (let start = 0; start < o.numCells; start += TRUTH_CHUNK) {
     const m = Math.min(TRUTH_CHUNK, o.numCells - start);
@@ -128,26 +128,28 @@ function exactTruth(fd: number, o: CalibrateBeamsOptions, queries: Float32Array,
     const part = exactNeighbours(l2NormalizeRows(raw, m, o.rowDim, dims), queries, dims, kk, o.threads);
     for (let i = 0; i < part.rows.length; i++) if (part.rows[i]! >= 0) part.rows[i]! += start;
     best = mergeNeighbours(best, part, kk);
+    throwIfAborted(o.signal);
+    await new Promise((r) => setImmediate(r));
   }
   return best;
 }
 
 /** The calibration queries of a prefix: each sampled cell reflected through its nearest other cell. */
-function reflectedQueries(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): Float32Array {
+async function reflectedQueries(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): Promise<Float32Array> {
   const cells = readSample(fd, self, o.rowDim, p.dims);
-  const nearest = exactTruth(fd, o, cells, self.length, p.dims, 2);
+  const nearest = await exactTruth(fd, o, cells, self.length, p.dims, 2);
   const other = Int32Array.from(self, (r, i) => (nearest.rows[i * 2] === r ? nearest.rows[i * 2 + 1]! : nearest.rows[i * 2]!));
   const ys = readSample(fd, Int32Array.from(other, (r, i) => (r >= 0 ? r : self[i]!)), o.rowDim, p.dims);
   return reflectRows(cells, ys, self.length, p.dims);
 }
 
 /** The calibrated beams of one prefix: per k, the first beam of {@link beamsToTry} reaching the target. */
-function calibratePrefix(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): BeamEntry[] {
+async function calibratePrefix(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): Promise<BeamEntry[]> {
   const ks = BEAM_KS.filter((k) => k < o.numCells);
   if (ks.length === 0) return [];
   const n = o.heldOut ? o.heldOut.n : self.length;
-  const queries = o.heldOut ? l2NormalizeRows(o.heldOut.vectors, n, o.rowDim, p.dims) : reflectedQueries(fd, o, p, self);
-  const truth = exactTruth(fd, o, queries, n, p.dims, ks[ks.length - 1]!);
+  const queries = o.heldOut ? l2NormalizeRows(o.heldOut.vectors, n, o.rowDim, p.dims) : await reflectedQueries(fd, o, p, self);
+  const truth = await exactTruth(fd, o, queries, n, p.dims, ks[ks.length - 1]!);
   const entries: BeamEntry[] = [];
   for (const k of ks) {
     let entry: BeamEntry | undefined;
@@ -156,13 +158,14 @@ function calibratePrefix(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, se
       const recall = recallAt(view.search(queries, k, o.threads), truth, k);
       entry = { prefix: p.prefix, k, ef, recall: Math.round(recall * 1e4) / 1e4 };
       if (recall >= o.recallTarget) break;
+      await new Promise((r) => setImmediate(r));
     }
     entries.push(entry!);
   }
   return entries;
 }
 
-/** Calibrates every prefix of `o` (see the file comment), yielding to the event loop between prefixes. */
+/** Calibrates every prefix of `o` (see the file comment), yielding to the event loop between scan chunks and beams. */
 export async function calibrateBeams(o: CalibrateBeamsOptions): Promise<BeamTable> {
   const self = sampleRows(o.numCells, BEAM_SAMPLE);
   const fd = openSync(o.vectorsPath, 'r');
@@ -171,9 +174,8 @@ export async function calibrateBeams(o: CalibrateBeamsOptions): Promise<BeamTabl
   try {
     for (const p of o.prefixes) {
       throwIfAborted(o.signal);
-      entries.push(...calibratePrefix(fd, o, p, self));
+      entries.push(...(await calibratePrefix(fd, o, p, self)));
       progress.increment(1);
-      await new Promise((r) => setImmediate(r));
     }
   } finally {
     progress.stop();
