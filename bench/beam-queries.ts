@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { l2NormalizeRows } from '../adapter/index.js';
-import { INDEX_FILES, VectorFile, VectorIndex, exactNeighbours, readManifest, type Neighbours } from '../index-files/index.js';
-import { BEAM_SAMPLE, mergeNeighbours, recallAt, reflectRows, sampleRows } from '../index-build/calibrate-beams.js';
+import { INDEX_FILES, VectorFile, VectorIndex, emptyNeighbours, exactNeighbours, mergeNeighbours, readManifest, type Neighbours } from '../index-files/index.js';
+import { BEAM_SAMPLE, recallAt, reflectRows, sampleRows } from '../index-build/calibrate-beams.js';
 
 const K = 10;
 /** Reference rows per exact search: usearch allocates queries × rows results per call (5,000 × 1M is 40 GB). */
@@ -20,7 +20,7 @@ const CHUNK = 4096;
 /** Exact k nearest reference rows (`ref`, m × dims) of `queries`, a chunk of rows at a time. */
 function exact(ref: Float32Array, m: number, queries: Float32Array, dims: number, k: number, threads: number): Neighbours {
   const n = queries.length / dims;
-  let best: Neighbours = { n, k, rows: new Int32Array(n * k).fill(-1), distances: new Float32Array(n * k).fill(Infinity) };
+  let best = emptyNeighbours(n, k);
   for (let start = 0; start < m; start += CHUNK) {
     const part = exactNeighbours(ref.subarray(start * dims, Math.min(m, start + CHUNK) * dims), queries, dims, k, threads);
     for (let i = 0; i < part.rows.length; i++) if (part.rows[i]! >= 0) part.rows[i]! += start;
@@ -38,12 +38,12 @@ function pick(all: Float32Array, rows: ArrayLike<number>, dims: number): Float32
 
 /** `nb` without each query's own row `self[q]`, cut to k per query. */
 function dropSelf(nb: Neighbours, self: Int32Array, k: number): Neighbours {
-  const rows = new Int32Array(nb.n * k).fill(-1);
+  const out = emptyNeighbours(nb.n, k);
   for (let q = 0; q < nb.n; q++) {
     let t = 0;
-    for (let i = 0; i < nb.k && t < k; i++) if (nb.rows[q * nb.k + i] !== self[q]) rows[q * k + t++] = nb.rows[q * nb.k + i]!;
+    for (let i = 0; i < nb.k && t < k; i++) if (nb.rows[q * nb.k + i] !== self[q]) out.rows[q * k + t++] = nb.rows[q * nb.k + i]!;
   }
-  return { n: nb.n, k, rows, distances: new Float32Array(nb.n * k) };
+  return out;
 }
 
 async function main(): Promise<void> {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { AtlasError, createProgress, readFully } from '../common/index.js';
 import { throwIfAborted } from './embed-pass.js';
 import { l2NormalizeRows } from '../adapter/index.js';
-import { INDEX_FILES, VectorIndex, exactNeighbours, readManifest, replaceManifest, type BeamEntry, type BeamTable, type IndexManifest, type IndexParams, type Neighbours } from '../index-files/index.js';
+import { INDEX_FILES, VectorIndex, emptyNeighbours, exactNeighbours, mergeNeighbours, readManifest, replaceManifest, type BeamEntry, type BeamTable, type IndexManifest, type IndexParams, type Neighbours } from '../index-files/index.js';
 
 /** The k calibrated; a search of another k takes the beam of the next larger (searchBeam). */
 export const BEAM_KS = [10, 50, 100] as const;
@@ -53,25 +53,6 @@ export interface CalibrateBeamsOptions {
 /** Evenly spaced rows of 0..N − 1. */
 export function sampleRows(N: number, m: number): Int32Array {
   return Int32Array.from({ length: Math.min(m, N) }, (_, i) => Math.floor((i * N) / Math.min(m, N)));
-}
-
-/** Merges two k-nearest lists per query (both ascending by distance) into the nearest k. */
-export function mergeNeighbours(a: Neighbours, b: Neighbours, k: number): Neighbours {
-  const rows = new Int32Array(a.n * k).fill(-1);
-  const distances = new Float32Array(a.n * k).fill(Infinity);
-  for (let q = 0; q < a.n; q++) {
-    let i = 0;
-    let j = 0;
-    for (let t = 0; t < k; t++) {
-      const da = i < a.k && a.rows[q * a.k + i]! >= 0 ? a.distances[q * a.k + i]! : Infinity;
-      const db = j < b.k && b.rows[q * b.k + j]! >= 0 ? b.distances[q * b.k + j]! : Infinity;
-      if (da === Infinity && db === Infinity) break;
-      const fromA = da <= db;
-      rows[q * k + t] = fromA ? a.rows[q * a.k + i++]! : b.rows[q * b.k + j++]!;
-      distances[q * k + t] = fromA ? da : db;
-    }
-  }
-  return { n: a.n, k, rows, distances };
 }
 
 /** Mean recall@k of `found` (k or more per query) against the first k of `truth`. */
@@ -120,7 +101,7 @@ function readSample(fd: number, rows: Int32Array, rowDim: number, dims: number):
 
 /** Exact `kk` nearest reference rows of `queries` at `dims`, streaming the vectors file by chunks (yielding between them: a 1M-cell scan takes seconds). */
 async function exactTruth(fd: number, o: CalibrateBeamsOptions, queries: Float32Array, n: number, dims: number, kk: number): Promise<Neighbours> {
-  let best: Neighbours = { n, k: kk, rows: new Int32Array(n * kk).fill(-1), distances: new Float32Array(n * kk).fill(Infinity) };
+  let best = emptyNeighbours(n, kk);
   for (let start = 0; start < o.numCells; start += TRUTH_CHUNK) {
     const m = Math.min(TRUTH_CHUNK, o.numCells - start);
     const raw = new Float32Array(m * o.rowDim);

@@ -10,7 +10,7 @@ export { MAX_VOCABULARY, NO_CL_ID, labelBytes, loadLabelTable, viewLabelTable } 
 export type { LabelCodes, LabelTable } from './label-store.js';
 export { VectorFile } from './vector-file.js';
 export { describeBeams, searchBeam } from './beams.js';
-export { VectorIndex, exactNeighbours } from './usearch-io.js';
+export { VectorIndex, emptyNeighbours, exactNeighbours, mergeNeighbours } from './usearch-io.js';
 export type { IndexParams, Neighbours } from './usearch-io.js';
 export { INDEX_FORMAT_VERSION, QUANTIZATIONS, VERIFY_MODES, metricFor } from './types.js';
 export type { BeamEntry, BeamTable, DataFileEntry, EncoderEntry, IndexFileEntry, IndexManifest, IndexMetric, MapFileEntry, Quantization, VerifyMode } from './types.js';

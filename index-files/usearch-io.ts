@@ -30,6 +30,32 @@ export interface Neighbours {
   readonly distances: Float32Array;
 }
 
+/** n queries with no neighbour found yet: every key −1, every distance Infinity. */
+export function emptyNeighbours(n: number, k: number): Neighbours {
+  return { n, k, rows: new Int32Array(n * k).fill(-1), distances: new Float32Array(n * k).fill(Infinity) };
+}
+
+/**
+ * The nearest k of two neighbour lists per query (each ascending by distance, −1 where none), e.g. the best so
+ * far and the next chunk of an exact scan; on equal distances `a`'s entry comes first.
+ */
+export function mergeNeighbours(a: Neighbours, b: Neighbours, k: number): Neighbours {
+  const out = emptyNeighbours(a.n, k);
+  for (let q = 0; q < a.n; q++) {
+    let i = 0;
+    let j = 0;
+    for (let t = 0; t < k; t++) {
+      const da = i < a.k && a.rows[q * a.k + i]! >= 0 ? a.distances[q * a.k + i]! : Infinity;
+      const db = j < b.k && b.rows[q * b.k + j]! >= 0 ? b.distances[q * b.k + j]! : Infinity;
+      if (da === Infinity && db === Infinity) break;
+      const fromA = da <= db;
+      out.rows[q * k + t] = fromA ? a.rows[q * a.k + i++]! : b.rows[q * b.k + j++]!;
+      out.distances[q * k + t] = fromA ? da : db;
+    }
+  }
+  return out;
+}
+
 /** A usearch index, created for building or viewed (memory-mapped) for searching. */
 export class VectorIndex {
   /** Keys of a viewed index lie in 0..keyLimit − 1; anything else means the file changed under us. */
@@ -75,8 +101,7 @@ export class VectorIndex {
   search(queries: Float32Array, k: number, threads: number): Neighbours {
     const n = checkMatrix(queries, this.dims, 'queries');
     checkK(k);
-    const rows = new Int32Array(n * k).fill(-1);
-    const distances = new Float32Array(n * k).fill(Infinity);
+    const { rows, distances } = emptyNeighbours(n, k);
     if (n === 0 || this.index.size() === 0) return { n, k, rows, distances };
     // One query cannot use a second thread; asking for one only adds usearch's thread-pool dispatch.
     const m = this.index.search(queries, k, n === 1 ? 1 : threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
@@ -114,8 +139,7 @@ export function exactNeighbours(dataset: Float32Array, queries: Float32Array, di
   const m = checkMatrix(dataset, dims, 'dataset');
   const n = checkMatrix(queries, dims, 'queries');
   checkK(k);
-  const rows = new Int32Array(n * k).fill(-1);
-  const distances = new Float32Array(n * k).fill(Infinity);
+  const { rows, distances } = emptyNeighbours(n, k);
   const kk = Math.min(k, m);
   if (n === 0 || kk === 0) return { n, k, rows, distances };
   const res = exactSearch(wholeBuffer(dataset), wholeBuffer(queries), dims, kk, METRIC.cos, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };

@@ -3,7 +3,7 @@
  * given: the engine supplies query vectors per prefix, the (filtered) index search and the stored vectors.
  */
 import type { LevelColumn } from '../common/index.js';
-import type { IndexManifest, Neighbours } from '../index-files/index.js';
+import { emptyNeighbours, type IndexManifest, type Neighbours } from '../index-files/index.js';
 import { l2NormalizeRows } from '../adapter/index.js';
 import type { AnnotatePlan } from './annotate-types.js';
 
@@ -91,8 +91,7 @@ function firstK(nb: Neighbours, k: number): Neighbours {
  */
 export function rerankExactly(shortlist: Neighbours, vectors: Float32Array, queries: Float32Array, dims: number, k: number): Neighbours {
   const { n, k: wide } = shortlist;
-  const rows = new Int32Array(n * k).fill(-1);
-  const distances = new Float32Array(n * k).fill(Infinity);
+  const { rows, distances } = emptyNeighbours(n, k);
   const order = new Int32Array(wide);
   const dist = new Float64Array(wide);
   for (let q = 0; q < n; q++) {

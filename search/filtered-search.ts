@@ -8,7 +8,7 @@
  * So a filtered search returns k hits whenever k matching cells exist.
  */
 import { buildRowMask, type CompiledFilter, type RowMask } from './label-filter.js';
-import { exactNeighbours, type LabelCodes, type Neighbours, type VectorIndex, type VectorFile } from '../index-files/index.js';
+import { emptyNeighbours, exactNeighbours, mergeNeighbours, type LabelCodes, type Neighbours, type VectorIndex, type VectorFile } from '../index-files/index.js';
 import { l2NormalizeRows } from '../adapter/index.js';
 
 export const EXACT_SUBSET_ROWS = 20_000;
@@ -40,10 +40,6 @@ export class MaskCache {
     this.cache.set(filter.key, m);
     return m;
   }
-}
-
-function emptyNeighbours(n: number, k: number): Neighbours {
-  return { n, k, rows: new Int32Array(n * k).fill(-1), distances: new Float32Array(n * k).fill(Infinity) };
 }
 
 /** Thresholds of the filtered search (tests lower them to reach every path on a small index). */
@@ -175,30 +171,16 @@ export function exactSubset(space: SearchSpace, queries: Float32Array, k: number
     for (let i = 0; i < res.rows.length; i++) if (res.rows[i]! >= 0) res.rows[i] = cached.rows[res.rows[i]!]!;
     return res;
   }
-  const best = emptyNeighbours(n, k);
+  let best = emptyNeighbours(n, k);
   const rows = maskRows(mask);
   for (let start = 0; start < rows.length; start += EXACT_CHUNK_ROWS) {
     const chunkRows = rows.subarray(start, Math.min(rows.length, start + EXACT_CHUNK_ROWS));
     const raw = space.vectors.readRows(chunkRows);
     const data = l2NormalizeRows(raw, chunkRows.length, space.vectors.rowDim, space.dims);
     const res = exactNeighbours(data, queries, space.dims, k, threads);
-    for (let q = 0; q < n; q++) mergeInto(best, q, res, chunkRows);
+    // Chunk positions → reference rows; on equal distances the earlier chunk's (lower) row stays first.
+    for (let i = 0; i < res.rows.length; i++) if (res.rows[i]! >= 0) res.rows[i] = chunkRows[res.rows[i]!]!;
+    best = mergeNeighbours(best, res, k);
   }
   return best;
-}
-
-/** Merges the hits of query q in `res` (rows are positions in `map`) into `best`, keeping the k nearest. */
-function mergeInto(best: Neighbours, q: number, res: Neighbours, map: Int32Array): void {
-  const k = best.k;
-  const cand: { row: number; d: number }[] = [];
-  for (let i = 0; i < k; i++) {
-    if (best.rows[q * k + i]! >= 0) cand.push({ row: best.rows[q * k + i]!, d: best.distances[q * k + i]! });
-    const pos = res.rows[q * k + i]!;
-    if (pos >= 0) cand.push({ row: map[pos]!, d: res.distances[q * k + i]! });
-  }
-  cand.sort((a, b) => a.d - b.d || a.row - b.row);
-  for (let i = 0; i < k; i++) {
-    best.rows[q * k + i] = i < cand.length ? cand[i]!.row : -1;
-    best.distances[q * k + i] = i < cand.length ? cand[i]!.d : Infinity;
-  }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { createRng } from '../../common/index.js';
 import { VectorIndex, type Neighbours } from '../../index-files/index.js';
-import { BEAM_KS, BEAM_SAMPLE, beamsToTry, calibrateBeams, mergeNeighbours, recallAt, reflectRows, sampleRows } from '../../index-build/calibrate-beams.js';
+import { BEAM_KS, BEAM_SAMPLE, beamsToTry, calibrateBeams, recallAt, reflectRows, sampleRows } from '../../index-build/calibrate-beams.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 const N = 2000;
@@ -133,16 +133,6 @@ test('beamsToTry starts at k and climbs the ladder above it', () => {
 });
 
 const nb = (rows: number[], distances: number[], k: number): Neighbours => ({ n: rows.length / k, k, rows: Int32Array.from(rows), distances: Float32Array.from(distances) });
-
-test('mergeNeighbours keeps the nearest k of both lists in order, past missing entries', () => {
-  const a = nb([1, 2, -1, 7, 8, 9], [0.1, 0.4, Infinity, 0.2, 0.3, 0.9], 3);
-  const b = nb([5, 6, 4, 3], [0.2, 0.5, 0.1, 0.25], 2);
-  const m = mergeNeighbours(a, b, 3);
-  assert.deepEqual([...m.rows], [1, 5, 2, 4, 7, 3]);
-  assert.deepEqual([...m.distances].map((d) => Math.round(d * 100) / 100), [0.1, 0.2, 0.4, 0.1, 0.2, 0.25]);
-  const short = mergeNeighbours(nb([1, -1], [0.1, Infinity], 2), nb([-1, -1], [Infinity, Infinity], 2), 3);
-  assert.deepEqual([...short.rows], [1, -1, -1]);
-});
 
 test('recallAt compares the first k of each list', () => {
   const truth = nb([1, 2, 3, 11, 12, 13], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3], 3);
