@@ -38,8 +38,7 @@ export function parseIntOption(v: string, min: number, max: number, fail: (m: st
   return n;
 }
 
-/** Reads a finite number in [min, max] from option text, or fails with the standard message. */
-export function parseNumberOption(v: string, min: number, max: number, fail: (m: string) => never): number {
+function parseNumber(v: string, min: number, max: number, fail: (m: string) => never): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) fail(`must be a number in [${min}, ${max}], got ${quoted(v)}`);
   return n;
@@ -62,9 +61,12 @@ export const option = {
   /** An integer in [min, max], undefined when absent. */
   optionalInt: (arg: string, help: string | readonly string[], range: { readonly min: number; readonly max: number }) =>
     reading(arg, help, (v, fail) => (v === undefined ? undefined : parseIntOption(v, range.min, range.max, fail))),
-  /** A finite number in [min, max]; `fallback` when absent. */
-  number: (arg: string, help: string | readonly string[], range: { readonly fallback: number; readonly min: number; readonly max: number }) =>
-    reading(arg, help, (v, fail) => (v === undefined ? range.fallback : parseNumberOption(v, range.min, range.max, fail))),
+  /** A finite number in [min, max]; `fallback` when absent (undefined fallback: required). */
+  number: (arg: string, help: string | readonly string[], range: { readonly fallback?: number; readonly min: number; readonly max: number }) =>
+    reading(arg, help, (v, fail) => (v === undefined ? (range.fallback ?? fail('is required')) : parseNumber(v, range.min, range.max, fail))),
+  /** A finite number in [min, max], undefined when absent. */
+  optionalNumber: (arg: string, help: string | readonly string[], range: { readonly min: number; readonly max: number }) =>
+    reading(arg, help, (v, fail) => (v === undefined ? undefined : parseNumber(v, range.min, range.max, fail))),
   /** One of `choices`; `fallback` when absent. */
   choice: <const C extends readonly string[]>(arg: string, help: string | readonly string[], choices: C, fallback: C[number]) =>
     reading(arg, help, (v, fail): C[number] => {

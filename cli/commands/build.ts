@@ -3,7 +3,7 @@ import { BUILD_DEFAULTS, BUILD_LIMITS, buildAtlasIndex } from '../../index-build
 import { QUANTIZATIONS, describeBeams } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { describeReference } from './build-checks.js';
-import { option, parseNumberOption } from '../options.js';
+import { option } from '../options.js';
 import { MAP_OPTIONS, readMapOptions } from '../shared-options.js';
 
 /** `fractal-atlas build`: atlas + adapter → index folder (one usearch index per prefix). */
@@ -19,10 +19,10 @@ export const buildCommand = defineCommand({
     connectivity: option.int('M', `HNSW graph degree (default ${BUILD_DEFAULTS.connectivity})`, { fallback: BUILD_DEFAULTS.connectivity, ...BUILD_LIMITS.connectivity }),
     'expansion-add': option.int('E', `HNSW construction beam (default ${BUILD_DEFAULTS.expansionAdd})`, { fallback: BUILD_DEFAULTS.expansionAdd, ...BUILD_LIMITS.expansionAdd }),
     'expansion-search': option.int('E', `HNSW search beam of every search without "ef" (default ${BUILD_DEFAULTS.expansionSearch}), or of those --recall-target does not cover`, { fallback: BUILD_DEFAULTS.expansionSearch, ...BUILD_LIMITS.expansionSearch }),
-    'recall-target': option.custom('R', [
+    'recall-target': option.optionalNumber('R', [
       'calibrate a search beam per prefix and k for this recall@k on reflected reference cells instead (off by',
       'default; `fractal-atlas calibrate` does it later, also on held-out cells)',
-    ], (v, fail) => (v === undefined ? undefined : parseNumberOption(v, BUILD_LIMITS.recallTarget.min, BUILD_LIMITS.recallTarget.max, fail))),
+    ], BUILD_LIMITS.recallTarget),
     'with-original': option.flag('also index the original embeddings (search them with "original": true)'),
     encoder: option.text('FILE', 'expression encoder ONNX (export-encoder) the atlas embeddings came from: recorded in the manifest (sha256, gene order) so that serve --encoder can take counts'),
     threads: option.int('N', 'threads for usearch adds and the adapter (default: all cores)', { fallback: availableParallelism(), ...BUILD_LIMITS.threads }),

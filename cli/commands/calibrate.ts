@@ -6,7 +6,7 @@ import { sampleAtlas } from '../../eval/index.js';
 import { BEAM_SAMPLE, BUILD_LIMITS, calibrateIndexBeams } from '../../index-build/index.js';
 import { checkAdapterHash, describeBeams, readManifest } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
-import { option, parseNumberOption } from '../options.js';
+import { option } from '../options.js';
 
 /** Adapter outputs of up to BEAM_SAMPLE cells of `queriesPath`, through the index's own adapter (checked by sha256). */
 async function embedHeldOut(indexDir: string, queriesPath: string, adapterPath: string, threads: number): Promise<{ vectors: Float32Array; n: number }> {
@@ -31,8 +31,7 @@ export const calibrateCommand = defineCommand({
   synopsis: ['--index DIR --recall-target R [--queries held-out.parquet --adapter FILE] [--threads N]'],
   options: {
     index: option.required('DIR', 'index folder written by `fractal-atlas build`'),
-    'recall-target': option.custom('R', `recall@k the beams are chosen for, ${BUILD_LIMITS.recallTarget.min}..${BUILD_LIMITS.recallTarget.max}`, (v, fail) =>
-      v === undefined ? fail('is required') : parseRecall(v, fail)),
+    'recall-target': option.number('R', `recall@k the beams are chosen for, ${BUILD_LIMITS.recallTarget.min}..${BUILD_LIMITS.recallTarget.max}`, BUILD_LIMITS.recallTarget),
     queries: option.text('FILE', ['atlas Parquet file of cells the index does not hold (e.g. a held-out split): up to 500 of them are', 'searched; without it, reference cells reflected through their nearest neighbour (harder at scale)']),
     adapter: option.text('FILE', 'the adapter the index was built with (checked by sha256); needed with --queries'),
     threads: option.int('N', 'threads of the exact and HNSW searches (default: all cores)', { fallback: availableParallelism(), ...BUILD_LIMITS.threads }),
@@ -46,7 +45,3 @@ export const calibrateCommand = defineCommand({
     io.stdout.write(`calibrated ${o.index} in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${m.beams!.sample} cells: ${describeBeams(m)}\n`);
   },
 });
-
-function parseRecall(v: string, fail: (m: string) => never): number {
-  return parseNumberOption(v, BUILD_LIMITS.recallTarget.min, BUILD_LIMITS.recallTarget.max, fail);
-}
