@@ -11,8 +11,9 @@ import { WorkerPool } from './worker-pool.js';
 import { runJob, type EngineJob, type EngineJobResult } from './worker-protocol.js';
 
 /**
- * Most neighbours a search on the calling thread may ask for. With the index's own beam only: another beam
- * would open a memory-mapped view first (milliseconds), and a wide search would hold the event loop.
+ * Most neighbours a search on the calling thread may ask for, at the index's own beams only (a beam a request
+ * names would open a memory-mapped view first, milliseconds each time it falls out of the few kept), and a
+ * wide search would hold the event loop. A calibrated beam's view opens there once, at its first search.
  */
 export const HERE_MAX_K = 100;
 

@@ -1,9 +1,10 @@
 /**
  * The search spaces of one engine at every beam it searches with. usearch's JS binding fixes
  * `expansion_search` per index object, so each beam is one more memory-mapped view of the same file (shared
- * page cache; opening one costs milliseconds, BENCHMARKS.md). The manifest's calibrated beams are opened
- * with the engine, so a search without an explicit `ef` never opens a file; other beams a request names are
- * kept for later requests (the few most recent).
+ * page cache; opening one costs milliseconds, up to ~100 ms at 1M cells, BENCHMARKS.md). A calibrated beam's
+ * view opens at its first search and stays open (an engine that never searches at it, e.g. one that only
+ * annotates at k = 50, never pays for it); other beams a request names are kept for later requests (the few
+ * most recent).
  */
 import { join } from 'node:path';
 import { VectorIndex, searchBeam, type IndexManifest } from '../index-files/index.js';
@@ -13,6 +14,8 @@ import type { SearchSpace } from './filtered-search.js';
 const MAX_EF_VIEWS = 8;
 
 export class SpaceViews {
+  /** `prefix:ef` of every calibrated beam other than the base one. */
+  private readonly calibratedKeys: ReadonlySet<string>;
   private readonly calibrated = new Map<string, SearchSpace>();
   /** Least recently used first. */
   private readonly named = new Map<string, SearchSpace>();
@@ -23,10 +26,7 @@ export class SpaceViews {
     private readonly m: IndexManifest,
     private readonly spaces: ReadonlyMap<number, SearchSpace>,
   ) {
-    for (const e of m.beams?.entries ?? []) {
-      const key = `${e.prefix}:${e.ef}`;
-      if (e.ef !== m.expansionSearch && !this.calibrated.has(key)) this.calibrated.set(key, this.open(e.prefix, e.ef));
-    }
+    this.calibratedKeys = new Set((m.beams?.entries ?? []).filter((e) => e.ef !== m.expansionSearch).map((e) => `${e.prefix}:${e.ef}`));
   }
 
   /** The space of `prefix` at the manifest's beam (its vectors and dims are the same at every beam). */
@@ -39,8 +39,11 @@ export class SpaceViews {
     const beam = ef ?? searchBeam(this.m, prefix, k);
     if (beam === this.m.expansionSearch) return this.base(prefix);
     const key = `${prefix}:${beam}`;
-    const calibrated = this.calibrated.get(key);
-    if (calibrated) return calibrated;
+    if (this.calibratedKeys.has(key)) {
+      let calibrated = this.calibrated.get(key);
+      if (!calibrated) this.calibrated.set(key, (calibrated = this.open(prefix, beam)));
+      return calibrated;
+    }
     let view = this.named.get(key);
     if (view) {
       this.named.delete(key);

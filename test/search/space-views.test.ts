@@ -25,7 +25,7 @@ function viewsOf(m: IndexManifest): SpaceViews {
   return new SpaceViews(dir, m, new Map([[1, base]]));
 }
 
-test('a search without ef runs at the calibrated beam of its k, opened once with the engine', () => {
+test('a search without ef runs at the calibrated beam of its k, its view opened once and kept', () => {
   const entries = [
     { prefix: 1, k: 10, ef: 12, recall: 0.99 },
     { prefix: 1, k: 50, ef: 64, recall: 0.99 },
