@@ -184,11 +184,13 @@ export function beamOptionsOf(dir: string, m: BeamLayout, recallTarget: number, 
 
 /**
  * Calibrates (or re-calibrates) the beams of a finished index folder for `recallTarget` and records them in its
- * manifest, without rebuilding: for folders built before beams existed or for another target. A running
- * server takes them at its next start.
+ * manifest, without rebuilding: for folders built before beams existed or for another target. `heldOutOf`
+ * gives the adapter outputs of held-out cells for the folder's manifest. A running server takes them at its
+ * next start.
  */
-export async function calibrateIndexBeams(dir: string, recallTarget: number, threads: number, heldOut?: CalibrateBeamsOptions['heldOut']): Promise<IndexManifest> {
+export async function calibrateIndexBeams(dir: string, recallTarget: number, threads: number, heldOutOf?: (m: IndexManifest) => Promise<NonNullable<CalibrateBeamsOptions['heldOut']>>): Promise<IndexManifest> {
   const m = await readManifest(dir);
+  const heldOut = heldOutOf ? await heldOutOf(m) : undefined;
   if (heldOut && heldOut.vectors.length !== heldOut.n * m.numScales * m.scaleDim) throw new AtlasError('wrong_dimension', `held-out vectors are not ${heldOut.n} × ${m.numScales * m.scaleDim} adapter outputs`);
   const updated: IndexManifest = { ...m, beams: await calibrateBeams({ ...beamOptionsOf(dir, m, recallTarget, threads), heldOut }) };
   await replaceManifest(dir, updated);

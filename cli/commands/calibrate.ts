@@ -4,13 +4,12 @@ import { adapterSha256, openAdapter } from '../../adapter/index.js';
 import { openAtlas } from '../../atlas/index.js';
 import { sampleAtlas } from '../../eval/index.js';
 import { BEAM_SAMPLE, BUILD_LIMITS, calibrateIndexBeams } from '../../index-build/index.js';
-import { checkAdapterHash, describeBeams, readManifest } from '../../index-files/index.js';
+import { checkAdapterHash, describeBeams, type IndexManifest } from '../../index-files/index.js';
 import { defineCommand } from '../command.js';
 import { option } from '../options.js';
 
 /** Adapter outputs of up to BEAM_SAMPLE cells of `queriesPath`, through the index's own adapter (checked by sha256). */
-async function embedHeldOut(indexDir: string, queriesPath: string, adapterPath: string, threads: number): Promise<{ vectors: Float32Array; n: number }> {
-  const m = await readManifest(indexDir);
+async function embedHeldOut(indexDir: string, m: IndexManifest, queriesPath: string, adapterPath: string, threads: number): Promise<{ vectors: Float32Array; n: number }> {
   checkAdapterHash(indexDir, m, await adapterSha256(adapterPath), adapterPath);
   const atlas = await openAtlas(queriesPath);
   if (atlas.numRows === 0) throw new AtlasError('invalid_atlas', `${queriesPath} has no rows`);
@@ -40,8 +39,9 @@ export const calibrateCommand = defineCommand({
   async run(o, io) {
     if (o.queries !== undefined && o.adapter === undefined) throw new AtlasError('invalid_argument', 'calibrate: --queries needs --adapter (the adapter the index was built with)');
     const t0 = performance.now();
-    const heldOut = o.queries !== undefined ? await embedHeldOut(o.index, o.queries, o.adapter!, o.threads) : undefined;
-    const m = await calibrateIndexBeams(o.index, o['recall-target'], o.threads, heldOut);
+    const queries = o.queries;
+    const heldOutOf = queries !== undefined ? (m: IndexManifest) => embedHeldOut(o.index, m, queries, o.adapter!, o.threads) : undefined;
+    const m = await calibrateIndexBeams(o.index, o['recall-target'], o.threads, heldOutOf);
     io.stdout.write(`calibrated ${o.index} in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${m.beams!.sample} cells: ${describeBeams(m)}\n`);
   },
 });
