@@ -11,7 +11,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { l2NormalizeRows } from '../adapter/index.js';
 import { INDEX_FILES, VectorFile, VectorIndex, emptyNeighbours, exactNeighbours, mergeNeighbours, readManifest, type Neighbours } from '../index-files/index.js';
-import { BEAM_SAMPLE, recallAt, reflectRows, sampleRows } from '../index-build/calibrate-beams.js';
+import { BEAM_SAMPLE, recallAt, reflectRows } from '../index-build/calibrate-beams.js';
+import { sampleRows } from '../index-build/calibrate.js';
 
 const K = 10;
 /** Reference rows per exact search: usearch allocates queries × rows results per call (5,000 × 1M is 40 GB). */

@@ -7,14 +7,13 @@
  * leaves no folder that openAtlasIndex accepts.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AtlasError, createProgress, readFully, sha256File } from '../common/index.js';
+import { AtlasError, createProgress, sha256File } from '../common/index.js';
 import { openAtlas } from '../atlas/index.js';
 import { IDENTITY_ADAPTER, adapterSha256, describeAdapter, openAdapter, l2NormalizeRows, type Adapter } from '../adapter/index.js';
-import { INDEX_FILES, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
+import { INDEX_FILES, VectorFile, VectorIndex, checksumFile, INDEX_FORMAT_VERSION, QUANTIZATIONS, metricFor, type IndexParams, type IndexFileEntry, type IndexManifest, type Quantization } from '../index-files/index.js';
 import { embedAtlas, throwIfAborted } from './embed-pass.js';
 import { exists, publish, removeStaleTemps } from './build-folder.js';
 import { calibrateOutOfReference } from './calibrate.js';
@@ -239,22 +238,20 @@ async function buildPrefixIndex(
   signal: AbortSignal | undefined,
 ): Promise<VectorIndex> {
   const index = VectorIndex.create(params);
-  const fd = openSync(vectorsPath, 'r');
+  const file = new VectorFile(vectorsPath, rowDim, N);
   const progress = createProgress(`index ${label}`, N);
   try {
     for (let start = 0; start < N; start += ADD_CHUNK) {
       throwIfAborted(signal);
       const n = Math.min(ADD_CHUNK, N - start);
-      const raw = new Float32Array(n * rowDim);
-      readFully(fd, new Uint8Array(raw.buffer), start * rowDim * 4);
-      index.add(start, l2NormalizeRows(raw, n, rowDim, params.dims), threads);
+      index.add(start, l2NormalizeRows(file.readRange(start, n), n, rowDim, params.dims), threads);
       progress.increment(n);
       // Yield between chunks so an abort signal (or SIGINT handler) can run.
       await new Promise((r) => setImmediate(r));
     }
   } finally {
     progress.stop();
-    closeSync(fd);
+    file.close();
   }
   return index;
 }

@@ -8,12 +8,12 @@
  * cells themselves and of held-out cells: reflected cells are a little harder than held-out ones at 20,000
  * cells and much harder at 1,000,000, so `fractal-atlas calibrate --queries` takes held-out cells instead.
  */
-import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { AtlasError, createProgress, readFully } from '../common/index.js';
+import { AtlasError, createProgress } from '../common/index.js';
+import { sampleRows } from './calibrate.js';
 import { throwIfAborted } from './embed-pass.js';
 import { l2NormalizeRows } from '../adapter/index.js';
-import { INDEX_FILES, VectorIndex, emptyNeighbours, exactNeighbours, mergeNeighbours, readManifest, replaceManifest, type BeamEntry, type BeamTable, type IndexManifest, type IndexParams, type Neighbours } from '../index-files/index.js';
+import { INDEX_FILES, VectorFile, VectorIndex, emptyNeighbours, exactNeighbours, mergeNeighbours, readManifest, replaceManifest, type BeamEntry, type BeamTable, type IndexManifest, type IndexParams, type Neighbours } from '../index-files/index.js';
 
 /** The k calibrated; a search of another k takes the beam of the next larger (searchBeam). */
 export const BEAM_KS = [10, 50, 100] as const;
@@ -48,11 +48,6 @@ export interface CalibrateBeamsOptions {
   readonly signal?: AbortSignal;
   /** Adapter outputs (n × rowDim) of cells the index does not hold, searched instead of reflected cells. */
   readonly heldOut?: { readonly vectors: Float32Array; readonly n: number };
-}
-
-/** Evenly spaced rows of 0..N − 1. */
-export function sampleRows(N: number, m: number): Int32Array {
-  return Int32Array.from({ length: Math.min(m, N) }, (_, i) => Math.floor((i * N) / Math.min(m, N)));
 }
 
 /** Mean recall@k of `found` (k or more per query) against the first k of `truth`. */
@@ -93,20 +88,16 @@ export function beamsToTry(k: number): number[] {
 }
 
 /** Rows `rows` of the vectors file, each normalised over its first `dims`. */
-function readSample(fd: number, rows: Int32Array, rowDim: number, dims: number): Float32Array {
-  const raw = new Float32Array(rows.length * rowDim);
-  rows.forEach((r, i) => readFully(fd, new Uint8Array(raw.buffer, i * rowDim * 4, rowDim * 4), r * rowDim * 4));
-  return l2NormalizeRows(raw, rows.length, rowDim, dims);
+function readSample(file: VectorFile, rows: Int32Array, dims: number): Float32Array {
+  return l2NormalizeRows(file.readRows(rows), rows.length, file.rowDim, dims);
 }
 
 /** Exact `kk` nearest reference rows of `queries` at `dims`, streaming the vectors file by chunks (yielding between them: a 1M-cell scan takes seconds). */
-async function exactTruth(fd: number, o: CalibrateBeamsOptions, queries: Float32Array, n: number, dims: number, kk: number): Promise<Neighbours> {
+async function exactTruth(file: VectorFile, o: CalibrateBeamsOptions, queries: Float32Array, n: number, dims: number, kk: number): Promise<Neighbours> {
   let best = emptyNeighbours(n, kk);
   for (let start = 0; start < o.numCells; start += TRUTH_CHUNK) {
     const m = Math.min(TRUTH_CHUNK, o.numCells - start);
-    const raw = new Float32Array(m * o.rowDim);
-    readFully(fd, new Uint8Array(raw.buffer), start * o.rowDim * 4);
-    const part = exactNeighbours(l2NormalizeRows(raw, m, o.rowDim, dims), queries, dims, kk, o.threads);
+    const part = exactNeighbours(l2NormalizeRows(file.readRange(start, m), m, o.rowDim, dims), queries, dims, kk, o.threads);
     for (let i = 0; i < part.rows.length; i++) if (part.rows[i]! >= 0) part.rows[i]! += start;
     best = mergeNeighbours(best, part, kk);
     throwIfAborted(o.signal);
@@ -116,21 +107,21 @@ async function exactTruth(fd: number, o: CalibrateBeamsOptions, queries: Float32
 }
 
 /** The calibration queries of a prefix: each sampled cell reflected through its nearest other cell. */
-async function reflectedQueries(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): Promise<Float32Array> {
-  const cells = readSample(fd, self, o.rowDim, p.dims);
-  const nearest = await exactTruth(fd, o, cells, self.length, p.dims, 2);
+async function reflectedQueries(file: VectorFile, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): Promise<Float32Array> {
+  const cells = readSample(file, self, p.dims);
+  const nearest = await exactTruth(file, o, cells, self.length, p.dims, 2);
   const other = Int32Array.from(self, (r, i) => (nearest.rows[i * 2] === r ? nearest.rows[i * 2 + 1]! : nearest.rows[i * 2]!));
-  const ys = readSample(fd, Int32Array.from(other, (r, i) => (r >= 0 ? r : self[i]!)), o.rowDim, p.dims);
+  const ys = readSample(file, Int32Array.from(other, (r, i) => (r >= 0 ? r : self[i]!)), p.dims);
   return reflectRows(cells, ys, self.length, p.dims);
 }
 
 /** The calibrated beams of one prefix: per k, the first beam of {@link beamsToTry} reaching the target. */
-async function calibratePrefix(fd: number, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): Promise<BeamEntry[]> {
+async function calibratePrefix(file: VectorFile, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): Promise<BeamEntry[]> {
   const ks = BEAM_KS.filter((k) => k < o.numCells);
   if (ks.length === 0) return [];
   const n = o.heldOut ? o.heldOut.n : self.length;
-  const queries = o.heldOut ? l2NormalizeRows(o.heldOut.vectors, n, o.rowDim, p.dims) : await reflectedQueries(fd, o, p, self);
-  const truth = await exactTruth(fd, o, queries, n, p.dims, ks[ks.length - 1]!);
+  const queries = o.heldOut ? l2NormalizeRows(o.heldOut.vectors, n, o.rowDim, p.dims) : await reflectedQueries(file, o, p, self);
+  const truth = await exactTruth(file, o, queries, n, p.dims, ks[ks.length - 1]!);
   const entries: BeamEntry[] = [];
   for (const k of ks) {
     let entry: BeamEntry | undefined;
@@ -149,18 +140,18 @@ async function calibratePrefix(fd: number, o: CalibrateBeamsOptions, p: BeamPref
 /** Calibrates every prefix of `o` (see the file comment), yielding to the event loop between scan chunks and beams. */
 export async function calibrateBeams(o: CalibrateBeamsOptions): Promise<BeamTable> {
   const self = sampleRows(o.numCells, BEAM_SAMPLE);
-  const fd = openSync(o.vectorsPath, 'r');
+  const file = new VectorFile(o.vectorsPath, o.rowDim, o.numCells);
   const progress = createProgress(`beams for recall@k ≥ ${o.recallTarget}`, o.prefixes.length);
   const entries: BeamEntry[] = [];
   try {
     for (const p of o.prefixes) {
       throwIfAborted(o.signal);
-      entries.push(...(await calibratePrefix(fd, o, p, self)));
+      entries.push(...(await calibratePrefix(file, o, p, self)));
       progress.increment(1);
     }
   } finally {
     progress.stop();
-    closeSync(fd);
+    file.close();
   }
   return { recallTarget: o.recallTarget, queries: o.heldOut ? 'held-out' : 'reflected', sample: o.heldOut ? o.heldOut.n : self.length, entries };
 }

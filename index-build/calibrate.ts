@@ -5,10 +5,8 @@
  * reference cells at the finest prefix. A query farther than that from every reference cell is farther
  * than 99% of reference cells are from their own nearest neighbour.
  */
-import { closeSync, openSync } from 'node:fs';
-import { readFully } from '../common/index.js';
 import { l2NormalizeRows } from '../adapter/index.js';
-import { type VectorIndex } from '../index-files/index.js';
+import { VectorFile, type VectorIndex } from '../index-files/index.js';
 
 const SAMPLE = 2000;
 const PERCENTILE = 0.99;
@@ -21,17 +19,22 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[rank]!;
 }
 
+/** Evenly spaced rows of 0..N − 1, at most m of them. */
+export function sampleRows(N: number, m: number): Int32Array {
+  return Int32Array.from({ length: Math.min(m, N) }, (_, i) => Math.floor((i * N) / Math.min(m, N)));
+}
+
 /** Calibrates on `index` (the finest prefix, dims of `rowDim`-wide rows of `vectorsPath`). */
 export function calibrateOutOfReference(index: VectorIndex, vectorsPath: string, N: number, rowDim: number, dims: number, threads: number): number {
   if (N < 2) return 1;
-  const m = Math.min(SAMPLE, N);
-  const rows = Array.from({ length: m }, (_, i) => Math.floor((i * N) / m));
-  const raw = new Float32Array(m * rowDim);
-  const fd = openSync(vectorsPath, 'r');
+  const rows = sampleRows(N, SAMPLE);
+  const m = rows.length;
+  const file = new VectorFile(vectorsPath, rowDim, N);
+  let raw: Float32Array;
   try {
-    rows.forEach((r, i) => readFully(fd, new Uint8Array(raw.buffer, i * rowDim * 4, rowDim * 4), r * rowDim * 4));
+    raw = file.readRows(rows);
   } finally {
-    closeSync(fd);
+    file.close();
   }
   const res = index.search(l2NormalizeRows(raw, m, rowDim, dims), 2, threads);
   const nearest: number[] = [];

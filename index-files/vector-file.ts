@@ -42,6 +42,14 @@ export class VectorFile {
     return out;
   }
 
+  /** Rows start … start + n − 1 as one n × rowDim array, in one read. */
+  readRange(start: number, n: number): Float32Array {
+    if (start < 0 || n < 0 || start + n > this.numRows) throw new RangeError(`rows ${start}..${start + n - 1} outside 0..${this.numRows - 1}`);
+    const out = new Float32Array(n * this.rowDim);
+    readFully(this.fd, new Uint8Array(out.buffer), start * this.rowBytes);
+    return out;
+  }
+
   close(): void {
     closeSync(this.fd);
   }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { createRng } from '../../common/index.js';
 import { VectorIndex, type Neighbours } from '../../index-files/index.js';
-import { BEAM_KS, BEAM_SAMPLE, beamsToTry, calibrateBeams, recallAt, reflectRows, sampleRows } from '../../index-build/calibrate-beams.js';
+import { BEAM_KS, BEAM_SAMPLE, beamsToTry, calibrateBeams, recallAt, reflectRows } from '../../index-build/calibrate-beams.js';
+import { sampleRows } from '../../index-build/calibrate.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 const N = 2000;
