@@ -10,32 +10,11 @@ import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { l2NormalizeRows } from '../adapter/index.js';
-import { INDEX_FILES, VectorFile, VectorIndex, emptyNeighbours, exactNeighbours, mergeNeighbours, readManifest, type Neighbours } from '../index-files/index.js';
-import { BEAM_SAMPLE, recallAt, reflectRows } from '../index-build/calibrate-beams.js';
+import { INDEX_FILES, VectorFile, VectorIndex, emptyNeighbours, readManifest, type Neighbours } from '../index-files/index.js';
+import { BEAM_SAMPLE, readSample, recallAt, reflectedQueries, scanExactNeighbours } from '../index-build/calibrate-beams.js';
 import { sampleRows } from '../index-build/calibrate.js';
 
 const K = 10;
-/** Reference rows per exact search: usearch allocates queries × rows results per call (5,000 × 1M is 40 GB). */
-const CHUNK = 4096;
-
-/** Exact k nearest reference rows (`ref`, m × dims) of `queries`, a chunk of rows at a time. */
-function exact(ref: Float32Array, m: number, queries: Float32Array, dims: number, k: number, threads: number): Neighbours {
-  const n = queries.length / dims;
-  let best = emptyNeighbours(n, k);
-  for (let start = 0; start < m; start += CHUNK) {
-    const part = exactNeighbours(ref.subarray(start * dims, Math.min(m, start + CHUNK) * dims), queries, dims, k, threads);
-    for (let i = 0; i < part.rows.length; i++) if (part.rows[i]! >= 0) part.rows[i]! += start;
-    best = mergeNeighbours(best, part, k);
-  }
-  return best;
-}
-
-/** Rows of `all` (n × dims) at `rows`. */
-function pick(all: Float32Array, rows: ArrayLike<number>, dims: number): Float32Array {
-  const out = new Float32Array(rows.length * dims);
-  for (let i = 0; i < rows.length; i++) out.set(all.subarray(rows[i]! * dims, (rows[i]! + 1) * dims), i * dims);
-  return out;
-}
 
 /** `nb` without each query's own row `self[q]`, cut to k per query. */
 function dropSelf(nb: Neighbours, self: Int32Array, k: number): Neighbours {
@@ -56,34 +35,32 @@ async function main(): Promise<void> {
   const raw = readFileSync(join(values.queries, 'queries.f32'));
   // The first 1,000 held-out cells: the exact scan of 1M cells costs about 30 s per 1,000 queries at 128 d.
   const nHeld = Math.min(meta.n, 1000);
-  const held = new Float32Array(raw.buffer, raw.byteOffset, nHeld * meta.width).slice();
+  const heldRaw = new Float32Array(raw.buffer, raw.byteOffset, nHeld * meta.width).slice();
   const file = new VectorFile(join(values.index, INDEX_FILES.vectors), width, m.numCells);
-  const stored = file.readRows(Int32Array.from({ length: m.numCells }, (_, i) => i));
-  file.close();
   const threads = availableParallelism();
   const self = sampleRows(m.numCells, BEAM_SAMPLE);
   console.log(`${m.numCells} cells, ${self.length} sampled reference cells, ${nHeld} held-out cells, recall@${K}, load ${loadavg()[0]!.toFixed(2)}`);
   for (const entry of [m.prefixes[0]!, m.prefixes[m.prefixes.length - 1]!]) {
     const dims = entry.dims;
-    const ref = l2NormalizeRows(stored, m.numCells, width, dims);
-    const cells = pick(ref, self, dims);
-    const nearest = exact(ref, m.numCells, cells, dims, 2, threads);
-    const ys = pick(ref, Int32Array.from(self, (r, i) => (nearest.rows[i * 2] === r ? nearest.rows[i * 2 + 1]! : nearest.rows[i * 2]!)), dims);
+    const exact = (queries: Float32Array, k: number) => scanExactNeighbours(file, queries, queries.length / dims, dims, k, threads);
+    const cells = readSample(file, self, dims);
+    const reflected = await reflectedQueries(file, self, dims, threads);
+    const held = l2NormalizeRows(heldRaw, nHeld, meta.width, dims);
     const kinds = {
-      self: { queries: cells, truth: dropSelf(exact(ref, m.numCells, cells, dims, K + 1, threads), self, K), own: true },
-      reflected: { queries: reflectRows(cells, ys, self.length, dims), truth: null as Neighbours | null, own: false },
-      'held-out': { queries: l2NormalizeRows(held, nHeld, meta.width, dims), truth: null as Neighbours | null, own: false },
+      self: { queries: cells, truth: dropSelf(await exact(cells, K + 1), self, K), own: true },
+      reflected: { queries: reflected, truth: await exact(reflected, K), own: false },
+      'held-out': { queries: held, truth: await exact(held, K), own: false },
     };
-    for (const kind of Object.values(kinds)) kind.truth ??= exact(ref, m.numCells, kind.queries, dims, K, threads);
     for (const ef of values.efs!.split(',').map(Number)) {
       const index = VectorIndex.view(join(values.index, entry.file), { dims, quantization: m.quantization, connectivity: m.connectivity, expansionAdd: m.expansionAdd, expansionSearch: ef }, m.numCells);
       const cols = Object.entries(kinds).map(([name, kind]) => {
         const found = kind.own ? dropSelf(index.search(kind.queries, K + 1, threads), self, K) : index.search(kind.queries, K, threads);
-        return `${name} ${recallAt(found, kind.truth!, K).toFixed(3)}`;
+        return `${name} ${recallAt(found, kind.truth, K).toFixed(3)}`;
       });
       console.log(`  ${dims}-d ef ${ef}: ${cols.join(', ')}`);
     }
   }
+  file.close();
 }
 
 await main();

@@ -88,31 +88,34 @@ export function beamsToTry(k: number): number[] {
 }
 
 /** Rows `rows` of the vectors file, each normalised over its first `dims`. */
-function readSample(file: VectorFile, rows: Int32Array, dims: number): Float32Array {
+export function readSample(file: VectorFile, rows: Int32Array, dims: number): Float32Array {
   return l2NormalizeRows(file.readRows(rows), rows.length, file.rowDim, dims);
 }
 
-/** Exact `kk` nearest reference rows of `queries` at `dims`, streaming the vectors file by chunks (yielding between them: a 1M-cell scan takes seconds). */
-async function exactTruth(file: VectorFile, o: CalibrateBeamsOptions, queries: Float32Array, n: number, dims: number, kk: number): Promise<Neighbours> {
+/**
+ * Exact `kk` nearest rows of `file` (each normalised over its first `dims`) of the n `queries`, streaming the
+ * file by chunks and yielding between them: a 1M-cell scan takes seconds.
+ */
+export async function scanExactNeighbours(file: VectorFile, queries: Float32Array, n: number, dims: number, kk: number, threads: number, signal?: AbortSignal): Promise<Neighbours> {
   let best = emptyNeighbours(n, kk);
-  for (let start = 0; start < o.numCells; start += TRUTH_CHUNK) {
-    const m = Math.min(TRUTH_CHUNK, o.numCells - start);
-    const part = exactNeighbours(l2NormalizeRows(file.readRange(start, m), m, o.rowDim, dims), queries, dims, kk, o.threads);
+  for (let start = 0; start < file.numRows; start += TRUTH_CHUNK) {
+    const m = Math.min(TRUTH_CHUNK, file.numRows - start);
+    const part = exactNeighbours(l2NormalizeRows(file.readRange(start, m), m, file.rowDim, dims), queries, dims, kk, threads);
     for (let i = 0; i < part.rows.length; i++) if (part.rows[i]! >= 0) part.rows[i]! += start;
     best = mergeNeighbours(best, part, kk);
-    throwIfAborted(o.signal);
+    throwIfAborted(signal);
     await new Promise((r) => setImmediate(r));
   }
   return best;
 }
 
-/** The calibration queries of a prefix: each sampled cell reflected through its nearest other cell. */
-async function reflectedQueries(file: VectorFile, o: CalibrateBeamsOptions, p: BeamPrefix, self: Int32Array): Promise<Float32Array> {
-  const cells = readSample(file, self, p.dims);
-  const nearest = await exactTruth(file, o, cells, self.length, p.dims, 2);
+/** Calibration queries at `dims`: each row of `self` of the file reflected through its nearest other row. */
+export async function reflectedQueries(file: VectorFile, self: Int32Array, dims: number, threads: number, signal?: AbortSignal): Promise<Float32Array> {
+  const cells = readSample(file, self, dims);
+  const nearest = await scanExactNeighbours(file, cells, self.length, dims, 2, threads, signal);
   const other = Int32Array.from(self, (r, i) => (nearest.rows[i * 2] === r ? nearest.rows[i * 2 + 1]! : nearest.rows[i * 2]!));
-  const ys = readSample(file, Int32Array.from(other, (r, i) => (r >= 0 ? r : self[i]!)), p.dims);
-  return reflectRows(cells, ys, self.length, p.dims);
+  const ys = readSample(file, Int32Array.from(other, (r, i) => (r >= 0 ? r : self[i]!)), dims);
+  return reflectRows(cells, ys, self.length, dims);
 }
 
 /** The calibrated beams of one prefix: per k, the first beam of {@link beamsToTry} reaching the target. */
@@ -120,8 +123,8 @@ async function calibratePrefix(file: VectorFile, o: CalibrateBeamsOptions, p: Be
   const ks = BEAM_KS.filter((k) => k < o.numCells);
   if (ks.length === 0) return [];
   const n = o.heldOut ? o.heldOut.n : self.length;
-  const queries = o.heldOut ? l2NormalizeRows(o.heldOut.vectors, n, o.rowDim, p.dims) : await reflectedQueries(file, o, p, self);
-  const truth = await exactTruth(file, o, queries, n, p.dims, ks[ks.length - 1]!);
+  const queries = o.heldOut ? l2NormalizeRows(o.heldOut.vectors, n, o.rowDim, p.dims) : await reflectedQueries(file, self, p.dims, o.threads, o.signal);
+  const truth = await scanExactNeighbours(file, queries, n, p.dims, ks[ks.length - 1]!, o.threads, o.signal);
   const entries: BeamEntry[] = [];
   for (const k of ks) {
     let entry: BeamEntry | undefined;
